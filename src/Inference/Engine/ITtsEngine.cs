@@ -63,12 +63,15 @@ public interface IEngineItem : IDisposable
 /// <param name="Sampler">Per-request sampler settings.</param>
 /// <param name="OutputGain">Gain applied to the decoded audio to undo the reference RMS boost (reference §7.4); 1 when
 /// no boost was applied.</param>
+/// <param name="InitialNoise">Optional explicit x0 [TotalFrames × 100] row-major (golden parity tests, external
+/// samplers); null draws host Gaussian noise from <see cref="SamplerSettings.Seed"/>.</param>
 public sealed record EngineInput(
     float[] ReferenceAudio,
     int[] TextIds,
     int TotalFrames,
     SamplerSettings Sampler,
-    float OutputGain = 1f);
+    float OutputGain = 1f,
+    float[]? InitialNoise = null);
 
 /// <summary>Per-request sampler settings (reference §6).</summary>
 /// <param name="NfeSteps">Number of Euler steps (function evaluations).</param>
