@@ -1,0 +1,495 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using F5Tts.Inference.Engine;
+using F5Tts.Inference.Options;
+using Microsoft.Extensions.Logging;
+
+namespace F5Tts.Inference.Batching;
+
+/// <summary>
+/// Step-level continuous batcher for one engine (one device). Requests enter through a channel; a single
+/// long-running worker thread owns the engine and, at every Transformer step boundary, drops cancelled items,
+/// admits waiting ones (length-bucketed, bounded by batch size and padded frames), runs one step over the batch and
+/// decodes the items that finished. Because the batched Transformer takes a time step per item, a request never
+/// waits for a whole batch to finish before it can start.
+/// </summary>
+internal sealed class BatchScheduler : IDisposable
+{
+    private readonly ITtsEngine _engine;
+    private readonly BatchingOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<SynthesisJob> _channel;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly int _maxBatchSize;
+    private readonly string _name;
+    private Thread? _thread;
+    private int _waiting;
+    private int _running;
+    private long _step;
+    private volatile bool _accepting = true;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public BatchScheduler(ITtsEngine engine, BatchingOptions options, ILogger logger, string name = "gpu0")
+    {
+        _engine = engine;
+        _options = options;
+        _logger = logger;
+        _name = name;
+        _maxBatchSize = engine.Description.SupportsBatching
+            ? Math.Max(1, Math.Min(options.MaxBatchSize, engine.Description.MaxBatchSize))
+            : 1;
+        // The channel itself is only a hand-off to the worker; the admission bound is the _waiting counter,
+        // so that a request cancelled while waiting frees its slot at once rather than when the worker reads it.
+        _channel = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions
+        {
+            SingleReader = true,
+            SingleWriter = false,
+        });
+    }
+
+    /// <summary>Raised on the worker thread after every Transformer call (batch size, padded frames, seconds).</summary>
+    public event Action<int, int, double>? StepCompleted;
+
+    /// <summary>Raised when a job joins a batch (queue wait).</summary>
+    public event Action<TimeSpan>? JobAdmitted;
+
+    /// <summary>Raised after each engine stage with the stage name and its duration.</summary>
+    public event Action<string, TimeSpan>? StageCompleted;
+
+    /// <summary>Requests waiting for a batch slot.</summary>
+    public int WaitingCount => Volatile.Read(ref _waiting);
+
+    /// <summary>Requests currently inside a batch.</summary>
+    public int RunningCount => Volatile.Read(ref _running);
+
+    /// <summary>Transformer calls made so far.</summary>
+    public long StepCount => Interlocked.Read(ref _step);
+
+    /// <summary>False once shutdown began: new requests are refused with 503.</summary>
+    public bool IsAccepting => _accepting;
+
+    public int MaxBatchSize => _maxBatchSize;
+
+    public void Start()
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("The scheduler is already running.");
+        }
+
+        _thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"f5tts-worker-{_name}" };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Queues one utterance and completes when its audio is decoded. Throws <see cref="QueueFullException"/> when the
+    /// queue is at capacity and <see cref="ServiceUnavailableException"/> while shutting down; cancellation of
+    /// <paramref name="cancellationToken"/> (client abort or deadline) removes it from the queue or its batch.
+    /// </summary>
+    public Task<SynthesisOutcome> SubmitAsync(EngineInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (!_accepting)
+        {
+            throw new ServiceUnavailableException("The service is shutting down.", _options.RetryAfterSeconds);
+        }
+
+        if (Interlocked.Increment(ref _waiting) > _options.QueueCapacity)
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new QueueFullException(_options.QueueCapacity, _options.RetryAfterSeconds);
+        }
+
+        var job = new SynthesisJob(input, cancellationToken);
+        if (cancellationToken.CanBeCanceled)
+        {
+            // Frees the queue slot immediately; a running job is removed by the worker at the next step boundary.
+            var registration = cancellationToken.Register(static state =>
+            {
+                var (scheduler, j) = ((BatchScheduler, SynthesisJob))state!;
+                scheduler.CancelIfWaiting(j);
+            }, (this, job));
+            _ = job.Completion.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, TaskScheduler.Default);
+        }
+
+        if (!_channel.Writer.TryWrite(job))
+        {
+            Interlocked.Decrement(ref _waiting);
+            throw new ServiceUnavailableException("The service is shutting down.", _options.RetryAfterSeconds);
+        }
+
+        return job.Completion.Task;
+    }
+
+    /// <summary>
+    /// Stops admitting new requests and lets every queued and running request finish (graceful drain), or gives up
+    /// when <paramref name="cancellationToken"/> fires, failing what is left.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _accepting = false;
+        _channel.Writer.TryComplete();
+        if (_thread is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _stopped.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            await _stopped.Task.ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        _accepting = false;
+        _channel.Writer.TryComplete();
+        _stopping.Cancel();
+        _thread?.Join();
+        _stopping.Dispose();
+    }
+
+    private void CancelIfWaiting(SynthesisJob job)
+    {
+        if (job.TryCancelWaiting())
+        {
+            Interlocked.Decrement(ref _waiting);
+            job.Completion.TrySetCanceled(job.CancellationToken);
+        }
+    }
+
+    private void WorkerLoop()
+    {
+        var pending = new List<SynthesisJob>();
+        var active = new List<(SynthesisJob Job, IEngineItem Item)>();
+        var stop = _stopping.Token;
+        try
+        {
+            while (true)
+            {
+                if (active.Count == 0 && pending.Count == 0)
+                {
+                    if (!WaitForWork(pending, stop))
+                    {
+                        break;
+                    }
+                }
+                else
+                {
+                    Drain(pending);
+                }
+
+                stop.ThrowIfCancellationRequested();
+                pending.RemoveAll(j => !j.IsWaiting); // cancelled while waiting: already completed
+                RemoveCancelled(active);
+                Admit(pending, active, stop);
+                if (active.Count == 0)
+                {
+                    continue;
+                }
+
+                RunOneStep(active, stop);
+                DecodeFinished(active, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Forced stop: fail whatever is left below.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogCritical(ex, "Batch worker {Worker} crashed", _name);
+        }
+        finally
+        {
+            FailAll(pending, active, new ServiceUnavailableException("The service stopped before the request finished.", _options.RetryAfterSeconds));
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>Blocks until a job arrives, then waits up to MaxWait for others so the first batch is fuller.</summary>
+    private bool WaitForWork(List<SynthesisJob> pending, CancellationToken stop)
+    {
+        var reader = _channel.Reader;
+        if (!reader.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
+        {
+            return false; // completed and empty: drained
+        }
+
+        Drain(pending);
+        if (_options.MaxWaitMilliseconds > 0 && pending.Count < _maxBatchSize)
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWaitMilliseconds * (Stopwatch.Frequency / 1000.0));
+            while (pending.Count < _maxBatchSize)
+            {
+                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                timeout.CancelAfter(remaining);
+                try
+                {
+                    if (!reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult())
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                Drain(pending);
+            }
+        }
+
+        return true;
+    }
+
+    private void Drain(List<SynthesisJob> pending)
+    {
+        while (_channel.Reader.TryRead(out var job))
+        {
+            if (job.IsWaiting)
+            {
+                pending.Add(job);
+            }
+        }
+    }
+
+    private void RemoveCancelled(List<(SynthesisJob Job, IEngineItem Item)> active)
+    {
+        for (var i = active.Count - 1; i >= 0; i--)
+        {
+            var (job, item) = active[i];
+            if (!job.CancellationToken.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            active.RemoveAt(i);
+            item.Dispose();
+            Interlocked.Decrement(ref _running);
+            if (job.TryFinish() >= 0)
+            {
+                job.Completion.TrySetCanceled(job.CancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Admits waiting jobs in arrival order while the batch has room: at most <see cref="_maxBatchSize"/> items,
+    /// padded frames (items × longest) within MaxBatchFrames, and longest/shortest within MaxLengthRatio. A job that
+    /// has waited longer than MaxBucketWaitMilliseconds blocks younger ones from overtaking it.
+    /// </summary>
+    private void Admit(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        if (pending.Count == 0 || active.Count >= _maxBatchSize)
+        {
+            return;
+        }
+
+        var minFrames = int.MaxValue;
+        var maxFrames = 0;
+        foreach (var (_, item) in active)
+        {
+            minFrames = Math.Min(minFrames, item.TotalFrames);
+            maxFrames = Math.Max(maxFrames, item.TotalFrames);
+        }
+
+        var starvation = Stopwatch.Frequency / 1000 * _options.MaxBucketWaitMilliseconds;
+        var now = Stopwatch.GetTimestamp();
+        for (var i = 0; i < pending.Count && active.Count < _maxBatchSize; i++)
+        {
+            var job = pending[i];
+            var frames = job.Input.TotalFrames;
+            var newMin = Math.Min(minFrames, frames);
+            var newMax = Math.Max(maxFrames, frames);
+            var fits = active.Count == 0
+                || ((long)(active.Count + 1) * newMax <= _options.MaxBatchFrames
+                    && newMax <= newMin * _options.MaxLengthRatio);
+            if (!fits)
+            {
+                if (now - job.EnqueuedTimestamp > starvation)
+                {
+                    break; // the oldest misfit goes next, once the batch has drained enough
+                }
+
+                continue;
+            }
+
+            pending.RemoveAt(i--);
+            if (!job.TryStart(Interlocked.Read(ref _step)))
+            {
+                continue; // cancelled meanwhile
+            }
+
+            Interlocked.Decrement(ref _waiting);
+            Interlocked.Increment(ref _running);
+            JobAdmitted?.Invoke(Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp));
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var item = _engine.Prepare(job.Input, stop);
+                StageCompleted?.Invoke("preprocess", Stopwatch.GetElapsedTime(started));
+                active.Add((job, item));
+                minFrames = Math.Min(minFrames, item.TotalFrames);
+                maxFrames = Math.Max(maxFrames, item.TotalFrames);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                Fail(job, new ServiceUnavailableException("The service stopped before the request finished.", _options.RetryAfterSeconds));
+                throw;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Preprocess failed for one request on {Worker}", _name);
+                Fail(job, ex);
+            }
+        }
+    }
+
+    private void RunOneStep(List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        var items = new IEngineItem[active.Count];
+        var maxFrames = 0;
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = active[i].Item;
+            maxFrames = Math.Max(maxFrames, items[i].TotalFrames);
+            active[i].Job.MaxBatchSize = Math.Max(active[i].Job.MaxBatchSize, items.Length);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            _engine.RunStep(items, stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // An engine fault (e.g. device out of memory) fails only this batch; the worker keeps serving.
+            _logger.LogError(ex, "Transformer step failed on {Worker}; failing the {Count} requests of this batch", _name, items.Length);
+            foreach (var (job, item) in active)
+            {
+                item.Dispose();
+                Interlocked.Decrement(ref _running);
+                Fail(job, ex);
+            }
+
+            active.Clear();
+            return;
+        }
+
+        Interlocked.Increment(ref _step);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        StageCompleted?.Invoke("transformer", elapsed);
+        StepCompleted?.Invoke(items.Length, maxFrames * items.Length, elapsed.TotalSeconds);
+    }
+
+    private void DecodeFinished(List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        var finished = active.Where(a => a.Item.IsComplete).ToList();
+        if (finished.Count == 0)
+        {
+            return;
+        }
+
+        active.RemoveAll(a => a.Item.IsComplete);
+        var step = Interlocked.Read(ref _step);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var audio = _engine.Decode(finished.Select(f => f.Item).ToArray(), stop);
+            StageCompleted?.Invoke("decode", Stopwatch.GetElapsedTime(started));
+            var now = Stopwatch.GetTimestamp();
+            for (var i = 0; i < finished.Count; i++)
+            {
+                var job = finished[i].Job;
+                if (job.TryFinish() < 0)
+                {
+                    continue;
+                }
+
+                job.Completion.TrySetResult(new SynthesisOutcome(
+                    audio[i],
+                    Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp),
+                    Stopwatch.GetElapsedTime(job.StartedTimestamp, now),
+                    job.MaxBatchSize,
+                    job.AdmittedAtStep,
+                    step));
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Decode failed on {Worker}; failing {Count} requests", _name, finished.Count);
+            foreach (var (job, _) in finished)
+            {
+                Fail(job, ex);
+            }
+        }
+        finally
+        {
+            foreach (var (_, item) in finished)
+            {
+                item.Dispose();
+                Interlocked.Decrement(ref _running);
+            }
+        }
+    }
+
+    private void FailAll(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, Exception error)
+    {
+        foreach (var job in pending)
+        {
+            FailWaiting(job, error);
+        }
+
+        while (_channel.Reader.TryRead(out var job))
+        {
+            FailWaiting(job, error);
+        }
+
+        foreach (var (job, item) in active)
+        {
+            item.Dispose();
+            Interlocked.Decrement(ref _running);
+            Fail(job, error);
+        }
+
+        pending.Clear();
+        active.Clear();
+    }
+
+    private void FailWaiting(SynthesisJob job, Exception error)
+    {
+        if (job.TryCancelWaiting())
+        {
+            Interlocked.Decrement(ref _waiting);
+            job.Completion.TrySetException(error);
+        }
+    }
+
+    private static void Fail(SynthesisJob job, Exception error)
+    {
+        if (job.TryFinish() >= 0)
+        {
+            job.Completion.TrySetException(error);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace F5Tts.Inference.Options;
+
+/// <summary>Admission queue and batcher settings (section <c>F5Tts:Batching</c>).</summary>
+public sealed class BatchingOptions
+{
+    /// <summary>Configuration section bound to this class.</summary>
+    public const string SectionName = "F5Tts:Batching";
+
+    /// <summary>Most items in one Transformer call (capped further by the engine's own limit).</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>
+    /// Most padded frames in one Transformer call (batch size × longest item). Bounds GPU memory: attention is
+    /// O(N²) per item, so a few long items must not share a call with many short ones.
+    /// </summary>
+    [Range(256, 1_000_000)]
+    public int MaxBatchFrames { get; set; } = 32_768;
+
+    /// <summary>
+    /// How long an idle worker waits after the first request for others to arrive before starting a batch.
+    /// Small, because later requests can still join the running batch at any step boundary.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int MaxWaitMilliseconds { get; set; } = 3;
+
+    /// <summary>
+    /// Length bucketing: an item joins a batch only while longest/shortest total frames stays within this ratio,
+    /// which bounds padding waste (padded frames cost compute but produce nothing).
+    /// </summary>
+    [Range(1.0, 100.0)]
+    public double MaxLengthRatio { get; set; } = 1.5;
+
+    /// <summary>
+    /// A waiting request older than this is admitted next regardless of bucketing (no starvation of odd lengths).
+    /// </summary>
+    [Range(0, 600_000)]
+    public int MaxBucketWaitMilliseconds { get; set; } = 500;
+
+    /// <summary>Requests waiting for a batch slot beyond which new requests get 429.</summary>
+    [Range(1, 100_000)]
+    public int QueueCapacity { get; set; } = 256;
+
+    /// <summary>Per-request deadline from admission to the last audio sample; past it the request fails with 504.</summary>
+    [Range(1, 3_600)]
+    public int RequestTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>Seconds suggested to clients in <c>Retry-After</c> when the queue is full.</summary>
+    [Range(1, 3_600)]
+    public int RetryAfterSeconds { get; set; } = 1;
+}
