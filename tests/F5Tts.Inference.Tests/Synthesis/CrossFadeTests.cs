@@ -28,7 +28,7 @@ public sealed class CrossFadeTests
     {
         var random = new Random(7);
         var chunks = Enumerable.Range(0, 5)
-            .Select(i => Enumerable.Range(0, 1_000 + (i * 997)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray())
+            .Select(i => Enumerable.Range(0, 4_000 + (i * 997)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray())
             .ToArray();
         var whole = CrossFade.Join(chunks, 24_000);
 
