@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json;
+using F5Tts.Inference.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace F5Tts.Api.Errors;
+
+/// <summary>
+/// The single place exceptions become HTTP responses. <see cref="TtsException"/> maps by kind; framework
+/// <see cref="BadHttpRequestException"/>s (malformed JSON, wrong JSON types, body too large, wrong content type) keep
+/// their status with a specific type; a client that went away gets nothing; anything else is a 500 whose body says
+/// nothing about internals (the log has the exception).
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (httpContext.Response.HasStarted)
+        {
+            // Headers (and maybe audio) are already out: nothing sensible can be written; abort so the client notices.
+            LogAfterStart(exception, httpContext.Request.Path);
+            httpContext.Abort();
+            return true;
+        }
+
+        switch (exception)
+        {
+            case TtsException { Kind: TtsErrorKind.Cancelled }:
+            case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
+                LogCancelled(httpContext.Request.Path);
+                httpContext.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+                return true;
+
+            case TtsException tts:
+            {
+                var status = ProblemTypes.StatusFor(tts.Kind);
+                var problem = ProblemResponses.Create(httpContext, status, ProblemTypes.For(tts.Kind), tts.Message);
+                if (tts.Parameter is not null)
+                {
+                    problem.Extensions["parameter"] = tts.Parameter;
+                }
+
+                if (tts.RetryAfter is { } retryAfter)
+                {
+                    var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                    httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                }
+
+                LogClientError(tts.Kind.ToSlug(), status, tts.Message);
+                await ProblemResponses.WriteAsync(httpContext, problem);
+                return true;
+            }
+
+            case BadHttpRequestException bad:
+            {
+                var (type, detail) = Classify(bad);
+                LogClientError(type, bad.StatusCode, detail);
+                await ProblemResponses.WriteAsync(httpContext, ProblemResponses.Create(httpContext, bad.StatusCode, type, detail));
+                return true;
+            }
+
+            default:
+                LogUnhandled(exception, httpContext.Request.Method, httpContext.Request.Path);
+                await ProblemResponses.WriteAsync(httpContext, ProblemResponses.Create(
+                    httpContext, StatusCodes.Status500InternalServerError, ProblemTypes.InternalError,
+                    "An unexpected error occurred. The server log has the details under this traceId."));
+                return true;
+        }
+    }
+
+    private static (string Type, string Detail) Classify(BadHttpRequestException bad)
+    {
+        if (FindJsonException(bad) is { } json)
+        {
+            // JsonException messages name the JSON path and position only (no internals), which is what a client needs.
+            return (ProblemTypes.MalformedJson, $"The request body is not valid JSON for this endpoint: {json.Message}");
+        }
+
+        return bad.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge =>
+                (ProblemTypes.PayloadTooLarge, "The request body is larger than the configured limit (F5Tts:Server:MaxRequestBodyBytes)."),
+            StatusCodes.Status415UnsupportedMediaType =>
+                (ProblemTypes.UnsupportedContentType, bad.Message),
+            _ => (BadRequestType(bad.StatusCode), bad.Message),
+        };
+    }
+
+    private static string BadRequestType(int status)
+    {
+        var type = ProblemTypes.ForStatus(status);
+        return type == ProblemTypes.Generic ? ProblemTypes.BadRequest : type;
+    }
+
+    private static JsonException? FindJsonException(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is JsonException json)
+            {
+                return json;
+            }
+        }
+
+        return null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client error {Reason} ({Status}): {Detail}")]
+    private partial void LogClientError(string reason, int status, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {Path} cancelled by the client")]
+    private partial void LogCancelled(PathString path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception in {Method} {Path}")]
+    private partial void LogUnhandled(Exception exception, string method, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Exception after the response started in {Path}; connection aborted")]
+    private partial void LogAfterStart(Exception exception, PathString path);
+}

@@ -1,0 +1,17 @@
+using F5Tts.Api.Endpoints;
+
+namespace F5Tts.Api.Extensions;
+
+/// <summary>Maps every endpoint of the service: one <c>Map&lt;Resource&gt;Endpoints()</c> line per resource class in Endpoints/.</summary>
+public static class EndpointRouteBuilderExtensions
+{
+    /// <summary>Maps all resources, the Prometheus scrape endpoint and (via the pipeline) Swagger.</summary>
+    public static WebApplication MapF5TtsEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapHealthEndpoints();
+        // One line per resource, e.g. app.MapTtsEndpoints(); app.MapTokenizeEndpoints(); app.MapVoicesEndpoints();
+        app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
+        return app;
+    }
+}

@@ -1,0 +1,34 @@
+using F5Tts.Api.Options;
+using F5Tts.Inference.Options;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace F5Tts.Api.Extensions;
+
+/// <summary>Options owned by the host: model location, server limits, shutdown.</summary>
+public static class HostOptionsExtensions
+{
+    /// <summary>Binds and validates <see cref="ModelOptions"/> and <see cref="ServerOptions"/> and applies the limits.</summary>
+    public static IServiceCollection AddF5TtsHostOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddF5TtsOptions<ModelOptions>(configuration, ModelOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) =>
+            {
+                // Relative paths are relative to the content root, not to wherever the binary happens to live.
+                if (!string.IsNullOrWhiteSpace(options.Directory))
+                {
+                    options.Directory = ContentRootPath.Resolve(environment.ContentRootPath, options.Directory);
+                }
+            });
+        services.AddF5TtsOptions<ServerOptions>(configuration, ServerOptions.Section);
+
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
+            kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);
+        services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) =>
+            form.MultipartBodyLengthLimit = server.Value.MaxRequestBodyBytes);
+        services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(server.Value.ShutdownTimeoutSeconds));
+        return services;
+    }
+}

@@ -1,0 +1,32 @@
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace F5Tts.Api.Extensions;
+
+/// <summary>Structured JSON logging through Serilog.</summary>
+public static class LoggingExtensions
+{
+    /// <summary>
+    /// Replaces the default logging providers with Serilog writing one compact JSON object per event to stdout
+    /// (rendered message included, so humans can read it too). Levels come from the <c>Serilog</c> configuration
+    /// section (<c>Serilog:MinimumLevel:Default</c> and <c>:Override</c>). The logger is built per host from that
+    /// host's configuration and the static <see cref="Log.Logger"/> is left alone, so several hosts in one process
+    /// (integration tests) do not share or dispose each other's logger.
+    /// </summary>
+    public static WebApplicationBuilder AddF5TtsLogging(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(
+            (services, logger) => logger
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext()
+                .WriteTo.Console(new RenderedCompactJsonFormatter()),
+            preserveStaticLogger: true);
+        return builder;
+    }
+}

@@ -1,0 +1,275 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics.Metrics;
+using F5Tts.Inference.Errors;
+
+namespace F5Tts.Inference.Metrics;
+
+/// <summary>
+/// Owns every metric of the service (design §5) on the <see cref="MeterName"/> meter. Nobody else creates
+/// instruments: call the Record*/On* methods. Labels are closed sets (enums, known formats) so cardinality stays
+/// bounded whatever clients send. The Prometheus exporter turns instrument names and units into exposition names;
+/// docs/metrics.md lists the exact exposed names, and a test checks them with promtool.
+/// </summary>
+/// <remarks>
+/// Created through <see cref="IMeterFactory"/> so that each DI container (several test hosts in one process) has its
+/// own meter and nothing is static. Register with <c>services.AddSingleton&lt;F5TtsMetrics&gt;()</c> (the Api does).
+/// </remarks>
+public sealed class F5TtsMetrics : IDisposable
+{
+    /// <summary>Name of the meter; the Api subscribes the OpenTelemetry exporter to it.</summary>
+    public const string MeterName = "F5Tts";
+
+    /// <summary>
+    /// Latency buckets in seconds, 5 ms … 120 s: a stage on a warm GPU takes milliseconds, a long CPU request or one
+    /// that waited in a full queue takes tens of seconds, and the default request deadline is of that order.
+    /// </summary>
+    public static readonly ReadOnlyCollection<double> LatencyBuckets = Array.AsReadOnly(
+    [
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120,
+    ]);
+
+    /// <summary>Batch size buckets (items per Transformer call).</summary>
+    public static readonly ReadOnlyCollection<double> BatchSizeBuckets = Array.AsReadOnly(
+    [
+        1d, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64,
+    ]);
+
+    /// <summary>Batch frame buckets (sum of mel frames per Transformer call; 1 s of audio ≈ 94 frames).</summary>
+    public static readonly ReadOnlyCollection<double> BatchFramesBuckets = Array.AsReadOnly(
+    [
+        256d, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072,
+    ]);
+
+    /// <summary>Real-time-factor buckets (processing seconds per audio second; below 1 is faster than real time).</summary>
+    public static readonly ReadOnlyCollection<double> RealTimeFactorBuckets = Array.AsReadOnly(
+    [
+        0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 20,
+    ]);
+
+    private static readonly string[] KnownFormats = ["wav", "opus", "pcm", "mp3", "flac", "aac"];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _queueWait;
+    private readonly Histogram<double> _stageDuration;
+    private readonly Histogram<double> _timeToFirstAudio;
+    private readonly Histogram<double> _batchSize;
+    private readonly Histogram<double> _batchFrames;
+    private readonly Counter<double> _audioSeconds;
+    private readonly Histogram<double> _realTimeFactor;
+    private long _queueDepth;
+    private long _inflight;
+
+    /// <summary>Creates the meter and all instruments.</summary>
+    public F5TtsMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        _meter = meterFactory.Create(MeterName);
+
+        _requests = _meter.CreateCounter<long>(
+            "f5tts_requests",
+            description: "Synthesis requests by outcome (success, client_error, rejected, timeout, cancelled, error) and reason.");
+        _requestDuration = Seconds("f5tts_request_duration", "End-to-end synthesis request duration by output format.");
+        _queueWait = Seconds("f5tts_queue_wait", "Time from admission to the first engine call.");
+        _stageDuration = Seconds("f5tts_stage_duration", "Time spent per pipeline stage (frontend, preprocess, transformer, decode, encode).");
+        _timeToFirstAudio = Seconds("f5tts_time_to_first_audio", "Time from request start to the first audio byte sent.");
+        _batchSize = _meter.CreateHistogram<double>(
+            "f5tts_batch_size", unit: null, description: "Items per Transformer call.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchSizeBuckets });
+        _batchFrames = _meter.CreateHistogram<double>(
+            "f5tts_batch_frames", unit: null, description: "Sum of mel frames per Transformer call.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchFramesBuckets });
+        _meter.CreateObservableGauge(
+            "f5tts_queue_depth", () => Interlocked.Read(ref _queueDepth), unit: null,
+            description: "Requests admitted and waiting for the engine.");
+        _meter.CreateObservableGauge(
+            "f5tts_inflight_requests", () => Interlocked.Read(ref _inflight), unit: null,
+            description: "Synthesis requests currently being served (queued or running).");
+        _audioSeconds = _meter.CreateCounter<double>(
+            "f5tts_audio", unit: "s", description: "Seconds of audio produced.");
+        _realTimeFactor = _meter.CreateHistogram<double>(
+            "f5tts_real_time_factor", unit: null,
+            description: "Processing time divided by produced audio duration, per request.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RealTimeFactorBuckets });
+
+        Histogram<double> Seconds(string name, string description) => _meter.CreateHistogram<double>(
+            name, unit: "s", description: description,
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+    }
+
+    /// <summary>
+    /// The bucket boundaries of a histogram of this meter by instrument name (null for non-histograms); the Api uses
+    /// it to pin the buckets with OpenTelemetry views.
+    /// </summary>
+    public static IReadOnlyList<double>? BucketsFor(string instrumentName) => instrumentName switch
+    {
+        "f5tts_request_duration" or "f5tts_queue_wait" or "f5tts_stage_duration" or "f5tts_time_to_first_audio" => LatencyBuckets,
+        "f5tts_batch_size" => BatchSizeBuckets,
+        "f5tts_batch_frames" => BatchFramesBuckets,
+        "f5tts_real_time_factor" => RealTimeFactorBuckets,
+        _ => null,
+    };
+
+    /// <summary>Counts one finished synthesis request. <paramref name="reason"/> is null for success and internal errors.</summary>
+    public void RecordRequest(RequestOutcome outcome, TtsErrorKind? reason = null) =>
+        _requests.Add(1,
+            new KeyValuePair<string, object?>("outcome", OutcomeLabel(outcome)),
+            new KeyValuePair<string, object?>("reason", reason?.ToSlug() ?? "none"));
+
+    /// <summary>Counts a failed request by the <see cref="TtsErrorKind"/> of its exception (outcome derived from it).</summary>
+    public void RecordRequestFailure(TtsErrorKind kind) => RecordRequest(OutcomeOf(kind), kind);
+
+    /// <summary>Records an end-to-end request duration. Unknown formats are reported as <c>other</c>.</summary>
+    public void RecordRequestDuration(string format, TimeSpan duration) =>
+        _requestDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("format", FormatLabel(format)));
+
+    /// <summary>Records how long a request waited in the admission queue.</summary>
+    public void RecordQueueWait(TimeSpan wait) => _queueWait.Record(wait.TotalSeconds);
+
+    /// <summary>Records the duration of one pipeline stage for one request or batch.</summary>
+    public void RecordStage(PipelineStage stage, TimeSpan duration) =>
+        _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", StageLabel(stage)));
+
+    /// <summary>Records the time from request start to the first audio byte.</summary>
+    public void RecordTimeToFirstAudio(TimeSpan elapsed) => _timeToFirstAudio.Record(elapsed.TotalSeconds);
+
+    /// <summary>Records one Transformer call: its item count and total mel frames.</summary>
+    public void RecordBatch(int size, long frames)
+    {
+        _batchSize.Record(size);
+        _batchFrames.Record(frames);
+    }
+
+    /// <summary>Counts produced audio and records the request's real-time factor.</summary>
+    /// <param name="audio">Duration of the audio produced.</param>
+    /// <param name="processing">Processing time spent on it (excluding queue wait is the caller's choice; document it).</param>
+    public void RecordAudio(TimeSpan audio, TimeSpan processing)
+    {
+        if (audio <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        _audioSeconds.Add(audio.TotalSeconds);
+        _realTimeFactor.Record(processing.TotalSeconds / audio.TotalSeconds);
+    }
+
+    /// <summary>A request entered the admission queue.</summary>
+    public void QueueEntered() => Interlocked.Increment(ref _queueDepth);
+
+    /// <summary>A request left the admission queue (taken by the batcher, cancelled or expired).</summary>
+    public void QueueLeft() => Interlocked.Decrement(ref _queueDepth);
+
+    /// <summary>A synthesis request started; dispose the result when it ends (any outcome).</summary>
+    public InflightScope TrackInflight()
+    {
+        Interlocked.Increment(ref _inflight);
+        return new InflightScope(this);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+
+    /// <summary>The outcome label a failure of <paramref name="kind"/> is counted under.</summary>
+    public static RequestOutcome OutcomeOf(TtsErrorKind kind) => kind switch
+    {
+        TtsErrorKind.QueueFull or TtsErrorKind.NotReady => RequestOutcome.Rejected,
+        TtsErrorKind.DeadlineExceeded => RequestOutcome.Timeout,
+        TtsErrorKind.Cancelled => RequestOutcome.Cancelled,
+        _ => RequestOutcome.ClientError,
+    };
+
+    private static string OutcomeLabel(RequestOutcome outcome) => outcome switch
+    {
+        RequestOutcome.Success => "success",
+        RequestOutcome.ClientError => "client_error",
+        RequestOutcome.Rejected => "rejected",
+        RequestOutcome.Timeout => "timeout",
+        RequestOutcome.Cancelled => "cancelled",
+        RequestOutcome.Error => "error",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Unknown outcome."),
+    };
+
+    private static string StageLabel(PipelineStage stage) => stage switch
+    {
+        PipelineStage.Frontend => "frontend",
+        PipelineStage.Preprocess => "preprocess",
+        PipelineStage.Transformer => "transformer",
+        PipelineStage.Decode => "decode",
+        PipelineStage.Encode => "encode",
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Unknown stage."),
+    };
+
+    private static string FormatLabel(string format)
+    {
+        foreach (var known in KnownFormats)
+        {
+            if (string.Equals(known, format, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return "other";
+    }
+
+    /// <summary>Decrements the in-flight gauge once when disposed.</summary>
+    public sealed class InflightScope : IDisposable
+    {
+        private F5TtsMetrics? _owner;
+
+        internal InflightScope(F5TtsMetrics owner) => _owner = owner;
+
+        /// <inheritdoc />
+        public void Dispose()
+        {
+            var owner = Interlocked.Exchange(ref _owner, null);
+            if (owner is not null)
+            {
+                Interlocked.Decrement(ref owner._inflight);
+            }
+        }
+    }
+}
+
+/// <summary>Outcome label of <c>f5tts_requests_total</c>.</summary>
+public enum RequestOutcome
+{
+    /// <summary>Audio was produced and sent.</summary>
+    Success,
+
+    /// <summary>The request was invalid (4xx other than 429).</summary>
+    ClientError,
+
+    /// <summary>Refused for load or readiness (429/503).</summary>
+    Rejected,
+
+    /// <summary>Outlived its deadline (504).</summary>
+    Timeout,
+
+    /// <summary>The client went away.</summary>
+    Cancelled,
+
+    /// <summary>Internal fault (500).</summary>
+    Error,
+}
+
+/// <summary>Stage label of <c>f5tts_stage_duration_seconds</c>.</summary>
+public enum PipelineStage
+{
+    /// <summary>Text normalisation, tokenisation, duration rule, reference conditioning.</summary>
+    Frontend,
+
+    /// <summary>The Preprocess graph.</summary>
+    Preprocess,
+
+    /// <summary>All Transformer steps of a request (or one batched call, as documented by the caller).</summary>
+    Transformer,
+
+    /// <summary>The Decode (Vocos) graph.</summary>
+    Decode,
+
+    /// <summary>WAV / Opus / PCM encoding.</summary>
+    Encode,
+}
