@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using F5Tts.Inference.Engine;
+using F5Tts.Inference.Errors;
+using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Options;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +20,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly ITtsEngine _engine;
     private readonly BatchingOptions _options;
     private readonly ILogger _logger;
+    private readonly F5TtsMetrics _metrics;
     private readonly Channel<SynthesisJob> _channel;
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _maxBatchSize;
@@ -29,9 +32,10 @@ internal sealed class BatchScheduler : IDisposable
     private volatile bool _accepting = true;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public BatchScheduler(ITtsEngine engine, BatchingOptions options, ILogger logger, string name = "gpu0")
+    public BatchScheduler(ITtsEngine engine, BatchingOptions options, F5TtsMetrics metrics, ILogger logger, string name = "gpu0")
     {
         _engine = engine;
+        _metrics = metrics;
         _options = options;
         _logger = logger;
         _name = name;
@@ -46,15 +50,6 @@ internal sealed class BatchScheduler : IDisposable
             SingleWriter = false,
         });
     }
-
-    /// <summary>Raised on the worker thread after every Transformer call (batch size, padded frames, seconds).</summary>
-    public event Action<int, int, double>? StepCompleted;
-
-    /// <summary>Raised when a job joins a batch (queue wait).</summary>
-    public event Action<TimeSpan>? JobAdmitted;
-
-    /// <summary>Raised after each engine stage with the stage name and its duration.</summary>
-    public event Action<string, TimeSpan>? StageCompleted;
 
     /// <summary>Requests waiting for a batch slot.</summary>
     public int WaitingCount => Volatile.Read(ref _waiting);
@@ -82,8 +77,8 @@ internal sealed class BatchScheduler : IDisposable
     }
 
     /// <summary>
-    /// Queues one utterance and completes when its audio is decoded. Throws <see cref="QueueFullException"/> when the
-    /// queue is at capacity and <see cref="ServiceUnavailableException"/> while shutting down; cancellation of
+    /// Queues one utterance and completes when its audio is decoded. Throws <see cref="TtsException"/> of kind QueueFull when the
+    /// queue is at capacity and NotReady while shutting down; cancellation of
     /// <paramref name="cancellationToken"/> (client abort or deadline) removes it from the queue or its batch.
     /// </summary>
     public Task<SynthesisOutcome> SubmitAsync(EngineInput input, CancellationToken cancellationToken)
@@ -91,14 +86,16 @@ internal sealed class BatchScheduler : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         if (!_accepting)
         {
-            throw new ServiceUnavailableException("The service is shutting down.", _options.RetryAfterSeconds);
+            throw ShuttingDown();
         }
 
         if (Interlocked.Increment(ref _waiting) > _options.QueueCapacity)
         {
             Interlocked.Decrement(ref _waiting);
-            throw new QueueFullException(_options.QueueCapacity, _options.RetryAfterSeconds);
+            throw TtsException.QueueFull(TimeSpan.FromSeconds(_options.RetryAfterSeconds));
         }
+
+        _metrics.QueueEntered();
 
         var job = new SynthesisJob(input, cancellationToken);
         if (cancellationToken.CanBeCanceled)
@@ -115,7 +112,8 @@ internal sealed class BatchScheduler : IDisposable
         if (!_channel.Writer.TryWrite(job))
         {
             Interlocked.Decrement(ref _waiting);
-            throw new ServiceUnavailableException("The service is shutting down.", _options.RetryAfterSeconds);
+            _metrics.QueueLeft();
+            throw ShuttingDown();
         }
 
         return job.Completion.Task;
@@ -159,6 +157,7 @@ internal sealed class BatchScheduler : IDisposable
         if (job.TryCancelWaiting())
         {
             Interlocked.Decrement(ref _waiting);
+            _metrics.QueueLeft();
             job.Completion.TrySetCanceled(job.CancellationToken);
         }
     }
@@ -207,7 +206,7 @@ internal sealed class BatchScheduler : IDisposable
         }
         finally
         {
-            FailAll(pending, active, new ServiceUnavailableException("The service stopped before the request finished.", _options.RetryAfterSeconds));
+            FailAll(pending, active, Stopped());
             _stopped.TrySetResult();
         }
     }
@@ -334,19 +333,20 @@ internal sealed class BatchScheduler : IDisposable
 
             Interlocked.Decrement(ref _waiting);
             Interlocked.Increment(ref _running);
-            JobAdmitted?.Invoke(Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp));
+            _metrics.QueueLeft();
+            _metrics.RecordQueueWait(Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp));
             try
             {
                 var started = Stopwatch.GetTimestamp();
                 var item = _engine.Prepare(job.Input, stop);
-                StageCompleted?.Invoke("preprocess", Stopwatch.GetElapsedTime(started));
+                _metrics.RecordStage(PipelineStage.Preprocess, Stopwatch.GetElapsedTime(started));
                 active.Add((job, item));
                 minFrames = Math.Min(minFrames, item.TotalFrames);
                 maxFrames = Math.Max(maxFrames, item.TotalFrames);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                Fail(job, new ServiceUnavailableException("The service stopped before the request finished.", _options.RetryAfterSeconds));
+                Fail(job, Stopped());
                 throw;
             }
             catch (Exception ex)
@@ -394,8 +394,8 @@ internal sealed class BatchScheduler : IDisposable
 
         Interlocked.Increment(ref _step);
         var elapsed = Stopwatch.GetElapsedTime(started);
-        StageCompleted?.Invoke("transformer", elapsed);
-        StepCompleted?.Invoke(items.Length, maxFrames * items.Length, elapsed.TotalSeconds);
+        _metrics.RecordStage(PipelineStage.Transformer, elapsed);
+        _metrics.RecordBatch(items.Length, (long)maxFrames * items.Length);
     }
 
     private void DecodeFinished(List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
@@ -412,7 +412,7 @@ internal sealed class BatchScheduler : IDisposable
         {
             var started = Stopwatch.GetTimestamp();
             var audio = _engine.Decode(finished.Select(f => f.Item).ToArray(), stop);
-            StageCompleted?.Invoke("decode", Stopwatch.GetElapsedTime(started));
+            _metrics.RecordStage(PipelineStage.Decode, Stopwatch.GetElapsedTime(started));
             var now = Stopwatch.GetTimestamp();
             for (var i = 0; i < finished.Count; i++)
             {
@@ -481,9 +481,16 @@ internal sealed class BatchScheduler : IDisposable
         if (job.TryCancelWaiting())
         {
             Interlocked.Decrement(ref _waiting);
+            _metrics.QueueLeft();
             job.Completion.TrySetException(error);
         }
     }
+
+    private TtsException ShuttingDown() =>
+        TtsException.NotReady("The service is shutting down.", TimeSpan.FromSeconds(_options.RetryAfterSeconds));
+
+    private TtsException Stopped() =>
+        TtsException.NotReady("The service stopped before the request finished.", TimeSpan.FromSeconds(_options.RetryAfterSeconds));
 
     private static void Fail(SynthesisJob job, Exception error)
     {
