@@ -36,13 +36,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly int _vocabSize;
 
     // Host-side batch tensors (capacity-sized, viewed at the batch's exact shape).
-    private float[] _hostCond = [];
-    private float[] _hostCondDrop = [];
-    private float[] _hostX = [];
-    private readonly long[] _hostLengths;
-    private readonly float[] _hostT;
-    private readonly float[] _hostDt;
-    private readonly float[] _hostCfg;
+    private NativeBuffer? _hostCond;
+    private NativeBuffer? _hostCondDrop;
+    private NativeBuffer? _hostX;
+    private readonly NativeBuffer _hostLengths;
+    private readonly NativeBuffer _hostT;
+    private readonly NativeBuffer _hostDt;
+    private readonly NativeBuffer _hostCfg;
 
     // Ping-pong latent buffers in the Transformer's memory.
     private readonly NativeBuffer?[] _ping = new NativeBuffer?[2];
@@ -76,10 +76,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
         var meta = _pre.Metadata;
         _maxFrames = meta.TryGetValue("f5tts.max_frames", out var mf) && int.TryParse(mf, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 4096;
-        _hostLengths = new long[options.MaxBatchSize];
-        _hostT = new float[options.MaxBatchSize];
-        _hostDt = new float[options.MaxBatchSize];
-        _hostCfg = new float[options.MaxBatchSize];
+        _hostLengths = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(long));
+        _hostT = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
+        _hostDt = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
+        _hostCfg = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
         _binding = _tr.Session.CreateIoBinding();
 
         Description = new EngineDescription(
@@ -152,9 +152,12 @@ internal sealed class BatchedF5Engine : ITtsEngine
         EngineInputChecks.Check(input, _maxFrames, _vocabSize);
         var grid = TimeGrid.For(input.Sampler);
 
-        using var audio = OrtValue.CreateTensorValueFromMemory(input.ReferenceAudio, [1, input.ReferenceAudio.Length]);
-        using var ids = OrtValue.CreateTensorValueFromMemory(input.TextIds, [1, input.TextIds.Length]);
-        using var total = OrtValue.CreateTensorValueFromMemory(new long[] { n }, [1]);
+        using var audioBuffer = NativeBuffer.HostCopy<float>(input.ReferenceAudio);
+        using var idsBuffer = NativeBuffer.HostCopy<int>(input.TextIds);
+        using var totalBuffer = NativeBuffer.HostCopy<long>([n]);
+        using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
+        using var ids = idsBuffer.View<int>(1, input.TextIds.Length);
+        using var total = totalBuffer.View<long>(1);
         using var outputs = _pre.Session.Run(_runOptions, ["audio", "text_ids", "total_frames"], [audio, ids, total], ["cond", "cond_drop", "ref_frames"]);
 
         var condSize = n * _condDim;
@@ -210,12 +213,15 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         var b = _members.Count;
+        var ts = _hostT.AsSpan<float>(b);
+        var dts = _hostDt.AsSpan<float>(b);
+        var cfgs = _hostCfg.AsSpan<float>(b);
         for (var i = 0; i < b; i++)
         {
             var item = _members[i];
-            _hostT[i] = item.Grid.TimeAt(item.StepsDone);
-            _hostDt[i] = item.Grid.DeltaAt(item.StepsDone);
-            _hostCfg[i] = item.Cfg;
+            ts[i] = item.Grid.TimeAt(item.StepsDone);
+            dts[i] = item.Grid.DeltaAt(item.StepsDone);
+            cfgs[i] = item.Cfg;
         }
 
         // Re-binding uploads the [B] host values to the device (a CPU binding just references them).
@@ -259,18 +265,20 @@ internal sealed class BatchedF5Engine : ITtsEngine
     {
         var b = items.Count;
         var t = items.Max(i => i.TotalFrames - i.ReferenceFrames);
-        var mel = new float[b * t * Mels];
-        var lengths = new long[b];
+        using var melBuffer = NativeBuffer.AllocateHost((long)b * t * Mels * FloatSize);
+        using var lengthsBuffer = NativeBuffer.AllocateHost(b * sizeof(long));
+        var mel = melBuffer.AsSpan<float>(b * t * Mels);
+        var lengths = lengthsBuffer.AsSpan<long>(b);
         for (var i = 0; i < b; i++)
         {
             var item = items[i];
             var gen = item.TotalFrames - item.ReferenceFrames;
             lengths[i] = gen;
-            item.Latent.AsSpan(item.ReferenceFrames * Mels, gen * Mels).CopyTo(mel.AsSpan(i * t * Mels));
+            item.Latent.AsSpan(item.ReferenceFrames * Mels, gen * Mels).CopyTo(mel[(i * t * Mels)..]);
         }
 
-        using var melValue = OrtValue.CreateTensorValueFromMemory(mel, [b, t, Mels]);
-        using var lengthsValue = OrtValue.CreateTensorValueFromMemory(lengths, [b]);
+        using var melValue = melBuffer.View<float>(b, t, Mels);
+        using var lengthsValue = lengthsBuffer.View<long>(b);
         using var outputs = _dec.Session.Run(_runOptions, ["mel", "lengths"], [melValue, lengthsValue], ["audio"]);
         var audio = outputs[0].GetTensorDataAsSpan<float>();
         var stride = (int)outputs[0].GetTensorTypeAndShape().Shape[1];
@@ -332,7 +340,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         for (var i = 0; i < b; i++)
         {
             var item = _members[i];
-            _hostX.AsSpan(i * n * Mels, item.TotalFrames * Mels).CopyTo(item.Latent);
+            _hostX!.AsSpan<float>(b * n * Mels).Slice(i * n * Mels, item.TotalFrames * Mels).CopyTo(item.Latent);
         }
 
         _latentsAhead = false;
@@ -351,29 +359,33 @@ internal sealed class BatchedF5Engine : ITtsEngine
         var n = own.Max(i => i.TotalFrames);
         EnsureCapacity((long)b * n);
 
+        var allCond = _hostCond!.AsSpan<float>(b * n * _condDim);
+        var allDrop = _hostCondDrop!.AsSpan<float>(b * n * _condDim);
+        var allX = _hostX!.AsSpan<float>(b * n * Mels);
+        var allLengths = _hostLengths.AsSpan<long>(b);
         for (var i = 0; i < b; i++)
         {
             var item = own[i];
-            var rowCond = _hostCond.AsSpan(i * n * _condDim, n * _condDim);
-            var rowDrop = _hostCondDrop.AsSpan(i * n * _condDim, n * _condDim);
-            var rowX = _hostX.AsSpan(i * n * Mels, n * Mels);
+            var rowCond = allCond.Slice(i * n * _condDim, n * _condDim);
+            var rowDrop = allDrop.Slice(i * n * _condDim, n * _condDim);
+            var rowX = allX.Slice(i * n * Mels, n * Mels);
             item.Cond.CopyTo(rowCond);
             item.CondDrop.CopyTo(rowDrop);
             item.Latent.CopyTo(rowX);
             rowCond[item.Cond.Length..].Clear();
             rowDrop[item.CondDrop.Length..].Clear();
             rowX[item.Latent.Length..].Clear();
-            _hostLengths[i] = item.TotalFrames;
+            allLengths[i] = item.TotalFrames;
         }
 
         DisposeViews();
-        var condValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostCond.AsMemory(0, b * n * _condDim), [b, n, _condDim]));
-        var dropValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostCondDrop.AsMemory(0, b * n * _condDim), [b, n, _condDim]));
-        var lengthsValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostLengths.AsMemory(0, b), [b]));
-        _hostXValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostX.AsMemory(0, b * n * Mels), [b, n, Mels]));
-        _tValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostT.AsMemory(0, b), [b]));
-        _dtValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostDt.AsMemory(0, b), [b]));
-        _cfgValue = Track(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _hostCfg.AsMemory(0, b), [b]));
+        var condValue = Track(_hostCond.View<float>(b, n, _condDim));
+        var dropValue = Track(_hostCondDrop.View<float>(b, n, _condDim));
+        var lengthsValue = Track(_hostLengths.View<long>(b));
+        _hostXValue = Track(_hostX.View<float>(b, n, Mels));
+        _tValue = Track(_hostT.View<float>(b));
+        _dtValue = Track(_hostDt.View<float>(b));
+        _cfgValue = Track(_hostCfg.View<float>(b));
         for (var k = 0; k < 2; k++)
         {
             _pingValue[k] = Track(_ping[k]!.View(TensorElementType.Float, [b, n, Mels], FloatSize));
@@ -401,9 +413,12 @@ internal sealed class BatchedF5Engine : ITtsEngine
         // Grow by a quarter beyond the need so a slowly growing batch does not reallocate at every join.
         var capacity = Math.Max(frames, _capacityFrames + (_capacityFrames / 4));
         DisposeViews();
-        _hostCond = GC.AllocateUninitializedArray<float>(checked((int)(capacity * _condDim)));
-        _hostCondDrop = GC.AllocateUninitializedArray<float>(checked((int)(capacity * _condDim)));
-        _hostX = GC.AllocateUninitializedArray<float>(checked((int)(capacity * Mels)));
+        _hostCond?.Dispose();
+        _hostCondDrop?.Dispose();
+        _hostX?.Dispose();
+        _hostCond = NativeBuffer.AllocateHost(checked(capacity * _condDim * FloatSize));
+        _hostCondDrop = NativeBuffer.AllocateHost(checked(capacity * _condDim * FloatSize));
+        _hostX = NativeBuffer.AllocateHost(checked(capacity * Mels * FloatSize));
         for (var k = 0; k < 2; k++)
         {
             _ping[k]?.Dispose();
@@ -497,6 +512,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _binding.Dispose();
         _ping[0]?.Dispose();
         _ping[1]?.Dispose();
+        _hostCond?.Dispose();
+        _hostCondDrop?.Dispose();
+        _hostX?.Dispose();
+        _hostLengths.Dispose();
+        _hostT.Dispose();
+        _hostDt.Dispose();
+        _hostCfg.Dispose();
         _runOptions.Dispose();
         _memory.Dispose();
         _pre.Dispose();

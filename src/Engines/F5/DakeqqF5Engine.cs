@@ -96,15 +96,18 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         var n = input.TotalFrames;
 
         // DakeQQ's graph divides int16 by 32768 (reference §5.1); round-to-nearest keeps the float clip's level.
-        var pcm = new short[input.ReferenceAudio.Length];
+        using var pcmBuffer = NativeBuffer.AllocateHost((long)input.ReferenceAudio.Length * sizeof(short));
+        var pcm = pcmBuffer.AsSpan<short>(input.ReferenceAudio.Length);
         for (var i = 0; i < pcm.Length; i++)
         {
             pcm[i] = (short)Math.Clamp(MathF.Round(input.ReferenceAudio[i] * 32768f), short.MinValue, short.MaxValue);
         }
 
-        using var audio = OrtValue.CreateTensorValueFromMemory(pcm, [1, 1, pcm.Length]);
-        using var ids = OrtValue.CreateTensorValueFromMemory(input.TextIds, [1, input.TextIds.Length]);
-        using var total = OrtValue.CreateTensorValueFromMemory(new long[] { n }, [1]);
+        using var idsBuffer = NativeBuffer.HostCopy<int>(input.TextIds);
+        using var totalBuffer = NativeBuffer.HostCopy<long>([n]);
+        using var audio = pcmBuffer.View<short>(1, 1, pcm.Length);
+        using var ids = idsBuffer.View<int>(1, input.TextIds.Length);
+        using var total = totalBuffer.View<long>(1);
         var outputs = _pre.Session.Run(_runOptions, _pre.Session.InputNames, [audio, ids, total], _pre.Session.OutputNames);
         try
         {

@@ -73,9 +73,7 @@ internal sealed unsafe class DeviceMemory : IDisposable
             return new NativeBuffer(allocation.DangerousGetHandle(), bytes, MemoryInfo, allocation);
         }
 
-        var ptr = (IntPtr)NativeMemory.AlignedAlloc((nuint)bytes, 64);
-        NativeMemory.Clear((void*)ptr, (nuint)bytes);
-        return new NativeBuffer(ptr, bytes, OrtMemoryInfo.DefaultInstance, null);
+        return NativeBuffer.AllocateHost(bytes);
     }
 
     /// <summary>Copies tensor <paramref name="source"/> (device or host) into host tensor <paramref name="hostDestination"/>.</summary>
@@ -170,6 +168,55 @@ internal sealed unsafe class NativeBuffer : IDisposable
     public IntPtr Pointer { get; }
 
     public long Bytes { get; }
+
+    /// <summary>
+    /// Zeroed host memory aligned to 64 bytes. Every host tensor the engine feeds ONNX Runtime lives in such memory so
+    /// that the CPU kernels take the same vectorised path on every call: with unaligned managed arrays the rounding of
+    /// reductions can depend on where the GC put the array, and seeded requests would not repeat bit for bit.
+    /// </summary>
+    public static NativeBuffer AllocateHost(long bytes)
+    {
+        bytes = Math.Max(bytes, 64);
+        var ptr = (IntPtr)NativeMemory.AlignedAlloc((nuint)bytes, 64);
+        NativeMemory.Clear((void*)ptr, (nuint)bytes);
+        return new NativeBuffer(ptr, bytes, OrtMemoryInfo.DefaultInstance, null);
+    }
+
+    /// <summary>A host buffer holding a copy of <paramref name="values"/>.</summary>
+    public static NativeBuffer HostCopy<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        var buffer = AllocateHost((long)values.Length * sizeof(T));
+        values.CopyTo(buffer.AsSpan<T>(values.Length));
+        return buffer;
+    }
+
+    /// <summary>The first <paramref name="count"/> elements of a host buffer.</summary>
+    public Span<T> AsSpan<T>(int count)
+        where T : unmanaged
+    {
+        if (_allocation is not null)
+        {
+            throw new InvalidOperationException("Device memory is not addressable from the host.");
+        }
+
+        if ((long)count * sizeof(T) > Bytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+
+        return new Span<T>((void*)Pointer, count);
+    }
+
+    /// <summary>A tensor of <typeparamref name="T"/> over the start of this buffer.</summary>
+    public OrtValue View<T>(params long[] shape)
+        where T : unmanaged => View(TypeOf<T>(), shape, sizeof(T));
+
+    private static TensorElementType TypeOf<T>() => typeof(T) == typeof(float) ? TensorElementType.Float
+        : typeof(T) == typeof(long) ? TensorElementType.Int64
+        : typeof(T) == typeof(int) ? TensorElementType.Int32
+        : typeof(T) == typeof(short) ? TensorElementType.Int16
+        : throw new NotSupportedException(typeof(T).Name);
 
     public OrtMemoryInfo MemoryInfo { get; }
 
