@@ -1,0 +1,24 @@
+namespace F5Tts.Engines.F5;
+
+/// <summary>Names of the model contracts (design §3) and the file layout of a model directory.</summary>
+public static class ModelContracts
+{
+    /// <summary>Upstream DakeQQ/F5-TTS-ONNX exports: batch 1, NFE/CFG/sway baked in (reference §5).</summary>
+    public const string Dakeqq = "dakeqq";
+
+    /// <summary>The project's own batched export, sampler on the host (design §3.2).</summary>
+    public const string Batched = "f5tts-batched/1";
+
+    /// <summary>Metadata key that names the contract on every f5tts-batched graph.</summary>
+    public const string ContractKey = "f5tts.contract";
+
+    public const string PreprocessFile = "F5_Preprocess.onnx";
+    public const string TransformerFile = "F5_Transformer.onnx";
+    public const string DecodeFile = "F5_Decode.onnx";
+    public const string VocabFile = "vocab.txt";
+
+    /// <summary>Stage names used in logs, metrics and <c>EngineDescription.ProvidersByStage</c>.</summary>
+    public const string PreprocessStage = "preprocess";
+    public const string TransformerStage = "transformer";
+    public const string DecodeStage = "decode";
+}

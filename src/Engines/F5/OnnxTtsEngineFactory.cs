@@ -1,0 +1,139 @@
+using F5Tts.Engines.Onnx;
+using F5Tts.Engines.Options;
+using F5Tts.Inference.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace F5Tts.Engines.F5;
+
+/// <summary>
+/// Loads a model directory (three graphs + vocab.txt), detects its contract from <c>metadata_props</c> or the graph
+/// signatures, creates the sessions with the configured provider chains and returns the matching engine.
+/// </summary>
+public static class OnnxTtsEngineFactory
+{
+    /// <summary>
+    /// Creates the engine for <paramref name="modelDirectory"/>. Relative TensorRT cache directories resolve against
+    /// <paramref name="contentRoot"/> (defaults to the current directory).
+    /// </summary>
+    /// <exception cref="ModelLoadException">The directory, a graph or the vocabulary is missing or unusable; the
+    /// message names the file.</exception>
+    public static ITtsEngine Create(string modelDirectory, EngineOptions options, ILoggerFactory loggerFactory, string? contentRoot = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var logger = loggerFactory.CreateLogger("F5Tts.Engines");
+        var root = contentRoot ?? Directory.GetCurrentDirectory();
+        var directory = CheckDirectory(modelDirectory, root);
+        var factory = new OnnxSessionFactory(options, logger, root);
+
+        var disposables = new List<IDisposable>();
+        try
+        {
+            var preprocessPath = Path.Combine(directory, ModelContracts.PreprocessFile);
+            var pre = factory.Create(ModelContracts.PreprocessStage, preprocessPath, ProviderChain.Parse(options.PreprocessProviders));
+            disposables.Add(pre);
+            var contract = DetectContract(pre);
+            logger.LogInformation("Model {Directory}: contract {Contract}.", directory, contract);
+
+            var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
+            var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt) : DakeqqF5Engine.TrtProfileFor(options.TensorRt);
+            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, ProviderChain.Parse(options.TransformerProviders), profile);
+            disposables.Add(transformer);
+
+            var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders));
+            disposables.Add(decode);
+
+            var vocabSize = File.ReadLines(Path.Combine(directory, ModelContracts.VocabFile)).Count();
+            var memory = DeviceMemory.Create(transformer, options.DeviceId, logger);
+            disposables.Add(memory);
+            logger.LogInformation("Latent residency: {Mode}.", memory.Mode);
+
+            ITtsEngine engine = contract == ModelContracts.Batched
+                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger)
+                : new DakeqqF5Engine(pre, transformer, decode, memory, options, vocabSize, logger);
+            return engine;
+        }
+        catch
+        {
+            for (var i = disposables.Count - 1; i >= 0; i--)
+            {
+                disposables[i].Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static string CheckDirectory(string modelDirectory, string root)
+    {
+        if (string.IsNullOrWhiteSpace(modelDirectory))
+        {
+            throw new ModelLoadException("No model directory is configured (F5Tts:Model:Directory is empty).");
+        }
+
+        var directory = Path.IsPathRooted(modelDirectory) ? modelDirectory : Path.GetFullPath(Path.Combine(root, modelDirectory));
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelLoadException($"Model directory '{directory}' does not exist.");
+        }
+
+        foreach (var file in new[] { ModelContracts.PreprocessFile, ModelContracts.TransformerFile, ModelContracts.DecodeFile, ModelContracts.VocabFile })
+        {
+            var path = Path.Combine(directory, file);
+            if (!File.Exists(path))
+            {
+                throw new ModelLoadException($"{file} is missing from the model directory '{directory}' (expected {path}).");
+            }
+        }
+
+        if (new FileInfo(Path.Combine(directory, ModelContracts.VocabFile)).Length == 0)
+        {
+            throw new ModelLoadException($"{ModelContracts.VocabFile} in '{directory}' is empty.");
+        }
+
+        return directory;
+    }
+
+    /// <summary>Reads the contract from metadata, else recognises the dakeqq signature (reference §5.1).</summary>
+    internal static string DetectContract(StageSession pre)
+    {
+        if (pre.Metadata.TryGetValue(ModelContracts.ContractKey, out var declared))
+        {
+            if (declared == ModelContracts.Batched)
+            {
+                return declared;
+            }
+
+            throw new ModelLoadException($"{pre.FileName}: unknown model contract '{declared}' in metadata {ModelContracts.ContractKey} (this server supports {ModelContracts.Batched} and {ModelContracts.Dakeqq}).");
+        }
+
+        var inputs = pre.Session.InputMetadata;
+        var outputs = pre.Session.OutputMetadata;
+        var first = pre.Session.InputNames.Count > 0 ? inputs[pre.Session.InputNames[0]] : null;
+        if (pre.Session.InputNames.Count == 3 && first is { IsTensor: true, ElementDataType: TensorElementType.Int16 } && outputs.Count == 8)
+        {
+            return ModelContracts.Dakeqq;
+        }
+
+        throw new ModelLoadException(
+            $"{pre.FileName}: unknown model contract: no '{ModelContracts.ContractKey}' metadata and the signature " +
+            $"(inputs {Describe(pre.Session.InputNames, inputs)}; {outputs.Count} outputs) is not the dakeqq one " +
+            "(int16 audio, int32 text_ids, int64 max_duration → 8 outputs).");
+    }
+
+    internal static string Describe(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        string.Join(", ", names.Select(n => $"{n}:{(metadata[n].IsTensor ? metadata[n].ElementDataType.ToString() : metadata[n].OnnxValueType.ToString())}[{string.Join(',', metadata[n].Dimensions)}]"));
+
+    /// <summary>Throws a <see cref="ModelLoadException"/> naming the graph's file unless <paramref name="condition"/>.</summary>
+    internal static void Require(StageSession stage, bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new ModelLoadException(
+                $"{stage.FileName}: {what}. Inputs: {Describe(stage.Session.InputNames, stage.Session.InputMetadata)}; " +
+                $"outputs: {Describe(stage.Session.OutputNames, stage.Session.OutputMetadata)}.");
+        }
+    }
+}

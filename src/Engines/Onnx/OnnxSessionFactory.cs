@@ -1,0 +1,212 @@
+using System.Globalization;
+using F5Tts.Engines.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace F5Tts.Engines.Onnx;
+
+/// <summary>
+/// Creates each stage's <see cref="InferenceSession"/> from <see cref="EngineOptions"/>: the stage's providers are
+/// appended in priority order (ONNX Runtime places each node on the first provider that supports it, CPU last). A
+/// provider whose library cannot be loaded, or whose session cannot be built, is dropped with one warning and the
+/// next one is tried; what was really used is recorded on the <see cref="StageSession"/>.
+/// </summary>
+internal sealed class OnnxSessionFactory
+{
+    private readonly EngineOptions _options;
+    private readonly ILogger _logger;
+    private readonly string _contentRoot;
+    private readonly HashSet<ExecutionProvider> _unavailable = [];
+
+    public OnnxSessionFactory(EngineOptions options, ILogger logger, string contentRoot)
+    {
+        _options = options;
+        _logger = logger;
+        _contentRoot = contentRoot;
+    }
+
+    /// <summary>Providers that failed to load so far (each warned about once).</summary>
+    public IReadOnlyCollection<ExecutionProvider> Unavailable => _unavailable;
+
+    /// <summary>
+    /// Creates the session of <paramref name="stage"/> from <paramref name="path"/> with <paramref name="chain"/>.
+    /// <paramref name="trtProfiles"/> holds the TensorRT optimisation profile (min, opt, max shape strings) of the
+    /// graph's dynamic inputs; null when the stage has none.
+    /// </summary>
+    public StageSession Create(string stage, string path, IReadOnlyList<ExecutionProvider> chain, TrtProfile? trtProfiles = null)
+    {
+        var candidates = chain.Where(p => !_unavailable.Contains(p)).ToList();
+        while (true)
+        {
+            var used = new List<ExecutionProvider>();
+            using var sessionOptions = CreateBaseOptions();
+            foreach (var provider in candidates)
+            {
+                if (provider == ExecutionProvider.CPU)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    Append(sessionOptions, provider, trtProfiles);
+                    used.Add(provider);
+                }
+                catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
+                {
+                    _unavailable.Add(provider);
+                    _logger.LogWarning(
+                        "Execution provider {Provider} could not be loaded ({Reason}); stage {Stage} falls back to the next provider in its chain. Later stages skip {Provider} silently.",
+                        provider, FirstLine(e.Message), stage, provider);
+                }
+            }
+
+            used.Add(ExecutionProvider.CPU);
+            try
+            {
+                var session = new InferenceSession(path, sessionOptions);
+                _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}.", stage, Path.GetFileName(path), string.Join(',', used));
+                return new StageSession(stage, path, session, used);
+            }
+            catch (OnnxRuntimeException e) when (used.Count > 1)
+            {
+                // The library loaded but the session could not be built with it (e.g. a TensorRT engine build failed):
+                // drop the highest-priority GPU provider for this stage and try again.
+                var dropped = used[0];
+                candidates.Remove(dropped);
+                _logger.LogWarning(
+                    "Stage {Stage}: creating the session of {File} with {Provider} failed ({Reason}); falling back to the next provider.",
+                    stage, Path.GetFileName(path), dropped, FirstLine(e.Message));
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new ModelLoadException($"{Path.GetFileName(path)}: ONNX Runtime cannot load the graph ({FirstLine(e.Message)}). Path: {path}", e);
+            }
+        }
+    }
+
+    private SessionOptions CreateBaseOptions()
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = _options.GraphOptimizationLevel.ToUpperInvariant() switch
+            {
+                "DISABLED" => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                "BASIC" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                "EXTENDED" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (_options.Cpu.IntraOpThreads > 0)
+        {
+            so.IntraOpNumThreads = _options.Cpu.IntraOpThreads;
+        }
+
+        return so;
+    }
+
+    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile)
+    {
+        var device = _options.DeviceId.ToString(CultureInfo.InvariantCulture);
+        switch (provider)
+        {
+            case ExecutionProvider.TensorRT:
+            {
+                var trt = _options.TensorRt;
+                var settings = new Dictionary<string, string>
+                {
+                    ["device_id"] = device,
+                    ["trt_fp16_enable"] = trt.Fp16 ? "1" : "0",
+                    ["trt_max_workspace_size"] = trt.WorkspaceBytes.ToString(CultureInfo.InvariantCulture),
+                };
+                if (!string.IsNullOrWhiteSpace(trt.EngineCacheDirectory))
+                {
+                    var dir = Resolve(trt.EngineCacheDirectory);
+                    Directory.CreateDirectory(dir);
+                    settings["trt_engine_cache_enable"] = "1";
+                    settings["trt_engine_cache_path"] = dir;
+                }
+
+                if (!string.IsNullOrWhiteSpace(trt.TimingCacheDirectory))
+                {
+                    var dir = Resolve(trt.TimingCacheDirectory);
+                    Directory.CreateDirectory(dir);
+                    settings["trt_timing_cache_enable"] = "1";
+                    settings["trt_timing_cache_path"] = dir;
+                }
+
+                if (profile is not null)
+                {
+                    settings["trt_profile_min_shapes"] = profile.Min;
+                    settings["trt_profile_opt_shapes"] = profile.Opt;
+                    settings["trt_profile_max_shapes"] = profile.Max;
+                }
+
+                using var trtOptions = new OrtTensorRTProviderOptions();
+                trtOptions.UpdateOptions(settings);
+                so.AppendExecutionProvider_Tensorrt(trtOptions);
+                break;
+            }
+
+            case ExecutionProvider.CUDA:
+            {
+                var cuda = _options.Cuda;
+                var settings = new Dictionary<string, string>
+                {
+                    ["device_id"] = device,
+                    ["arena_extend_strategy"] = cuda.ArenaExtendStrategy,
+                    ["cudnn_conv_algo_search"] = cuda.CudnnConvAlgoSearch,
+                    ["use_tf32"] = cuda.UseTf32 ? "1" : "0",
+                    ["do_copy_in_default_stream"] = "1",
+                };
+                if (cuda.MemoryLimitBytes > 0)
+                {
+                    settings["gpu_mem_limit"] = cuda.MemoryLimitBytes.ToString(CultureInfo.InvariantCulture);
+                }
+
+                using var cudaOptions = new OrtCUDAProviderOptions();
+                cudaOptions.UpdateOptions(settings);
+                so.AppendExecutionProvider_CUDA(cudaOptions);
+                break;
+            }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(provider), provider, "CPU needs no registration.");
+        }
+    }
+
+    private string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(_contentRoot, path));
+
+    private static string FirstLine(string message)
+    {
+        var i = message.IndexOfAny(['\r', '\n']);
+        return i < 0 ? message : message[..i];
+    }
+}
+
+/// <summary>A TensorRT optimisation profile: <c>name:d0xd1x…</c> entries joined by commas, for min, opt and max.</summary>
+internal sealed record TrtProfile(string Min, string Opt, string Max)
+{
+    /// <summary>
+    /// Builds the profile for inputs whose shapes are given with the symbols <c>B</c> (batch) and <c>N</c> (frames),
+    /// e.g. <c>("x", ["B", "N", "100"])</c>; the symbols take the min/opt/max values of <paramref name="options"/>.
+    /// </summary>
+    public static TrtProfile Build(IEnumerable<(string Name, string[] Dims)> inputs, TensorRtOptions options)
+    {
+        var list = inputs.ToList();
+        return new TrtProfile(
+            Format(list, options.MinBatch, options.MinFrames),
+            Format(list, options.OptBatch, options.OptFrames),
+            Format(list, options.MaxBatch, options.MaxFrames));
+    }
+
+    private static string Format(List<(string Name, string[] Dims)> inputs, int batch, int frames) =>
+        string.Join(',', inputs.Select(i => i.Name + ":" + string.Join('x', i.Dims.Select(d => d switch
+        {
+            "B" => batch.ToString(CultureInfo.InvariantCulture),
+            "N" => frames.ToString(CultureInfo.InvariantCulture),
+            _ => d,
+        }))));
+}

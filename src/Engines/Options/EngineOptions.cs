@@ -1,0 +1,148 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace F5Tts.Engines.Options;
+
+/// <summary>An ONNX Runtime execution provider the engine knows how to configure.</summary>
+public enum ExecutionProvider
+{
+    /// <summary>NVIDIA TensorRT (needs libnvinfer); builds engines per optimisation profile.</summary>
+    TensorRT,
+
+    /// <summary>NVIDIA CUDA with cuDNN.</summary>
+    CUDA,
+
+    /// <summary>The always-available CPU provider.</summary>
+    CPU,
+}
+
+/// <summary>
+/// Configuration section <c>F5Tts:Engine</c>: how the three graphs are run (design §6, docs/engine.md).
+/// Provider chains are comma-separated, highest priority first, e.g. <c>TensorRT,CUDA,CPU</c>; a provider that cannot
+/// be loaded is skipped with one warning, and CPU is always the last resort.
+/// </summary>
+public sealed class EngineOptions
+{
+    /// <summary>Configuration section bound to this class.</summary>
+    public const string SectionName = "F5Tts:Engine";
+
+    /// <summary>Provider chain of the Transformer stage.</summary>
+    [Required]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    public string TransformerProviders { get; set; } = "TensorRT,CUDA,CPU";
+
+    /// <summary>Provider chain of the Preprocess stage.</summary>
+    [Required]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    public string PreprocessProviders { get; set; } = "CUDA,CPU";
+
+    /// <summary>Provider chain of the Decode stage.</summary>
+    [Required]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    public string DecodeProviders { get; set; } = "CUDA,CPU";
+
+    /// <summary>CUDA device ordinal used by the CUDA and TensorRT providers.</summary>
+    [Range(0, 63)]
+    public int DeviceId { get; set; }
+
+    /// <summary>ONNX Runtime graph optimisation level: Disabled, Basic, Extended or All.</summary>
+    [Required]
+    [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "GraphOptimizationLevel must be Disabled, Basic, Extended or All.")]
+    public string GraphOptimizationLevel { get; set; } = "All";
+
+    /// <summary>Largest number of requests in one Transformer call (batched contract; dakeqq is always 1).</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 16;
+
+    /// <summary>
+    /// NFE baked into a dakeqq Transformer export (31 for current DakeQQ exports with NFE_STEP = 32, reference §5.2).
+    /// The graph does not expose it, so it is configuration; <c>f5tts.nfe_steps</c> metadata overrides it when present.
+    /// </summary>
+    [Range(1, 1024)]
+    public int DakeqqNfeSteps { get; set; } = 31;
+
+    /// <summary>Total frames N of the warm-up items (≈ a 3 s reference plus a sentence).</summary>
+    [Range(16, 4096)]
+    public int WarmUpFrames { get; set; } = 680;
+
+    /// <summary>TensorRT provider options.</summary>
+    [Required]
+    public TensorRtOptions TensorRt { get; set; } = new();
+
+    /// <summary>CUDA provider options.</summary>
+    [Required]
+    public CudaOptions Cuda { get; set; } = new();
+
+    /// <summary>CPU provider options.</summary>
+    [Required]
+    public CpuOptions Cpu { get; set; } = new();
+}
+
+/// <summary>TensorRT provider options (<c>F5Tts:Engine:TensorRt</c>).</summary>
+public sealed class TensorRtOptions
+{
+    /// <summary>Build fp16 engines (changes results slightly; off for golden parity).</summary>
+    public bool Fp16 { get; set; }
+
+    /// <summary>Directory for serialized engines; empty disables the engine cache (every start rebuilds).</summary>
+    public string? EngineCacheDirectory { get; set; } = "trt-cache/engines";
+
+    /// <summary>Directory for the timing cache; empty disables it.</summary>
+    public string? TimingCacheDirectory { get; set; } = "trt-cache/timing";
+
+    /// <summary>Builder workspace limit in bytes.</summary>
+    [Range(1L << 24, 1L << 40)]
+    public long WorkspaceBytes { get; set; } = 4L << 30;
+
+    /// <summary>Smallest batch of the optimisation profile.</summary>
+    [Range(1, 256)]
+    public int MinBatch { get; set; } = 1;
+
+    /// <summary>Batch the profile is tuned for.</summary>
+    [Range(1, 256)]
+    public int OptBatch { get; set; } = 4;
+
+    /// <summary>Largest batch of the profile (should be ≥ MaxBatchSize, else larger batches rebuild engines).</summary>
+    [Range(1, 256)]
+    public int MaxBatch { get; set; } = 16;
+
+    /// <summary>Smallest total frames N of the profile.</summary>
+    [Range(1, 4096)]
+    public int MinFrames { get; set; } = 16;
+
+    /// <summary>Frames the profile is tuned for.</summary>
+    [Range(1, 4096)]
+    public int OptFrames { get; set; } = 680;
+
+    /// <summary>Largest frames of the profile.</summary>
+    [Range(1, 4096)]
+    public int MaxFrames { get; set; } = 4096;
+}
+
+/// <summary>CUDA provider options (<c>F5Tts:Engine:Cuda</c>).</summary>
+public sealed class CudaOptions
+{
+    /// <summary>Arena growth: kNextPowerOfTwo or kSameAsRequested.</summary>
+    [Required]
+    [RegularExpression("^(kNextPowerOfTwo|kSameAsRequested)$", ErrorMessage = "ArenaExtendStrategy must be kNextPowerOfTwo or kSameAsRequested.")]
+    public string ArenaExtendStrategy { get; set; } = "kNextPowerOfTwo";
+
+    /// <summary>cuDNN convolution algorithm search: EXHAUSTIVE, HEURISTIC or DEFAULT.</summary>
+    [Required]
+    [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "CudnnConvAlgoSearch must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
+    public string CudnnConvAlgoSearch { get; set; } = "HEURISTIC";
+
+    /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, reference §10.10).</summary>
+    public bool UseTf32 { get; set; }
+
+    /// <summary>GPU memory limit of the arena in bytes; 0 = no limit.</summary>
+    [Range(0L, long.MaxValue)]
+    public long MemoryLimitBytes { get; set; }
+}
+
+/// <summary>CPU provider options (<c>F5Tts:Engine:Cpu</c>).</summary>
+public sealed class CpuOptions
+{
+    /// <summary>Intra-op threads; 0 lets ONNX Runtime pick (one per physical core).</summary>
+    [Range(0, 1024)]
+    public int IntraOpThreads { get; set; }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace F5Tts.Engines.Options;
+
+/// <summary>Cross-field checks of <see cref="EngineOptions"/> that DataAnnotations cannot express.</summary>
+internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EngineOptions options)
+    {
+        var failures = new List<string>();
+
+        // ValidateDataAnnotations does not descend into nested objects: check their attributes here, naming the key.
+        foreach (var (key, nested) in new (string, object?)[] { ("TensorRt", options.TensorRt), ("Cuda", options.Cuda), ("Cpu", options.Cpu) })
+        {
+            if (nested is null)
+            {
+                continue;
+            }
+
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(nested, new ValidationContext(nested), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"{EngineOptions.SectionName}:{key}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
+            }
+        }
+
+        var trt = options.TensorRt;
+        if (trt is not null)
+        {
+            if (!(trt.MinBatch <= trt.OptBatch && trt.OptBatch <= trt.MaxBatch))
+            {
+                failures.Add($"{EngineOptions.SectionName}:TensorRt: MinBatch ≤ OptBatch ≤ MaxBatch must hold (got {trt.MinBatch}, {trt.OptBatch}, {trt.MaxBatch}).");
+            }
+
+            if (!(trt.MinFrames <= trt.OptFrames && trt.OptFrames <= trt.MaxFrames))
+            {
+                failures.Add($"{EngineOptions.SectionName}:TensorRt: MinFrames ≤ OptFrames ≤ MaxFrames must hold (got {trt.MinFrames}, {trt.OptFrames}, {trt.MaxFrames}).");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,161 @@
+"""ONNX export of both model contracts (design §3) with the legacy TorchScript exporter (dynamo=False)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from pathlib import Path
+from typing import Dict, Optional
+
+import torch
+
+from . import graphs, sampler
+from .config import HOP_LENGTH, N_MELS, SAMPLE_RATE, DiTConfig
+from .dit import DiT
+from .vocos import Vocos
+
+OPSET = 17
+CONTRACT_BATCHED = "f5tts-batched/1"
+CONTRACT_DAKEQQ = "dakeqq"
+VOCAB_PATH = Path(__file__).resolve().parent / "data" / "vocab.txt"
+EXPORTER_VERSION = "1"
+
+
+def _onnx_export(module: torch.nn.Module, args, path: Path, input_names, output_names, dynamic_axes,
+                 fold: bool = True) -> None:
+    module.eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, args, str(path), input_names=input_names, output_names=output_names,
+                          dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=fold,
+                          export_params=True, dynamo=False)
+
+
+def _set_metadata(path: Path, meta: Dict[str, str]) -> None:
+    import onnx
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    for k, v in meta.items():
+        p = model.metadata_props.add()
+        p.key, p.value = k, str(v)
+    onnx.save(model, str(path))
+
+
+def _copy_vocab(out: Path, vocab: Optional[Path]) -> None:
+    shutil.copyfile(str(vocab or VOCAB_PATH), str(out / "vocab.txt"))
+
+
+def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: str = "fp32",
+                   max_frames: int = 4096, vocab: Optional[Path] = None) -> Path:
+    """Writes F5_Preprocess.onnx, F5_Transformer.onnx, F5_Decode.onnx, vocab.txt and export.json to out_dir.
+    All graph inputs/outputs are float32 in both precisions; fp16 only changes the Transformer's internal compute
+    (weights and activations fp16; LayerNorm statistics, attention logits/softmax, the time sinusoid, RoPE angles and
+    the Euler update in fp32)."""
+    if precision not in ("fp32", "fp16"):
+        raise ValueError("precision must be fp32 or fp16")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dit = dit.float().eval()
+    vocos = vocos.float().eval()
+    cfg: DiTConfig = dit.cfg
+    g = torch.Generator().manual_seed(0)
+
+    pre = graphs.BatchedPreprocess(dit)
+    _onnx_export(pre, (0.1 * torch.randn(1, 5000, generator=g), torch.randint(0, cfg.vocab_size, (1, 10), generator=g,
+                                                                                dtype=torch.int64).to(torch.int32),
+                       torch.tensor([40], dtype=torch.int64)),
+                 out / "F5_Preprocess.onnx", ["audio", "text_ids", "total_frames"], ["cond", "cond_drop", "ref_frames"],
+                 {"audio": {1: "samples"}, "text_ids": {1: "text_len"}, "cond": {1: "frames"}, "cond_drop": {1: "frames"}})
+
+    dtype = torch.float16 if precision == "fp16" else torch.float32
+    tr = graphs.BatchedTransformer(dit, dtype)
+    b, n, c = 2, 24, N_MELS + cfg.text_dim
+    _onnx_export(tr, (torch.randn(b, n, N_MELS, generator=g), torch.randn(b, n, c, generator=g),
+                      torch.randn(b, n, c, generator=g), torch.tensor([24, 17]), torch.tensor([0.1, 0.5]),
+                      torch.tensor([0.05, 0.1]), torch.tensor([2.0, 1.5])),
+                 out / "F5_Transformer.onnx", ["x", "cond", "cond_drop", "lengths", "t", "dt", "cfg"], ["x_next"],
+                 {"x": {0: "batch", 1: "frames"}, "cond": {0: "batch", 1: "frames"},
+                  "cond_drop": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "t": {0: "batch"},
+                  "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}})
+
+    dec = graphs.BatchedDecode(vocos)
+    _onnx_export(dec, (torch.randn(2, 12, N_MELS, generator=g), torch.tensor([12, 7])),
+                 out / "F5_Decode.onnx", ["mel", "lengths"], ["audio"],
+                 {"mel": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "audio": {0: "batch", 1: "samples"}})
+
+    meta = {
+        "f5tts.contract": CONTRACT_BATCHED,
+        "f5tts.model": model_name,
+        "f5tts.precision": precision,
+        "f5tts.sample_rate": str(SAMPLE_RATE),
+        "f5tts.hop_length": str(HOP_LENGTH),
+        "f5tts.n_mels": str(N_MELS),
+        "f5tts.vocab_size": str(cfg.vocab_size),
+        "f5tts.max_frames": str(max_frames),
+        "f5tts.text_dim": str(cfg.text_dim),
+        "f5tts.exporter_version": EXPORTER_VERSION,
+    }
+    for name in ("F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx"):
+        _set_metadata(out / name, {**meta, "f5tts.graph": name[3:-5].lower()})
+    _copy_vocab(out, vocab)
+    (out / "export.json").write_text(json.dumps({
+        "contract": CONTRACT_BATCHED, "model": model_name, "precision": precision, "max_frames": max_frames,
+        "dit": cfg.to_dict(), "vocos": vocos.cfg.to_dict(), "opset": OPSET,
+        "io_dtype": "float32 (all float tensors, both precisions)",
+    }, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def export_dakeqq(dit: DiT, vocos: Vocos, out_dir, model_name: str, nfe_step: int = 32, cfg_strength: float = 2.0,
+                  sway_coef: float = -1.0, vocab: Optional[Path] = None) -> Path:
+    """The DakeQQ/F5-TTS-ONNX interface (reference §5): grid linspace(0, 1, nfe_step) (32 points -> 31 calls),
+    CFG and sway baked in; fp32. No metadata_props (as real DakeQQ files); export.json describes the bake."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dit = dit.float().eval()
+    vocos = vocos.float().eval()
+    cfg: DiTConfig = dit.cfg
+    g = torch.Generator().manual_seed(0)
+    h, dh = cfg.heads, cfg.dim_head
+    n = 40
+
+    pre = graphs.DakeqqPreprocess(dit)
+    _onnx_export(pre, ((3000 * torch.randn(1, 1, 5000, generator=g)).to(torch.int16),
+                       torch.randint(0, cfg.vocab_size, (1, 10), generator=g, dtype=torch.int64).to(torch.int32),
+                       torch.tensor([n], dtype=torch.int64)),
+                 out / "F5_Preprocess.onnx", ["audio", "text_ids", "max_duration"],
+                 ["noise", "rope_cos_q", "rope_sin_q", "rope_cos_k", "rope_sin_k", "cat_mel_text",
+                  "cat_mel_text_drop", "ref_signal_len"],
+                 {"audio": {2: "audio_len"}, "text_ids": {1: "text_ids_len"}, "noise": {1: "max_duration"},
+                  "rope_cos_q": {2: "max_duration"}, "rope_sin_q": {2: "max_duration"},
+                  "rope_cos_k": {3: "max_duration"}, "rope_sin_k": {3: "max_duration"},
+                  "cat_mel_text": {1: "max_duration"}, "cat_mel_text_drop": {1: "max_duration"}})
+
+    grid = sampler.dakeqq_grid(nfe_step, sway_coef)
+    tr = graphs.DakeqqTransformer(dit, grid, cfg_strength)
+    c = N_MELS + cfg.text_dim
+    _onnx_export(tr, (torch.randn(1, n, N_MELS, generator=g), torch.randn(2, h, n, dh, generator=g),
+                      torch.randn(2, h, n, dh, generator=g), torch.randn(2, h, dh, n, generator=g),
+                      torch.randn(2, h, dh, n, generator=g), torch.randn(1, n, c, generator=g),
+                      torch.randn(1, n, c, generator=g), torch.tensor([0], dtype=torch.int32)),
+                 out / "F5_Transformer.onnx",
+                 ["noise", "rope_cos_q", "rope_sin_q", "rope_cos_k", "rope_sin_k", "cat_mel_text", "cat_mel_text_drop",
+                  "time_step.1"],
+                 ["denoised", "time_step"],
+                 {"noise": {1: "max_duration"}, "rope_cos_q": {2: "max_duration"}, "rope_sin_q": {2: "max_duration"},
+                  "rope_cos_k": {3: "max_duration"}, "rope_sin_k": {3: "max_duration"},
+                  "cat_mel_text": {1: "max_duration"}, "cat_mel_text_drop": {1: "max_duration"},
+                  "denoised": {1: "max_duration"}})
+
+    dec = graphs.DakeqqDecode(vocos)
+    _onnx_export(dec, (torch.randn(1, n, N_MELS, generator=g), torch.tensor(20, dtype=torch.int64)),
+                 out / "F5_Decode.onnx", ["denoised", "ref_signal_len"], ["output_audio"],
+                 {"denoised": {1: "max_duration"}, "output_audio": {2: "generated_len"}})
+    _copy_vocab(out, vocab)
+    (out / "export.json").write_text(json.dumps({
+        "contract": CONTRACT_DAKEQQ, "model": model_name, "precision": "fp32", "nfe_step": nfe_step,
+        "model_calls": nfe_step - 1, "cfg_strength": cfg_strength, "sway_coef": sway_coef,
+        "time_grid": [float(x) for x in grid], "dit": cfg.to_dict(), "vocos": vocos.cfg.to_dict(), "opset": OPSET,
+    }, indent=2) + "\n", encoding="utf-8")
+    return out

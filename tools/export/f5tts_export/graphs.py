@@ -1,0 +1,144 @@
+"""nn.Module wrappers that define the three ONNX graphs of each model contract (design §3).
+
+f5tts-batched/1: Preprocess (B=1) / Transformer (dynamic B, N; per-item t, dt, cfg, lengths) / Decode (dynamic B, T).
+dakeqq:          the DakeQQ/F5-TTS-ONNX interface (reference §5), batch 1, grid/CFG baked into the Transformer.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+import torch
+from torch import nn
+
+from . import audio
+from .dit import DiT, TextEmbedding
+from .vocos import Vocos
+
+
+def _shape(x: torch.Tensor, i: int) -> torch.Tensor:
+    return torch._shape_as_tensor(x)[i]
+
+
+class ConditionBuilder(nn.Module):
+    """Shared by both Preprocess graphs: log-mel of the reference + text embeddings, padded to N frames."""
+
+    def __init__(self, text_embed: TextEmbedding):
+        super().__init__()
+        self.text_embed = copy.deepcopy(text_embed).float()
+        self.register_buffer("fb", audio.melscale_fbanks(), persistent=False)
+        self.register_buffer("window", audio.hann_window(), persistent=False)
+
+    def forward(self, wav: torch.Tensor, text_ids: torch.Tensor, n: torch.Tensor):
+        """wav [1, S] float; text_ids [1, T] int; n 0-d int64 -> (cond, cond_drop [1, N, 612], ref_frames 0-d)."""
+        mel = audio.log_mel_conv(wav, self.fb, self.window)  # [1, F, 100]
+        f = _shape(mel, 1)
+        pos = torch.arange(n, dtype=torch.int64)
+        mel_full = mel.index_select(1, torch.minimum(pos, f - 1)) * (pos < f).to(mel.dtype).view(1, -1, 1)
+        ids = text_ids.to(torch.int64) + 1
+        t_len = _shape(ids, 1)
+        tok = ids.index_select(1, torch.minimum(pos, t_len - 1)) * (pos < t_len).to(torch.int64).view(1, -1)
+        text = self.text_embed.embed_tokens(tok, drop_text=False)
+        text_drop = self.text_embed.embed_tokens(tok, drop_text=True)
+        cond = torch.cat([mel_full, text], dim=-1)
+        cond_drop = torch.cat([torch.zeros_like(mel_full), text_drop], dim=-1)
+        return cond, cond_drop, f
+
+
+# ============================================================================================ f5tts-batched/1
+class BatchedPreprocess(nn.Module):
+    def __init__(self, dit: DiT):
+        super().__init__()
+        self.cond = ConditionBuilder(dit.text_embed)
+
+    def forward(self, audio_in: torch.Tensor, text_ids: torch.Tensor, total_frames: torch.Tensor):
+        cond, cond_drop, f = self.cond(audio_in, text_ids, total_frames[0])
+        return cond, cond_drop, f.view(1)
+
+
+class BatchedTransformer(nn.Module):
+    def __init__(self, dit: DiT, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        self.dit = copy.deepcopy(dit).to(dtype)
+        self.dit.rotary_embed.inv_freq.data = dit.rotary_embed.inv_freq.data.float().clone()
+
+    def forward(self, x, cond, cond_drop, lengths, t, dt, cfg):
+        v_c, v_u = self.dit.velocity(x, cond, cond_drop, t, lengths)
+        v_c = v_c.float()
+        v_u = v_u.float()
+        f = v_c + (v_c - v_u) * cfg.view(-1, 1, 1)
+        x_next = x + dt.view(-1, 1, 1) * f
+        pos = torch.arange(_shape(x, 1), dtype=torch.int64)
+        keep = (pos.unsqueeze(0) < lengths.unsqueeze(1)).to(x_next.dtype).unsqueeze(-1)
+        return x_next * keep
+
+
+class BatchedDecode(nn.Module):
+    def __init__(self, vocos: Vocos):
+        super().__init__()
+        self.vocos = copy.deepcopy(vocos).float()
+
+    def forward(self, mel, lengths):
+        return self.vocos.decode_masked(mel, lengths)
+
+
+# ============================================================================================ dakeqq
+class DakeqqPreprocess(nn.Module):
+    def __init__(self, dit: DiT):
+        super().__init__()
+        self.cond = ConditionBuilder(dit.text_embed)
+        self.rotary = copy.deepcopy(dit.rotary_embed).float()
+        heads = dit.cfg.heads
+        pn = dit.cfg.pe_attn_head
+        rot = torch.tensor([pn is None or h < pn for h in range(heads)])
+        # Per-head RoPE selector: v0 (pe_attn_head=1) leaves heads >= 1 unrotated (cos 1, sin 0), which makes a
+        # v0 model exportable to this all-heads interface without changing its semantics.
+        self.register_buffer("rot_heads", rot.view(1, heads, 1, 1).to(torch.float32), persistent=False)
+
+    def forward(self, audio_i16, text_ids, max_duration):
+        wav = audio_i16.to(torch.float32)[:, 0, :] / 32768.0
+        n = max_duration[0]
+        cond, cond_drop, f = self.cond(wav, text_ids, n)
+        noise = torch.randn_like(cond[:, :, :100])
+        freqs = self.rotary.freqs(n)  # [N, 64]
+        cos = torch.cos(freqs).view(1, 1, -1, freqs.shape[-1])
+        sin = torch.sin(freqs).view(1, 1, -1, freqs.shape[-1])
+        r = self.rot_heads
+        cos_h = cos * r + (1.0 - r)
+        sin_h = sin * r
+        cos_q = torch.cat([cos_h, cos_h], dim=0)
+        sin_q = torch.cat([sin_h, sin_h], dim=0)
+        return (noise, cos_q, sin_q, cos_q.transpose(2, 3), sin_q.transpose(2, 3), cond, cond_drop, f)
+
+
+class DakeqqTransformer(nn.Module):
+    def __init__(self, dit: DiT, grid: torch.Tensor, cfg_strength: float = 2.0):
+        super().__init__()
+        self.dit = copy.deepcopy(dit).float()
+        with torch.no_grad():
+            self.register_buffer("time_table", self.dit.time_embed(grid[:-1].float()).clone(), persistent=False)
+        self.register_buffer("delta_t", (grid[1:] - grid[:-1]).float().clone(), persistent=False)
+        self.cfg_strength = float(cfg_strength)
+
+    def forward(self, noise, rope_cos_q, rope_sin_q, rope_cos_k, rope_sin_k, cat_mel_text, cat_mel_text_drop,
+                time_step):
+        i = time_step.to(torch.int64)
+        temb = self.time_table.index_select(0, i)
+        dt = self.delta_t.index_select(0, i)
+        rope = (rope_cos_q, rope_sin_q, rope_cos_k.transpose(2, 3), rope_sin_k.transpose(2, 3))
+        v_c, v_u = self.dit.velocity(noise, cat_mel_text, cat_mel_text_drop, None, None, temb=temb, rope=rope)
+        denoised = noise + (v_c + (v_c - v_u) * self.cfg_strength) * dt
+        return denoised, time_step + 1
+
+
+class DakeqqDecode(nn.Module):
+    def __init__(self, vocos: Vocos):
+        super().__init__()
+        self.vocos = copy.deepcopy(vocos).float()
+
+    def forward(self, denoised, ref_signal_len):
+        idx = torch.arange(ref_signal_len, _shape(denoised, 1), dtype=torch.int64)
+        mel = denoised.to(torch.float32).index_select(1, idx)
+        wav = self.vocos.decode_masked(mel, _shape(mel, 1).view(1))
+        return (wav.clamp(-1.0, 1.0) * 32767.0).to(torch.int16).unsqueeze(1)
