@@ -54,13 +54,19 @@ public static class DurationEstimator
     /// after the Official normalisation in that mode); <paramref name="textTokenCount"/> the length of the joined id
     /// sequence. Throws <see cref="TextInputException"/> (413) when the estimate exceeds <paramref name="maxFrames"/>.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="applyShortTextRule"/> (Official only) slows texts under 10 bytes to speed 0.3; the planner turns
+    /// it off for pieces it had to split below upstream's chunks to fit the frame window (the rule would make them longer).
+    /// </remarks>
     public static DurationEstimate Estimate(UpstreamMode mode, int referenceSamples, int referenceTextBytes,
-        int generatedTextBytes, double speed, int textTokenCount, int maxFrames)
+        int generatedTextBytes, double speed, int textTokenCount, int maxFrames, bool applyShortTextRule = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(referenceSamples);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(speed);
         var refLen = mode == UpstreamMode.Official ? referenceSamples / HopLength : referenceSamples / HopLength + 1;
-        var localSpeed = mode == UpstreamMode.Official && generatedTextBytes < ShortTextBytes ? ShortTextSpeed : speed;
+        var localSpeed = mode == UpstreamMode.Official && applyShortTextRule && generatedTextBytes < ShortTextBytes
+            ? ShortTextSpeed
+            : speed;
 
         // Python: ref_audio_len + int(ref_audio_len / ref_text_len * gen_text_len / local_speed), float64, truncation.
         var refBytes = Math.Max(referenceTextBytes, 1);

@@ -49,13 +49,20 @@ internal sealed record PreparedText(string Text, IReadOnlyDictionary<int, string
             return Text;
         }
 
+        // Consecutive overridden characters are written as one group: 行长<hang2 zhang3>.
         var sb = new StringBuilder(Text.Length + Overrides.Count * 8);
+        var group = new List<string>();
         for (var i = 0; i < Text.Length; i++)
         {
             sb.Append(Text[i]);
             if (Overrides.TryGetValue(i, out var r))
             {
-                sb.Append('<').Append(r).Append('>');
+                group.Add(r);
+                if (!Overrides.ContainsKey(i + 1))
+                {
+                    sb.Append('<').AppendJoin(' ', group).Append('>');
+                    group.Clear();
+                }
             }
         }
 

@@ -84,19 +84,34 @@ public sealed class TextFrontEnd : ITextFrontEnd
         }
 
         var chunks = new List<SynthesisChunk>();
-        var work = new LinkedList<PreparedText>(ChunkPrepared(gen, reference, referenceSamples, speed, shortFirstChunk));
+        var work = new LinkedList<(PreparedText Text, bool Split)>(
+            ChunkPrepared(gen, reference, referenceSamples, speed, shortFirstChunk).Select(c => (c, false)));
         var node = work.First;
         while (node is not null)
         {
-            var piece = node.Value;
+            var (piece, split) = node.Value;
             var tokens = TokenizeCore(piece, joinedRef, out var sources);
-            var estimate = TryEstimate(tokens, referenceSamples, speed, maxFrames);
+            var estimate = TryEstimate(tokens, referenceSamples, speed, maxFrames, applyShortTextRule: !split);
             if (estimate is null)
             {
-                var split = _chunker.SplitInTwo(piece) ?? throw new TextInputException(TextErrorKind.TooLong,
-                    $"'{Shorten(piece.Text)}' cannot be split further and does not fit the model's {maxFrames}-frame window with this reference.");
-                work.AddAfter(node, split.Tail);
-                node.Value = split.Head;
+                // Over the frame window: cut the largest head that the duration rule lets fit, at a clause or word
+                // boundary (never inside a word or an override).
+                var refLen = _options.Mode == UpstreamMode.Official ? referenceSamples / DurationEstimator.HopLength
+                    : referenceSamples / DurationEstimator.HopLength + 1;
+                var available = maxFrames - refLen - 1;
+                var budget = (int)Math.Max(1, available * (double)Math.Max(1, tokens.ReferenceTextBytes) * speed / Math.Max(1, refLen));
+                var cut = _chunker.FindCut(piece, budget);
+                (PreparedText Head, PreparedText Tail)? parts = cut > 0 && cut < piece.Text.Length
+                    ? (TextChunker.Trim(piece.Slice(0, cut)), TextChunker.Trim(piece.Slice(cut, piece.Text.Length - cut)))
+                    : _chunker.SplitInTwo(piece);
+                if (parts is not { } p || p.Head.Text.Length == 0 || p.Tail.Text.Length == 0)
+                {
+                    throw new TextInputException(TextErrorKind.TooLong,
+                        $"'{Shorten(piece.Text)}' cannot be split further and does not fit the model's {maxFrames}-frame window with this reference.");
+                }
+
+                work.AddAfter(node, (p.Tail, true));
+                node.Value = (p.Head, true);
                 continue;
             }
 
@@ -117,11 +132,13 @@ public sealed class TextFrontEnd : ITextFrontEnd
         return new SynthesisPlan(chunks, _options.Mode);
     }
 
-    private DurationEstimate? TryEstimate(TokenizeResult tokens, int referenceSamples, double speed, int maxFrames)
+    private static DurationEstimate? TryEstimate(TokenizeResult tokens, int referenceSamples, double speed, int maxFrames,
+        bool applyShortTextRule)
     {
         try
         {
-            return ComputeDuration(tokens, referenceSamples, speed, maxFrames);
+            return DurationEstimator.Estimate(tokens.Mode, referenceSamples, tokens.ReferenceTextBytes,
+                tokens.GeneratedTextBytes, speed, tokens.Count, maxFrames, applyShortTextRule);
         }
         catch (TextInputException e) when (e.Kind == TextErrorKind.TooLong)
         {
