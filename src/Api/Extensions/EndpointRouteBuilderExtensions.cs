@@ -10,7 +10,7 @@ public static class EndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthEndpoints();
-        // One line per resource, e.g. app.MapTtsEndpoints(); app.MapTokenizeEndpoints(); app.MapVoicesEndpoints();
+        app.MapTokenizeEndpoints();
         app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
         return app;
     }

@@ -1,3 +1,4 @@
+using F5Tts.Inference.Text;
 namespace F5Tts.Api.Extensions;
 
 /// <summary>
@@ -22,8 +23,8 @@ public static class ServiceCollectionExtensions
         services.AddF5TtsSwagger();
         services.AddF5TtsAuth(configuration);
 
-        // Feature areas: one line each, e.g.
-        // services.AddF5TtsText(configuration); services.AddF5TtsVoices(configuration); services.AddF5TtsSynthesis(configuration);
+        // Feature areas: one line each.
+        services.AddF5TtsText(configuration);
         return services;
     }
 }
