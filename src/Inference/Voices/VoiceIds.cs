@@ -18,9 +18,9 @@ public static partial class VoiceIds
         ArgumentNullException.ThrowIfNull(name);
         var sb = new StringBuilder();
         bool dash = false;
-        foreach (char ch in name.Normalize(NormalizationForm.FormD))
+        foreach (char ch in name)
         {
-            char c = char.ToLowerInvariant(ch);
+            char c = Fold(char.ToLowerInvariant(ch));
             if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9'))
             {
                 if (dash && sb.Length > 0)
@@ -31,7 +31,7 @@ public static partial class VoiceIds
                 sb.Append(c);
                 dash = false;
             }
-            else if (System.Globalization.CharUnicodeInfo.GetUnicodeCategory(ch) != System.Globalization.UnicodeCategory.NonSpacingMark)
+            else
             {
                 dash = true;
             }
@@ -43,6 +43,16 @@ public static partial class VoiceIds
         }
 
         return sb.Length == 0 ? "voice" : sb.ToString().TrimEnd('-');
+    }
+
+    // The service runs with invariant globalization (no ICU), so string.Normalize cannot strip accents; this folds the
+    // Latin-1 and Latin Extended-A letters that names commonly carry.
+    private static char Fold(char c)
+    {
+        const string From = "àáâãäåçèéêëìíîïñòóôõöøùúûüýÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňōŏőŕŗřśŝşšţťŧũūŭůűųŵŷźżž";
+        const string To = "aaaaaaceeeeiiiinoooooouuuuyyaaaccccddeeeeegggghhiiiiijklllllnnnooorrrsssstttuuuuuuwyzzz";
+        int i = From.IndexOf(c, StringComparison.Ordinal);
+        return i >= 0 ? To[i] : c;
     }
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
