@@ -11,6 +11,7 @@ public static class EndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapHealthEndpoints();
         app.MapTokenizeEndpoints();
+        app.MapVoicesEndpoints();
         app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
         return app;
     }

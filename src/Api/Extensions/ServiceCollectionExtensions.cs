@@ -1,3 +1,4 @@
+using F5Tts.Inference;
 using F5Tts.Inference.Text;
 namespace F5Tts.Api.Extensions;
 
@@ -25,6 +26,7 @@ public static class ServiceCollectionExtensions
 
         // Feature areas: one line each.
         services.AddF5TtsText(configuration);
+        services.AddF5TtsAudio(configuration);
         return services;
     }
 }

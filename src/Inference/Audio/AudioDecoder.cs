@@ -1,0 +1,47 @@
+namespace F5Tts.Inference.Audio;
+
+/// <summary>Detects the container from its magic bytes and decodes WAV or MP3 uploads.</summary>
+public static class AudioDecoder
+{
+    /// <summary>
+    /// Decodes <paramref name="data"/> (WAV in any PCM/float layout, or MP3). Refuses anything longer than
+    /// <paramref name="maxSeconds"/> before allocating it. Throws <see cref="AudioRequestException"/> for malformed
+    /// (400) or unsupported (415) input.
+    /// </summary>
+    public static DecodedAudio Decode(byte[] data, double maxSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Length == 0)
+        {
+            throw AudioRequestException.Malformed("The audio upload is empty.");
+        }
+
+        if (WavReader.LooksLikeWav(data))
+        {
+            // Worst case rate (768 kHz) bounds the allocation; the conditioner applies the real duration limit.
+            return WavReader.Decode(data, maxFrames: (long)(maxSeconds * 768_000));
+        }
+
+        if (Mp3Reader.LooksLikeMp3(data))
+        {
+            return Mp3Reader.Decode(data, maxSeconds);
+        }
+
+        throw AudioRequestException.Unsupported(Describe(data));
+    }
+
+    private static string Describe(ReadOnlySpan<byte> data)
+    {
+        string? known = data switch
+        {
+            _ when data.StartsWith("OggS"u8) => "Ogg (Opus/Vorbis)",
+            _ when data.StartsWith("fLaC"u8) => "FLAC",
+            _ when data.Length >= 8 && data[4..8].SequenceEqual("ftyp"u8) => "MP4/M4A",
+            _ when data.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) => "WebM/Matroska",
+            _ => null,
+        };
+        return known is null
+            ? "Unsupported audio: the upload is neither a WAV (RIFF/WAVE) nor an MP3 file."
+            : $"Unsupported audio: {known} is not decoded; send a WAV (PCM or float) or MP3 file.";
+    }
+}
