@@ -1,0 +1,257 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using F5Tts.Inference.Audio;
+using F5Tts.Inference.Batching;
+using F5Tts.Inference.Engine;
+using F5Tts.Inference.Errors;
+using F5Tts.Inference.Metrics;
+using F5Tts.Inference.Options;
+using F5Tts.Inference.Text;
+using F5Tts.Inference.Voices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace F5Tts.Inference.Synthesis;
+
+/// <summary>
+/// The request pipeline of design §1: validate, resolve the reference voice, plan chunks with the text front-end
+/// (ids + duration per chunk), submit every chunk to the batcher at once (chunks of one request may ride different
+/// batches), and hand back the audio in order, cross-faded. Streaming and whole responses share this path, so the
+/// same request and seed give the same samples either way.
+/// </summary>
+internal sealed class TtsService
+{
+    private readonly ITextFrontEnd _text;
+    private readonly IVoiceRegistry _voices;
+    private readonly ReferenceConditioner _conditioner;
+    private readonly EngineHost _host;
+    private readonly SynthesisOptions _options;
+    private readonly BatchingOptions _batching;
+    private readonly F5TtsMetrics _metrics;
+    private readonly ILogger<TtsService> _logger;
+
+    public TtsService(
+        ITextFrontEnd text,
+        IVoiceRegistry voices,
+        ReferenceConditioner conditioner,
+        EngineHost host,
+        IOptions<SynthesisOptions> options,
+        IOptions<BatchingOptions> batching,
+        F5TtsMetrics metrics,
+        ILogger<TtsService> logger)
+    {
+        _text = text;
+        _voices = voices;
+        _conditioner = conditioner;
+        _host = host;
+        _options = options.Value;
+        _batching = batching.Value;
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    /// <summary>Output sample rate of the model.</summary>
+    public const int SampleRate = ConditionedReference.SampleRate;
+
+    /// <summary>The loaded model, or null before the host started.</summary>
+    public EngineDescription? Model => _host.Description;
+
+    /// <summary>True when requests can be served (engine warmed up, not draining).</summary>
+    public bool IsReady => _host.IsReady;
+
+    /// <summary>Synthesises the whole request and returns its audio.</summary>
+    public async Task<TtsResult> SynthesizeAsync(TtsRequest request, CancellationToken cancellationToken)
+    {
+        TtsTiming? timing = null;
+        var pieces = new List<float[]>();
+        await foreach (var piece in StreamAsync(request, t => timing = t, cancellationToken))
+        {
+            pieces.Add(piece);
+        }
+
+        var audio = new float[pieces.Sum(p => p.Length)];
+        var offset = 0;
+        foreach (var piece in pieces)
+        {
+            piece.CopyTo(audio, offset);
+            offset += piece.Length;
+        }
+
+        return new TtsResult(audio, SampleRate, timing!);
+    }
+
+    /// <summary>
+    /// Synthesises the request chunk by chunk and yields final PCM pieces as soon as they are ready (the last
+    /// cross-fade overlap of each chunk is held back until the next chunk arrives). Validation, voice and text errors
+    /// are thrown before the first piece. Stopping the enumeration early (client gone) cancels the remaining chunks.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
+    /// <param name="cancellationToken">Client abort.</param>
+    public async IAsyncEnumerable<float[]> StreamAsync(
+        TtsRequest request,
+        Action<TtsTiming>? onCompleted,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scheduler = _host.Scheduler; // 503 while loading or draining
+        var model = _host.Description!;
+        var frontendStarted = Stopwatch.GetTimestamp();
+        var sampler = ResolveSampler(request, model);
+        var speed = ResolveSpeed(request.Speed);
+        var (reference, transcript) = ResolveReference(request);
+        var plan = _text.Plan(request.Text, transcript, reference.Samples.Length, speed, request.Normalize, model.MaxFrames,
+            shortFirstChunk: true);
+        _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(frontendStarted));
+
+        var timeout = TimeSpan.FromSeconds(_batching.RequestTimeoutSeconds);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
+        var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
+        try
+        {
+            foreach (var chunk in plan.Chunks)
+            {
+                var input = new EngineInput(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
+                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain);
+                jobs.Add(scheduler.SubmitAsync(input, deadline.Token));
+            }
+        }
+        catch
+        {
+            await deadline.CancelAsync(); // drop the chunks already queued
+            throw;
+        }
+
+        var fade = new CrossFade(SampleRate, _options.CrossFadeSeconds);
+        var queueWait = TimeSpan.Zero;
+        var maxBatch = 0;
+        var inferenceStarted = 0L;
+        try
+        {
+            for (var i = 0; i < jobs.Count; i++)
+            {
+                var outcome = await AwaitChunkAsync(jobs[i], deadline, timeout, cancellationToken);
+                if (i == 0)
+                {
+                    queueWait = outcome.QueueWait;
+                    inferenceStarted = Stopwatch.GetTimestamp() - (long)(outcome.Inference.TotalSeconds * Stopwatch.Frequency);
+                }
+
+                maxBatch = Math.Max(maxBatch, outcome.MaxBatchSize);
+                var piece = fade.Push(outcome.Audio);
+                if (piece.Length > 0)
+                {
+                    yield return piece;
+                }
+            }
+
+            var tail = fade.Complete();
+            if (tail.Length > 0)
+            {
+                yield return tail;
+            }
+        }
+        finally
+        {
+            // Reached early when the consumer stops (client disconnected) or a chunk failed: free the others' slots.
+            await deadline.CancelAsync();
+        }
+
+        onCompleted?.Invoke(new TtsTiming(queueWait, Stopwatch.GetElapsedTime(inferenceStarted), jobs.Count, maxBatch));
+    }
+
+    private static async Task<SynthesisOutcome> AwaitChunkAsync(
+        Task<SynthesisOutcome> job, CancellationTokenSource deadline, TimeSpan timeout, CancellationToken client)
+    {
+        try
+        {
+            return await job;
+        }
+        catch (OperationCanceledException ex) when (!client.IsCancellationRequested && deadline.IsCancellationRequested)
+        {
+            throw new TtsException(TtsErrorKind.DeadlineExceeded, TtsException.DeadlineExceeded(timeout).Message, innerException: ex);
+        }
+        catch (OperationCanceledException ex) when (client.IsCancellationRequested)
+        {
+            throw TtsException.Cancelled(ex);
+        }
+    }
+
+    private SamplerSettings ResolveSampler(TtsRequest request, EngineDescription model)
+    {
+        int nfe;
+        if (model.FixedNfeSteps is { } fixedNfe)
+        {
+            if (request.NfeSteps is { } asked && asked != fixedNfe)
+            {
+                throw TtsException.InvalidInput(
+                    $"The loaded model ({model.Contract}) has {fixedNfe} steps baked in; nfe_steps must be omitted or {fixedNfe}.",
+                    "nfe_steps");
+            }
+
+            nfe = fixedNfe;
+        }
+        else
+        {
+            nfe = request.NfeSteps ?? _options.DefaultNfeSteps;
+            if (nfe < 1 || nfe > _options.MaxNfeSteps)
+            {
+                throw TtsException.InvalidInput($"nfe_steps must be between 1 and {_options.MaxNfeSteps}.", "nfe_steps");
+            }
+        }
+
+        var cfg = request.CfgStrength ?? _options.DefaultCfgStrength;
+        if (!float.IsFinite(cfg) || cfg < 0 || cfg > _options.MaxCfgStrength)
+        {
+            throw TtsException.InvalidInput($"cfg_strength must be between 0 and {_options.MaxCfgStrength}.", "cfg_strength");
+        }
+
+        var sway = request.Sway ?? _options.DefaultSway;
+        if (!float.IsFinite(sway) || sway < -1 || sway > 1)
+        {
+            throw TtsException.InvalidInput("sway must be between -1 and 1.", "sway");
+        }
+
+        if (request.Seed is < 0)
+        {
+            throw TtsException.InvalidInput("seed must not be negative.", "seed");
+        }
+
+        return new SamplerSettings(nfe, cfg, sway, request.Seed);
+    }
+
+    private float ResolveSpeed(float? requested)
+    {
+        var speed = requested ?? _options.DefaultSpeed;
+        if (!float.IsFinite(speed) || speed < _options.MinSpeed || speed > _options.MaxSpeed)
+        {
+            throw TtsException.InvalidInput($"speed must be between {_options.MinSpeed} and {_options.MaxSpeed}.", "speed");
+        }
+
+        return speed;
+    }
+
+    private (ConditionedReference Reference, string Transcript) ResolveReference(TtsRequest request)
+    {
+        if (request.Reference is { } inline)
+        {
+            if (string.IsNullOrWhiteSpace(inline.Transcript))
+            {
+                throw TtsException.InvalidInput("reference.text must hold the transcript of the reference audio.", "reference.text");
+            }
+
+            return (_conditioner.Condition(inline.Audio), inline.Transcript);
+        }
+
+        var id = string.IsNullOrWhiteSpace(request.VoiceId) ? _options.DefaultVoice : request.VoiceId;
+        if (!_voices.TryGet(id, out var voice))
+        {
+            _logger.LogDebug("Unknown voice {Voice}", id);
+            throw TtsException.VoiceNotFound(id);
+        }
+
+        return (voice.Reference, voice.Transcript);
+    }
+}
