@@ -12,6 +12,9 @@ public static class EndpointRouteBuilderExtensions
         app.MapHealthEndpoints();
         app.MapTokenizeEndpoints();
         app.MapVoicesEndpoints();
+        app.MapTtsEndpoints();
+        app.MapSpeechEndpoints();
+        app.MapModelsEndpoints();
         app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
         return app;
     }

@@ -1,3 +1,6 @@
+using F5Tts.Api.Synthesis;
+using F5Tts.Engines;
+using F5Tts.Inference.Synthesis;
 using F5Tts.Inference;
 using F5Tts.Inference.Text;
 namespace F5Tts.Api.Extensions;
@@ -27,6 +30,9 @@ public static class ServiceCollectionExtensions
         // Feature areas: one line each.
         services.AddF5TtsText(configuration);
         services.AddF5TtsAudio(configuration);
+        services.AddF5TtsOnnxEngine(configuration);
+        services.AddF5TtsSynthesis(configuration);
+        services.AddSingleton<SpeechResponder>();
         return services;
     }
 }

@@ -11,6 +11,9 @@ public enum AudioFormat
 
     /// <summary>Ogg Opus (RFC 7845), mono.</summary>
     Opus,
+
+    /// <summary>MPEG-1/2 Layer III, mono, constant bit rate; only where libmp3lame is installed.</summary>
+    Mp3,
 }
 
 /// <summary>
@@ -87,6 +90,7 @@ public static class AudioEncoders
             AudioFormat.Wav => new WavEncoder(output, settings.InputSampleRate, outRate, settings.TotalInputSamples),
             AudioFormat.Pcm => new PcmEncoder(output, settings.InputSampleRate, outRate),
             AudioFormat.Opus => new OggOpusEncoder(output, settings.InputSampleRate, settings.OpusBitrate),
+            AudioFormat.Mp3 => new Lame.Mp3AudioEncoder(output, settings.InputSampleRate, outRate),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown audio format."),
         };
     }
@@ -108,6 +112,7 @@ public static class AudioEncoders
         AudioFormat.Wav => "audio/wav",
         AudioFormat.Pcm => "audio/pcm",
         AudioFormat.Opus => "audio/ogg; codecs=opus",
+        AudioFormat.Mp3 => "audio/mpeg",
         _ => "application/octet-stream",
     };
 }

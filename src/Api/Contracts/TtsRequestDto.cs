@@ -1,0 +1,79 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+
+namespace F5Tts.Api.Contracts;
+
+/// <summary>Body of <c>POST /v1/tts</c>.</summary>
+public sealed class TtsRequestDto
+{
+    /// <summary>Text to speak (Chinese, English or mixed). Inline overrides such as <c>行&lt;hang2&gt;</c> are honoured.</summary>
+    /// <example>这点请您放心，估计是我的号码被标记了，请问您是沈沈吗？</example>
+    [JsonPropertyName("text")]
+    public string? Text { get; init; }
+
+    /// <summary>Stored voice id (see <c>GET /v1/voices</c>); the configured default voice when omitted.</summary>
+    /// <example>default</example>
+    [JsonPropertyName("voice")]
+    public string? Voice { get; init; }
+
+    /// <summary>Inline reference clip instead of a stored voice.</summary>
+    [JsonPropertyName("reference")]
+    public InlineReferenceDto? Reference { get; init; }
+
+    /// <summary>Response format: <c>wav</c> (default), <c>opus</c> (Ogg Opus), <c>pcm</c> (s16le) or <c>mp3</c> (where libmp3lame is installed).</summary>
+    /// <example>wav</example>
+    [JsonPropertyName("format")]
+    [DefaultValue("wav")]
+    public string? Format { get; init; }
+
+    /// <summary>Speaking-rate multiplier (default 1).</summary>
+    /// <example>1.0</example>
+    [JsonPropertyName("speed")]
+    public float? Speed { get; init; }
+
+    /// <summary>Sampling steps (default 32; 16 with the EPSS grid is nearly as good and twice as fast).</summary>
+    /// <example>32</example>
+    [JsonPropertyName("nfe_steps")]
+    public int? NfeSteps { get; init; }
+
+    /// <summary>Classifier-free guidance strength (default 2).</summary>
+    /// <example>2.0</example>
+    [JsonPropertyName("cfg_strength")]
+    public float? CfgStrength { get; init; }
+
+    /// <summary>Sway sampling coefficient (default −1).</summary>
+    /// <example>-1.0</example>
+    [JsonPropertyName("sway")]
+    public float? Sway { get; init; }
+
+    /// <summary>Noise seed for reproducible output.</summary>
+    /// <example>42</example>
+    [JsonPropertyName("seed")]
+    public long? Seed { get; init; }
+
+    /// <summary>Output sample rate for wav/pcm/mp3, 8000–48000 Hz (default 24000).</summary>
+    /// <example>24000</example>
+    [JsonPropertyName("sample_rate")]
+    public int? SampleRate { get; init; }
+
+    /// <summary>Stream audio as it is synthesised (chunked transfer; WAV with an open-ended header).</summary>
+    /// <example>false</example>
+    [JsonPropertyName("stream")]
+    public bool? Stream { get; init; }
+
+    /// <summary>Normalise numbers, dates, currency… into words (default from configuration).</summary>
+    [JsonPropertyName("normalize")]
+    public bool? Normalize { get; init; }
+}
+
+/// <summary>A reference clip sent with the request.</summary>
+public sealed class InlineReferenceDto
+{
+    /// <summary>WAV or MP3 file, base64-encoded.</summary>
+    [JsonPropertyName("audio")]
+    public string? Audio { get; init; }
+
+    /// <summary>Exactly what is said in the clip.</summary>
+    [JsonPropertyName("text")]
+    public string? Text { get; init; }
+}

@@ -1,0 +1,134 @@
+using System.Text.Json.Serialization;
+using F5Tts.Api.Synthesis;
+using F5Tts.Inference.Errors;
+using F5Tts.Inference.Options;
+using F5Tts.Inference.Synthesis;
+using Microsoft.Extensions.Options;
+
+namespace F5Tts.Api.Endpoints;
+
+/// <summary><c>GET /v1/models</c>: the loaded model in OpenAI's list shape, with what is really in use.</summary>
+internal static class ModelsEndpoints
+{
+    /// <summary>Model id clients may send (any id selects the loaded model).</summary>
+    public const string ModelId = "f5-tts";
+
+    /// <summary>Maps the endpoint.</summary>
+    public static IEndpointRouteBuilder MapModelsEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/v1/models", ListModels)
+            .WithName("ListModels")
+            .WithTags("Models")
+            .WithSummary("Loaded model, contract, precision, providers per stage and limits")
+            .Produces<ModelList>()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Describes the loaded model: name, export contract (<c>f5tts-batched/1</c> or <c>dakeqq</c>), precision, the
+    /// execution provider actually used by each stage (after fallbacks), batching and length limits, sampler
+    /// defaults and the audio formats this server can produce. 503 until the model is loaded.
+    /// </summary>
+    /// <param name="tts">The synthesis service.</param>
+    /// <param name="batching">Batching limits.</param>
+    /// <param name="synthesis">Sampler defaults.</param>
+    internal static IResult ListModels(TtsService tts, IOptions<BatchingOptions> batching, IOptions<SynthesisOptions> synthesis)
+    {
+        var d = tts.Model ?? throw TtsException.NotReady("The model is still loading.", TimeSpan.FromSeconds(batching.Value.RetryAfterSeconds));
+        var s = synthesis.Value;
+        var model = new ModelInfo
+        {
+            Id = ModelId,
+            Name = d.Model,
+            Contract = d.Contract,
+            Precision = d.Precision,
+            Ready = tts.IsReady,
+            SampleRate = d.SampleRate,
+            Providers = d.ProvidersByStage,
+            MaxFrames = d.MaxFrames,
+            MaxBatchSize = d.SupportsBatching ? Math.Min(d.MaxBatchSize, batching.Value.MaxBatchSize) : 1,
+            FixedNfeSteps = d.FixedNfeSteps,
+            DefaultNfeSteps = d.FixedNfeSteps ?? s.DefaultNfeSteps,
+            MaxNfeSteps = d.FixedNfeSteps ?? s.MaxNfeSteps,
+            Formats = SpeechResponder.SupportedFormats,
+        };
+        return TypedResults.Ok(new ModelList { Data = [model] });
+    }
+}
+
+/// <summary>OpenAI list envelope.</summary>
+public sealed class ModelList
+{
+    /// <summary>Always <c>list</c>.</summary>
+    [JsonPropertyName("object")]
+    public string ObjectType { get; init; } = "list";
+
+    /// <summary>The models (one: the loaded one).</summary>
+    [JsonPropertyName("data")]
+    public required IReadOnlyList<ModelInfo> Data { get; init; }
+}
+
+/// <summary>The loaded model.</summary>
+public sealed class ModelInfo
+{
+    /// <summary>Id to send as <c>model</c>.</summary>
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    /// <summary>Always <c>model</c>.</summary>
+    [JsonPropertyName("object")]
+    public string ObjectType { get; init; } = "model";
+
+    /// <summary>Owner, as OpenAI clients expect a value.</summary>
+    [JsonPropertyName("owned_by")]
+    public string OwnedBy { get; init; } = "f5tts-server";
+
+    /// <summary>Architecture from the export metadata, e.g. <c>F5TTS_v1_Base</c>.</summary>
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
+
+    /// <summary><c>f5tts-batched/1</c> or <c>dakeqq</c>.</summary>
+    [JsonPropertyName("contract")]
+    public required string Contract { get; init; }
+
+    /// <summary><c>fp32</c> or <c>fp16</c>.</summary>
+    [JsonPropertyName("precision")]
+    public required string Precision { get; init; }
+
+    /// <summary>True once warm-up finished.</summary>
+    [JsonPropertyName("ready")]
+    public bool Ready { get; init; }
+
+    /// <summary>Output sample rate of the model.</summary>
+    [JsonPropertyName("sample_rate")]
+    public int SampleRate { get; init; }
+
+    /// <summary>Execution provider in use per stage (preprocess, transformer, decode).</summary>
+    [JsonPropertyName("providers")]
+    public required IReadOnlyDictionary<string, string> Providers { get; init; }
+
+    /// <summary>Most mel frames per utterance (reference + generated).</summary>
+    [JsonPropertyName("max_frames")]
+    public int MaxFrames { get; init; }
+
+    /// <summary>Most requests per Transformer call.</summary>
+    [JsonPropertyName("max_batch_size")]
+    public int MaxBatchSize { get; init; }
+
+    /// <summary>Steps baked into the graph (dakeqq exports), else null.</summary>
+    [JsonPropertyName("fixed_nfe_steps")]
+    public int? FixedNfeSteps { get; init; }
+
+    /// <summary>Steps used when a request names none.</summary>
+    [JsonPropertyName("default_nfe_steps")]
+    public int DefaultNfeSteps { get; init; }
+
+    /// <summary>Largest <c>nfe_steps</c> accepted.</summary>
+    [JsonPropertyName("max_nfe_steps")]
+    public int MaxNfeSteps { get; init; }
+
+    /// <summary>Response formats available on this server.</summary>
+    [JsonPropertyName("formats")]
+    public required IReadOnlyList<string> Formats { get; init; }
+}

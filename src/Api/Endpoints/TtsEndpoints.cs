@@ -1,0 +1,84 @@
+using F5Tts.Api.Contracts;
+using F5Tts.Api.Synthesis;
+using F5Tts.Inference.Errors;
+using F5Tts.Inference.Synthesis;
+
+namespace F5Tts.Api.Endpoints;
+
+/// <summary><c>POST /v1/tts</c>: the service's own synthesis endpoint.</summary>
+internal static class TtsEndpoints
+{
+    /// <summary>Maps the endpoint.</summary>
+    public static IEndpointRouteBuilder MapTtsEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/v1/tts", Synthesize)
+            .WithName("Synthesize")
+            .WithTags("Speech")
+            .WithSummary("Synthesise speech in a reference voice")
+            .Accepts<TtsRequestDto>("application/json")
+            .Produces(StatusCodes.Status200OK, contentType: "audio/wav", additionalContentTypes: ["audio/ogg", "audio/pcm", "audio/mpeg"])
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Speaks <c>text</c> in a stored voice (<c>voice</c>) or an inline reference clip with its transcript, and returns
+    /// the audio (WAV by default; Ogg Opus, raw PCM s16le or MP3 on request). Requests are batched with others on the
+    /// GPU; headers <c>X-Queue-Time</c>, <c>X-Inference-Time</c> and <c>X-Total-Time</c> (seconds) say where the time
+    /// went. With <c>stream: true</c> the audio is sent chunk by chunk as it is synthesised (long texts are split at
+    /// sentence boundaries; the first chunk is short so audio starts early).
+    /// </summary>
+    /// <param name="request">What to say, in which voice, and how.</param>
+    /// <param name="http">The HTTP context (the response is written directly).</param>
+    /// <param name="responder">Writes the audio.</param>
+    internal static async Task Synthesize(TtsRequestDto request, HttpContext http, SpeechResponder responder)
+    {
+        var format = SpeechResponder.ParseFormat(request.Format, "format", "wav");
+        var tts = new TtsRequest
+        {
+            Text = request.Text ?? throw TtsException.InvalidInput("text is required.", "text"),
+            VoiceId = request.Voice,
+            Reference = ToReference(request.Reference),
+            Speed = request.Speed,
+            NfeSteps = request.NfeSteps,
+            CfgStrength = request.CfgStrength,
+            Sway = request.Sway,
+            Seed = request.Seed,
+            Normalize = request.Normalize,
+        };
+        var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
+        await responder.WriteAsync(http, tts, format, request.SampleRate, mode);
+    }
+
+    private static InlineReference? ToReference(InlineReferenceDto? reference)
+    {
+        if (reference is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(reference.Audio))
+        {
+            throw TtsException.InvalidInput("reference.audio must hold the base64-encoded WAV or MP3 file.", "reference.audio");
+        }
+
+        byte[] audio;
+        try
+        {
+            audio = Convert.FromBase64String(reference.Audio);
+        }
+        catch (FormatException)
+        {
+            throw TtsException.InvalidInput("reference.audio is not valid base64.", "reference.audio");
+        }
+
+        return new InlineReference(audio, reference.Text ?? string.Empty);
+    }
+}

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using F5Tts.Inference.Audio;
+using F5Tts.Inference.Audio.Lame;
+using F5Tts.Inference.Errors;
+using F5Tts.Inference.Metrics;
+using F5Tts.Inference.Synthesis;
+
+namespace F5Tts.Api.Synthesis;
+
+/// <summary>How the audio goes back to the client.</summary>
+internal enum ResponseMode
+{
+    /// <summary>Synthesise everything, then send one body with Content-Length and timing headers.</summary>
+    Whole,
+
+    /// <summary>Chunked transfer of the encoded audio as each text chunk is ready.</summary>
+    Stream,
+
+    /// <summary>Server-sent events <c>speech.audio.delta</c> (base64 audio) then <c>speech.audio.done</c>.</summary>
+    Sse,
+}
+
+/// <summary>
+/// Writes synthesised speech to an HTTP response in any format and mode, and records the request's metrics. Shared
+/// by <c>/v1/tts</c> and <c>/v1/audio/speech</c>. Errors before the first audio (validation, unknown voice, full
+/// queue) propagate to the ProblemDetails handler; after the first byte is sent the response can only be cut short.
+/// </summary>
+internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILogger<SpeechResponder> logger)
+{
+    /// <summary>Response header: seconds the request waited for a batch slot.</summary>
+    public const string QueueTimeHeader = "X-Queue-Time";
+
+    /// <summary>Response header: seconds from joining a batch to the last decoded sample.</summary>
+    public const string InferenceTimeHeader = "X-Inference-Time";
+
+    /// <summary>Response header: seconds from receiving the request to the response body being ready.</summary>
+    public const string TotalTimeHeader = "X-Total-Time";
+
+    /// <summary>Response header: seconds of audio in the body.</summary>
+    public const string AudioDurationHeader = "X-Audio-Duration";
+
+    /// <summary>Response header: the largest batch the request's chunks rode in.</summary>
+    public const string BatchSizeHeader = "X-Batch-Size";
+
+    private static readonly string[] TimingHeaders =
+        [QueueTimeHeader, InferenceTimeHeader, TotalTimeHeader, AudioDurationHeader, BatchSizeHeader];
+
+    /// <summary>Names of the timing headers, for CORS exposure and docs.</summary>
+    public static IReadOnlyList<string> Headers => TimingHeaders;
+
+    /// <summary>Formats this server can produce right now (mp3 only where libmp3lame loads).</summary>
+    public static IReadOnlyList<string> SupportedFormats { get; } =
+        Mp3Encoder.IsAvailable ? ["wav", "pcm", "opus", "mp3"] : ["wav", "pcm", "opus"];
+
+    /// <summary>Parses a format name; 400 naming the supported ones otherwise.</summary>
+    public static AudioFormat ParseFormat(string? name, string parameter, string fallback)
+    {
+        var value = string.IsNullOrWhiteSpace(name) ? fallback : name.Trim().ToLowerInvariant();
+        return value switch
+        {
+            "wav" => AudioFormat.Wav,
+            "pcm" => AudioFormat.Pcm,
+            "opus" or "ogg" => AudioFormat.Opus,
+            "mp3" when Mp3Encoder.IsAvailable => AudioFormat.Mp3,
+            _ => throw TtsException.InvalidInput(
+                $"Unsupported {parameter} '{value}'. Supported: {string.Join(", ", SupportedFormats)}.", parameter),
+        };
+    }
+
+    /// <summary>Synthesises <paramref name="request"/> and writes it to <paramref name="http"/>.</summary>
+    public async Task WriteAsync(HttpContext http, TtsRequest request, AudioFormat format, int? sampleRate, ResponseMode mode)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var formatName = format.ToString().ToLowerInvariant();
+        var aborted = http.RequestAborted;
+        using var inflight = metrics.TrackInflight();
+        TtsTiming? timing = null;
+        var audioSamples = 0L;
+        try
+        {
+            var pieces = tts.StreamAsync(request, t => timing = t, aborted).GetAsyncEnumerator(aborted);
+            await using (pieces)
+            {
+                // The first piece settles every pre-audio error while a ProblemDetails answer is still possible.
+                var hasFirst = await pieces.MoveNextAsync();
+                var settings = new AudioEncoderSettings(TtsService.SampleRate, sampleRate);
+                if (mode == ResponseMode.Whole)
+                {
+                    var all = new List<float[]>();
+                    for (var more = hasFirst; more; more = await pieces.MoveNextAsync())
+                    {
+                        all.Add(pieces.Current);
+                    }
+
+                    var pcm = Concat(all);
+                    audioSamples = pcm.Length;
+                    var encodeStarted = Stopwatch.GetTimestamp();
+                    using var body = new MemoryStream();
+                    await AudioEncoders.EncodeAsync(format, pcm, body, settings, aborted);
+                    metrics.RecordStage(PipelineStage.Encode, Stopwatch.GetElapsedTime(encodeStarted));
+                    SetTimingHeaders(http.Response, timing!, Stopwatch.GetElapsedTime(started), pcm.Length);
+                    http.Response.ContentType = AudioEncoders.ContentTypeOf(format);
+                    http.Response.ContentLength = body.Length;
+                    metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+                    body.Position = 0;
+                    await body.CopyToAsync(http.Response.Body, aborted);
+                }
+                else
+                {
+                    audioSamples = await StreamAsync(http, pieces, hasFirst, format, settings, mode, started);
+                }
+            }
+
+            var total = Stopwatch.GetElapsedTime(started);
+            metrics.RecordRequest(RequestOutcome.Success);
+            metrics.RecordRequestDuration(formatName, total);
+            var audio = TimeSpan.FromSeconds((double)audioSamples / TtsService.SampleRate);
+            metrics.RecordAudio(audio, total - (timing?.QueueWait ?? TimeSpan.Zero));
+        }
+        catch (TtsException ex) when (ex.Kind == TtsErrorKind.Cancelled || aborted.IsCancellationRequested)
+        {
+            metrics.RecordRequestFailure(TtsErrorKind.Cancelled);
+            logger.LogInformation("Client went away after {Seconds:0.000} s; remaining chunks dropped", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.StatusCode = 499; // logged only: nobody reads it
+            }
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            metrics.RecordRequestFailure(TtsErrorKind.Cancelled);
+            logger.LogInformation("Client went away after {Seconds:0.000} s", Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        catch (TtsException ex)
+        {
+            metrics.RecordRequestFailure(ex.Kind);
+            if (http.Response.HasStarted)
+            {
+                logger.LogWarning(ex, "Streaming response cut short: {Reason}", ex.Message);
+                http.Abort();
+                return;
+            }
+
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            metrics.RecordRequest(RequestOutcome.Error);
+            if (http.Response.HasStarted)
+            {
+                logger.LogError(ex, "Synthesis failed after the response started");
+                http.Abort();
+                return;
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<long> StreamAsync(
+        HttpContext http, IAsyncEnumerator<float[]> pieces, bool hasFirst, AudioFormat format,
+        AudioEncoderSettings settings, ResponseMode mode, long started)
+    {
+        var aborted = http.RequestAborted;
+        var response = http.Response;
+        response.Headers.CacheControl = "no-cache";
+        // Proxies such as nginx buffer responses unless told not to; streaming is the point here.
+        response.Headers["X-Accel-Buffering"] = "no";
+        var sse = mode == ResponseMode.Sse;
+        response.ContentType = sse ? "text/event-stream" : AudioEncoders.ContentTypeOf(format);
+        await response.StartAsync(aborted);
+
+        using var buffer = new MemoryStream();
+        var encoder = AudioEncoders.Create(format, sse ? buffer : response.Body, settings);
+        try
+        {
+            long samples = 0;
+            var first = true;
+            for (var more = hasFirst; more; more = await pieces.MoveNextAsync())
+            {
+                var piece = pieces.Current;
+                samples += piece.Length;
+                await encoder.WriteAsync(piece, aborted);
+                await encoder.FlushAsync(aborted);
+                if (sse)
+                {
+                    await WriteDeltaAsync(response, buffer, aborted);
+                }
+
+                if (first)
+                {
+                    first = false;
+                    metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+                }
+            }
+
+            await encoder.CompleteAsync(aborted);
+            if (sse)
+            {
+                await WriteDeltaAsync(response, buffer, aborted);
+                var done = JsonSerializer.Serialize(new
+                {
+                    type = "speech.audio.done",
+                    usage = new { input_tokens = 0, output_tokens = 0, total_tokens = 0 },
+                });
+                await response.WriteAsync($"data: {done}\n\n", aborted);
+                await response.Body.FlushAsync(aborted);
+            }
+
+            return samples;
+        }
+        finally
+        {
+            (encoder as IDisposable)?.Dispose();
+        }
+    }
+
+    private static async Task WriteDeltaAsync(HttpResponse response, MemoryStream buffer, CancellationToken cancellationToken)
+    {
+        if (buffer.Length == 0)
+        {
+            return;
+        }
+
+        var audio = Convert.ToBase64String(buffer.GetBuffer(), 0, (int)buffer.Length);
+        buffer.SetLength(0);
+        var json = JsonSerializer.Serialize(new { type = "speech.audio.delta", audio });
+        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($"data: {json}\n\n"), cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private static void SetTimingHeaders(HttpResponse response, TtsTiming timing, TimeSpan total, long samples)
+    {
+        var h = response.Headers;
+        h[QueueTimeHeader] = Seconds(timing.QueueWait);
+        h[InferenceTimeHeader] = Seconds(timing.Inference);
+        h[TotalTimeHeader] = Seconds(total);
+        h[AudioDurationHeader] = Seconds(TimeSpan.FromSeconds((double)samples / TtsService.SampleRate));
+        h[BatchSizeHeader] = timing.MaxBatchSize.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static float[] Concat(List<float[]> pieces)
+    {
+        var result = new float[pieces.Sum(p => p.Length)];
+        var offset = 0;
+        foreach (var piece in pieces)
+        {
+            piece.CopyTo(result, offset);
+            offset += piece.Length;
+        }
+
+        return result;
+    }
+}
