@@ -28,6 +28,9 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private BatchScheduler? _scheduler;
     private volatile bool _ready;
 
+    // Startup tasks may begin before this service's StartAsync (the runner starts first); warm-up waits for the load.
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public EngineHost(IServiceProvider services, IOptions<BatchingOptions> batching, F5TtsMetrics metrics, ILoggerFactory loggerFactory)
     {
         _services = services;
@@ -63,6 +66,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             d.Model, d.Contract, d.Precision, d.MaxFrames, d.SupportsBatching ? d.MaxBatchSize : 1,
             string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")));
         _scheduler = new BatchScheduler(_engine, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>());
+        _loaded.TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -71,7 +75,8 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     /// <summary>Warm-up as a startup task: runs on a worker thread so the host keeps answering health probes.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var engine = _engine ?? throw new InvalidOperationException("The engine was not loaded.");
+        await _loaded.Task.WaitAsync(cancellationToken);
+        var engine = _engine!;
         await Task.Factory.StartNew(
             () => engine.WarmUp(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _scheduler!.Start();
