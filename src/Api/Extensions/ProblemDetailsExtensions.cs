@@ -52,6 +52,7 @@ public static class ProblemDetailsExtensions
             {
                 StatusCodes.Status404NotFound => $"No endpoint matches {http.Request.Method} {http.Request.Path}.",
                 StatusCodes.Status405MethodNotAllowed => $"{http.Request.Path} does not accept {http.Request.Method}.",
+                StatusCodes.Status413PayloadTooLarge => ProblemExceptionHandler.BodyTooLargeDetail,
                 _ => null,
             };
             await ProblemResponses.WriteAsync(http, ProblemResponses.Create(http, status, ProblemTypes.ForStatus(status), detail));
