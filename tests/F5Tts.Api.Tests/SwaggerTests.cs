@@ -32,7 +32,9 @@ public sealed class SwaggerTests(SwaggerTests.Host host) : IClassFixture<Swagger
         var schemas = root.GetProperty("components").GetProperty("schemas");
         var problemExample = schemas.GetProperty("ProblemDetails").GetProperty("example");
         Assert.Equal("urn:f5tts:problem:invalid-input", problemExample.GetProperty("type").GetString());
-        Assert.True(schemas.TryGetProperty("HealthResponse", out _));
+        // DTO <example> tags become schema examples.
+        Assert.Equal("startup", schemas.GetProperty("HealthCheckEntry").GetProperty("properties").GetProperty("name").GetProperty("example").GetString());
+        Assert.Equal("Healthy", schemas.GetProperty("HealthResponse").GetProperty("properties").GetProperty("status").GetProperty("example").GetString());
     }
 
     [Fact]

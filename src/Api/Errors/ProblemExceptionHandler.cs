@@ -50,7 +50,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
                     httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 }
 
-                LogClientError(tts.Kind.ToSlug(), status, tts.Message);
+                LogClientError(problem.Type!, status, tts.Message);
                 await ProblemResponses.WriteAsync(httpContext, problem);
                 return true;
             }
