@@ -111,6 +111,16 @@ public sealed class ProblemDetailsTests(ProblemDetailsTests.Host host) : IClassF
         Assert.DoesNotContain(".onnx", raw);
     }
 
+    [Fact]
+    public async Task Validation_problem_from_an_endpoint_gets_the_invalid_input_type_and_trace_id()
+    {
+        using var client = host.CreateSocketClient();
+        using var response = await client.GetAsync(ProbeEndpoints.ValidationPath.TrimStart('/'), Ct);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemTypes.InvalidInput);
+        Assert.Equal("must not be empty", problem.GetProperty("errors").GetProperty("text")[0].GetString());
+    }
+
     [Theory]
     [InlineData("InvalidInput", HttpStatusCode.BadRequest, ProblemTypes.InvalidInput)]
     [InlineData("VoiceNotFound", HttpStatusCode.NotFound, ProblemTypes.VoiceNotFound)]

@@ -18,7 +18,10 @@ public static class ProblemDetailsExtensions
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
             if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
             {
-                problem.Type = ProblemTypes.ForStatus(status);
+                // TypedResults.ValidationProblem(errors) from an endpoint is field validation: invalid input.
+                problem.Type = problem is HttpValidationProblemDetails && status == StatusCodes.Status400BadRequest
+                    ? ProblemTypes.InvalidInput
+                    : ProblemTypes.ForStatus(status);
             }
 
             problem.Instance ??= context.HttpContext.Request.Path.Value;

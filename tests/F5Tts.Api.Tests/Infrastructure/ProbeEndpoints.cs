@@ -18,6 +18,7 @@ internal sealed class ProbeEndpoints : IStartupFilter
     public const string JsonPath = "/v1/_probe/json";
     public const string ThrowPath = "/v1/_probe/throw";
     public const string TtsErrorPath = "/v1/_probe/tts-error";
+    public const string ValidationPath = "/v1/_probe/validation";
 
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
@@ -27,6 +28,9 @@ internal sealed class ProbeEndpoints : IStartupFilter
 
         var json = RequestDelegateFactory.Create((ProbeRequest request) => TypedResults.Ok(request), options).RequestDelegate;
         app.Map(JsonPath, branch => branch.Run(json));
+        var validation = RequestDelegateFactory.Create(
+            () => TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = ["must not be empty"] }), options).RequestDelegate;
+        app.Map(ValidationPath, branch => branch.Run(validation));
         app.Map(ThrowPath, branch => branch.Run(_ =>
             throw new InvalidOperationException("secret internal detail: /opt/models/x.onnx")));
         app.Map(TtsErrorPath, branch => branch.Run(context =>
