@@ -13,28 +13,28 @@ public static class HealthEndpoints
         var group = endpoints.MapGroup("/health").WithTags("Health");
         group.MapGet("/live", GetLiveAsync)
             .WithName("GetLiveness")
-            .WithSummary("Liveness probe")
             .Produces<HealthResponse>(StatusCodes.Status200OK);
         group.MapGet("/ready", GetReadyAsync)
             .WithName("GetReadiness")
-            .WithSummary("Readiness probe")
             .Produces<HealthResponse>(StatusCodes.Status200OK)
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
     }
 
-    /// <summary>
-    /// Answers 200 while the process runs. Use it as the liveness probe: it never depends on models or the GPU, so a
-    /// long model load or warm-up does not get the pod restarted.
-    /// </summary>
+    /// <summary>Liveness probe: 200 while the process runs.</summary>
+    /// <remarks>
+    /// Use it as the liveness probe: it never depends on models or the GPU, so a long model load or warm-up does not
+    /// get the pod restarted.
+    /// </remarks>
     /// <response code="200">The process is alive.</response>
     internal static Task<IResult> GetLiveAsync(HealthCheckService health, CancellationToken cancellationToken) =>
         RunAsync(health, HealthExtensions.LiveTag, cancellationToken);
 
-    /// <summary>
+    /// <summary>Readiness probe: 200 once models are loaded and warmed up, else 503.</summary>
+    /// <remarks>
     /// Answers 200 only once every startup task (model directory check, engine load and warm-up) has completed and
     /// the service is not shutting down; 503 otherwise, with each check's status and the reason in the body.
-    /// </summary>
+    /// </remarks>
     /// <response code="200">Ready to serve synthesis requests.</response>
     /// <response code="503">Still starting, a startup task failed, or shutting down.</response>
     internal static Task<IResult> GetReadyAsync(HealthCheckService health, CancellationToken cancellationToken) =>

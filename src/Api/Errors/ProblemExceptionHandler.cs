@@ -13,6 +13,10 @@ namespace F5Tts.Api.Errors;
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>Detail of a 413 for a body over the Kestrel limit (written here or by the status code pages).</summary>
+    internal const string BodyTooLargeDetail =
+        "The request body is larger than the configured limit (F5Tts:Server:MaxRequestBodyBytes).";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (httpContext.Response.HasStarted)
@@ -46,7 +50,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
                     httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
                 }
 
-                LogClientError(tts.Kind.ToSlug(), status, tts.Message);
+                LogClientError(problem.Type!, status, tts.Message);
                 await ProblemResponses.WriteAsync(httpContext, problem);
                 return true;
             }
@@ -79,7 +83,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         return bad.StatusCode switch
         {
             StatusCodes.Status413PayloadTooLarge =>
-                (ProblemTypes.PayloadTooLarge, "The request body is larger than the configured limit (F5Tts:Server:MaxRequestBodyBytes)."),
+                (ProblemTypes.PayloadTooLarge, BodyTooLargeDetail),
             StatusCodes.Status415UnsupportedMediaType =>
                 (ProblemTypes.UnsupportedContentType, bad.Message),
             _ => (BadRequestType(bad.StatusCode), bad.Message),

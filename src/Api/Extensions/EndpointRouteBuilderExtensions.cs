@@ -16,6 +16,9 @@ public static class EndpointRouteBuilderExtensions
         app.MapSpeechEndpoints();
         app.MapModelsEndpoints();
         app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
+
+        // Create the instruments now so gauges such as f5tts_queue_depth are scraped from the first request on.
+        _ = app.Services.GetRequiredService<F5Tts.Inference.Metrics.F5TtsMetrics>();
         return app;
     }
 }

@@ -22,6 +22,9 @@ public static class LoggingExtensions
             (services, logger) => logger
                 .MinimumLevel.Information()
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+                // The health check service logs every unhealthy probe at Error; the startup runner already logged the
+                // cause once, and /health/ready answers 503 with it.
+                .MinimumLevel.Override("Microsoft.Extensions.Diagnostics.HealthChecks", LogEventLevel.Fatal)
                 .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()

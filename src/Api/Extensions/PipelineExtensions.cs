@@ -25,21 +25,27 @@ public static class PipelineExtensions
         return app;
     }
 
-    /// <summary>Probes and scrapes are frequent and boring: Verbose (hidden by default). Errors stay visible.</summary>
+    /// <summary>Probes, scrapes and Swagger assets are frequent and boring: Verbose (hidden by default). Exceptions stay visible.</summary>
     internal static LogEventLevel RequestLogLevel(HttpContext context, double elapsedMs, Exception? exception)
     {
         var status = context.Response.StatusCode;
-        if (exception is not null || status >= StatusCodes.Status500InternalServerError)
+        if (exception is not null)
         {
             return LogEventLevel.Error;
         }
 
+        // A 503 from /health/ready while loading is the expected answer, not an error.
         var path = context.Request.Path;
         if (path.StartsWithSegments(TelemetryExtensions.MetricsPath, StringComparison.OrdinalIgnoreCase)
             || path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
             || path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase))
         {
             return LogEventLevel.Verbose;
+        }
+
+        if (status >= StatusCodes.Status500InternalServerError)
+        {
+            return LogEventLevel.Error;
         }
 
         return status >= StatusCodes.Status400BadRequest ? LogEventLevel.Warning : LogEventLevel.Information;

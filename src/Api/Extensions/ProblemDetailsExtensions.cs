@@ -18,7 +18,10 @@ public static class ProblemDetailsExtensions
             var status = problem.Status ?? context.HttpContext.Response.StatusCode;
             if (problem.Type is null || problem.Type.StartsWith("https://tools.ietf.org/", StringComparison.Ordinal))
             {
-                problem.Type = ProblemTypes.ForStatus(status);
+                // TypedResults.ValidationProblem(errors) from an endpoint is field validation: invalid input.
+                problem.Type = problem is HttpValidationProblemDetails && status == StatusCodes.Status400BadRequest
+                    ? ProblemTypes.InvalidInput
+                    : ProblemTypes.ForStatus(status);
             }
 
             problem.Instance ??= context.HttpContext.Request.Path.Value;
@@ -52,6 +55,7 @@ public static class ProblemDetailsExtensions
             {
                 StatusCodes.Status404NotFound => $"No endpoint matches {http.Request.Method} {http.Request.Path}.",
                 StatusCodes.Status405MethodNotAllowed => $"{http.Request.Path} does not accept {http.Request.Method}.",
+                StatusCodes.Status413PayloadTooLarge => ProblemExceptionHandler.BodyTooLargeDetail,
                 _ => null,
             };
             await ProblemResponses.WriteAsync(http, ProblemResponses.Create(http, status, ProblemTypes.ForStatus(status), detail));

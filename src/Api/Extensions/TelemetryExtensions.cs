@@ -1,5 +1,6 @@
 using F5Tts.Inference.Metrics;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace F5Tts.Api.Extensions;
 
@@ -13,7 +14,9 @@ public static class TelemetryExtensions
     public static IServiceCollection AddF5TtsTelemetry(this IServiceCollection services)
     {
         services.AddSingleton<F5TtsMetrics>();
-        services.AddOpenTelemetry().WithMetrics(metrics =>
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("f5tts-server"))
+            .WithMetrics(metrics =>
         {
             metrics
                 // Microsoft.AspNetCore.Hosting (http.server.request.duration, active requests) and Kestrel meters.

@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace F5Tts.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real host (Program) on real Kestrel at a free loopback port, content root = repository root so the root
+/// appsettings.json applies, plus per-test overrides and the test-only probe endpoints (<see cref="ProbeEndpoints"/>).
+/// </summary>
+public class F5TtsApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public F5TtsApiFactory()
+        : this(new Dictionary<string, string?>())
+    {
+    }
+
+    public F5TtsApiFactory(Dictionary<string, string?> settings)
+    {
+        _settings = settings;
+        UseKestrel(0);
+    }
+
+    /// <summary>Base address of the started Kestrel server (starts it on first use).</summary>
+    public Uri BaseAddress
+    {
+        get
+        {
+            StartServer();
+            var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+            var address = addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
+                .Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)
+                .Replace("localhost", "127.0.0.1", StringComparison.Ordinal);
+            return new Uri(address.EndsWith('/') ? address : address + "/");
+        }
+    }
+
+    /// <summary>A plain HttpClient on the real socket (no test handler in between).</summary>
+    public HttpClient CreateSocketClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepoPaths.Root);
+        // Kestrel picks the port (UseKestrel(0)); the root appsettings' Urls (port 8080) must not fight it.
+        builder.UseSetting("Urls", "http://127.0.0.1:0");
+        // The JSON console log of every host would bury the test report; failures are asserted on responses.
+        _settings.TryAdd("Serilog:MinimumLevel:Default", "Fatal");
+        _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Fatal");
+        _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime", "Fatal");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
+        builder.ConfigureTestServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ProbeEndpoints>());
+    }
+}
