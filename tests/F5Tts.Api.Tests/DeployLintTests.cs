@@ -36,6 +36,14 @@ public sealed class DeployLintTests
         "TensorRT engine builds need >= 1800 s")]
     [InlineData("deploy/helm/f5tts/values.yaml", "replicaCount: 1", "replicaCount: 1\n# Unused.\nunusedKey: 3",
         "unusedKey is not used by any template")]
+    [InlineData("deploy/helm/f5tts/templates/deployment.yaml", "{{- toYaml .Values.securityContext | nindent 12 }}",
+        "{{- toYaml .Values.securityContext | nindent 10 }}", "defaults: container securityContext is not locked down")]
+    [InlineData("deploy/helm/f5tts/templates/service.yaml", "targetPort: http", "targetPort: web",
+        "Service port http does not reach the container")]
+    [InlineData("deploy/helm/f5tts/templates/deployment.yaml", "{{- if not .Values.gpu.enabled }}",
+        "{{- if .Values.gpu.enabled }}", "CPU mode without the CPU provider chain")]
+    [InlineData("deploy/helm/f5tts/templates/_helpers.tpl", "{{- if lt (int .Values.terminationGracePeriodSeconds) (int $drain) }}",
+        "{{- if gt (int .Values.terminationGracePeriodSeconds) (int $drain) }}", "rendering refused the values: terminationGracePeriodSeconds (60)")]
     [InlineData("deploy/Dockerfile", "COPY src/Engines/F5Tts.Engines.csproj src/Engines/\n", "",
         "src/Engines/F5Tts.Engines.csproj (referenced by the API host) is not copied before restore")]
     [InlineData("deploy/Dockerfile", "COPY .editorconfig appsettings.json ./", "COPY .editorconfig appsettings.jsn ./",
@@ -68,7 +76,9 @@ public sealed class DeployLintTests
 
     private static async Task<(int ExitCode, string Output)> RunCheckAsync(string root)
     {
-        var start = new ProcessStartInfo("python3")
+        // Debian's python3 first: apt's yamllint brings PyYAML (python3-yaml) for it, which the renderer needs.
+        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+        var start = new ProcessStartInfo(python)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

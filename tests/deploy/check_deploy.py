@@ -2,7 +2,7 @@
 """Static checks for deploy/ (the Helm chart and the Dockerfile), run by CI through DeployLintTests.
 
 Neither helm nor a docker engine is available where the tests run, so this script checks what it can without
-them (Python 3 standard library plus the yamllint command):
+them (Python 3 with PyYAML, and the yamllint command):
 
 chart
   * yamllint (strict) on Chart.yaml and values.yaml with deploy/helm/.yamllint;
@@ -13,6 +13,12 @@ chart
     `else` only appears inside if/with/range, and every function called is a known Go template/Sprig/Helm one;
   * every `include`/`template` names a helper defined in a .tpl file, and `include (print $.Template.BasePath
     "/x.yaml")` names an existing template.
+rendering (tests/deploy/helm_render.py: a Go-template interpreter for the subset and the Helm/Sprig functions
+the chart uses; needs PyYAML, which yamllint brings)
+  * the chart renders for several value sets (defaults; CPU with API keys, appsettings, ServiceMonitor and PDB;
+    existing claims and Secret; several replicas) and refuses impossible ones with its `fail` messages;
+  * the output parses as YAML, and the objects agree: selectors and labels, named ports and probes, GPU limit,
+    environment, volumes and claims, Secret/envFrom, ConfigMap content and mount, ServiceMonitor, PDB.
 Dockerfile
   * each `FROM` / `COPY --from` names an earlier stage or an external image with a tag, after substituting the
     global ARGs (every value of a boolean-like ARG is tried); the targets runtime-gpu (last) and runtime-cpu exist;
@@ -668,11 +674,281 @@ def check_config_names(root: Path, report: Report) -> None:
             report.warn(f"{name}: no F5Tts:{':'.join(parts)} in appsettings.json (check the option name)")
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Rendering: helm_render.py (a Go-template subset with the Helm/Sprig functions the chart uses) renders the chart
+# for several value sets; the output must parse as YAML and hold consistent Kubernetes objects.
+
+def render_scenarios() -> list[tuple[str, dict, str | None]]:
+    """(name, value overrides, expected `fail` message or None)."""
+    full = {
+        "gpu": {"enabled": False},
+        "image": {"tag": "cpu"},
+        "appsettings": {"F5Tts": {"Batching": {"MaxBatchSize": 8}}},
+        "auth": {"apiKeys": ["key-one", "key-two"]},
+        "env": {"F5Tts__Text__MaxCharacters": 2000, "F5Tts__Synthesis__Speed": 1.0},
+        "extraEnv": [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+        "imagePullSecrets": [{"name": "regcred"}],
+        "nodeSelector": {"nvidia.com/gpu.present": "true"},
+        "runtimeClassName": "nvidia",
+        "podAnnotations": {"team": "speech"},
+        "podLabels": {"tier": "inference"},
+        "metrics": {"podAnnotations": True, "serviceMonitor": {"enabled": True, "labels": {"release": "kps"}}},
+        "podDisruptionBudget": {"enabled": True},
+        "persistence": {"trtCache": {"enabled": False}, "models": {"subPath": "f5tts-v1"}},
+        "service": {"type": "LoadBalancer", "annotations": {"lb": "internal"}},
+        "shutdown": {"preStopSleepSeconds": 0},
+    }
+    existing = {
+        "persistence": {"models": {"existingClaim": "models-pvc"}, "voices": {"existingClaim": "voices-pvc"},
+                        "trtCache": {"existingClaim": "trt-pvc"}},
+        "auth": {"existingSecret": "my-keys", "apiKeys": ["ignored"]},
+        "serviceAccount": {"create": False, "name": "svc"},
+        "replicaCount": 2,
+        "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+    }
+    rwx = {"replicaCount": 3, "gpu": {"count": 2},
+           "persistence": {"voices": {"accessModes": ["ReadWriteMany"]}, "trtCache": {"enabled": False}}}
+    return [
+        ("defaults", {}, None),
+        ("cpu, auth keys, appsettings, metrics, pdb", full, None),
+        ("existing claims and secret, 2 replicas", existing, None),
+        ("3 replicas on ReadWriteMany, 2 GPUs", rwx, None),
+        ("grace period shorter than the drain", {"terminationGracePeriodSeconds": 30},
+         "terminationGracePeriodSeconds (30) must be at least"),
+        ("2 replicas on ReadWriteOnce voices", {"replicaCount": 2}, "needs a ReadWriteMany voices volume"),
+        ("empty API key", {"auth": {"apiKeys": [""]}}, "auth.apiKeys entries must not be empty"),
+        ("no image repository", {"image": {"repository": ""}}, "image.repository is required"),
+    ]
+
+
+def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
+    p: list[str] = []
+    by_kind: dict[str, list[dict]] = {}
+    for d in docs:
+        for key in ("apiVersion", "kind"):
+            if not d.get(key):
+                p.append(f"{name}: an object has no {key}")
+        if not (d.get("metadata") or {}).get("name"):
+            p.append(f"{name}: {d.get('kind')} has no metadata.name")
+        by_kind.setdefault(d.get("kind", "?"), []).append(d)
+    deps = by_kind.get("Deployment", [])
+    if len(deps) != 1:
+        return p + [f"{name}: expected one Deployment, got {len(deps)}"]
+    dep = deps[0]
+    pod = dep["spec"]["template"]
+    spec = pod["spec"]
+    c = spec["containers"][0]
+    sel = dep["spec"]["selector"]["matchLabels"]
+    if any(pod["metadata"]["labels"].get(k) != v for k, v in sel.items()):
+        p.append(f"{name}: pod labels do not match the Deployment selector")
+    if dep["spec"]["replicas"] != values["replicaCount"]:
+        p.append(f"{name}: replicas {dep['spec']['replicas']} != {values['replicaCount']}")
+
+    gpu = values["gpu"]
+    limits = (c.get("resources") or {}).get("limits") or {}
+    if gpu["enabled"]:
+        if limits.get(gpu["resourceName"]) != gpu["count"]:
+            p.append(f"{name}: resources.limits[{gpu['resourceName']}] is {limits.get(gpu['resourceName'])!r}")
+    elif gpu["resourceName"] in limits:
+        p.append(f"{name}: GPU requested although gpu.enabled is false")
+
+    env = {e["name"]: e for e in c.get("env", [])}
+    if len(env) != len(c.get("env", [])):
+        p.append(f"{name}: duplicate environment variable names")
+    for e in c.get("env", []):
+        if "value" in e and not isinstance(e["value"], str):
+            p.append(f"{name}: env {e['name']} value is not a string ({e['value']!r})")
+    for var in ("F5Tts__Model__Directory", "F5Tts__Voices__Directory", "F5Tts__Server__ShutdownTimeoutSeconds",
+                "F5Tts__Engine__TensorRt__EngineCacheDirectory", "URLS", "ASPNETCORE_ENVIRONMENT"):
+        if var not in env:
+            p.append(f"{name}: env {var} missing")
+    for k, v in (values.get("env") or {}).items():
+        if k not in env:
+            p.append(f"{name}: values env {k} not rendered")
+    if not gpu["enabled"]:
+        if (env.get("F5Tts__Engine__Providers__Transformer__0") or {}).get("value") != "Cpu":
+            p.append(f"{name}: CPU mode without the CPU provider chain")
+        if (env.get("NVIDIA_VISIBLE_DEVICES") or {}).get("value") != "void":
+            p.append(f"{name}: CPU mode does not hide GPUs")
+
+    ports = {pt["name"]: pt["containerPort"] for pt in c.get("ports", [])}
+    if ports.get("http") != values["containerPort"]:
+        p.append(f"{name}: container port http != containerPort")
+    for probe, path in (("startupProbe", "/health/ready"), ("livenessProbe", "/health/live"),
+                        ("readinessProbe", "/health/ready")):
+        get = (c.get(probe) or {}).get("httpGet") or {}
+        if get.get("path") != path or get.get("port") not in ports:
+            p.append(f"{name}: {probe} is not httpGet {path} on a named container port")
+    sp = c.get("startupProbe") or {}
+    if sp.get("periodSeconds", 0) * sp.get("failureThreshold", 0) < 1800:
+        p.append(f"{name}: startup probe shorter than 30 min")
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    if grace < values["shutdown"]["timeoutSeconds"] + values["shutdown"]["preStopSleepSeconds"]:
+        p.append(f"{name}: grace period {grace} shorter than the drain")
+    if values["shutdown"]["preStopSleepSeconds"] > 0:
+        cmd = (((c.get("lifecycle") or {}).get("preStop") or {}).get("exec") or {}).get("command")
+        if cmd != ["sleep", str(values["shutdown"]["preStopSleepSeconds"])]:
+            p.append(f"{name}: preStop sleep missing or wrong: {cmd!r}")
+    elif "lifecycle" in c:
+        p.append(f"{name}: preStop hook rendered with preStopSleepSeconds 0")
+
+    psc, csc = spec.get("securityContext") or {}, c.get("securityContext") or {}
+    if not psc.get("runAsNonRoot") or psc.get("runAsUser") != 10001:
+        p.append(f"{name}: pod securityContext is not non-root uid 10001")
+    if not csc.get("readOnlyRootFilesystem") or csc.get("capabilities", {}).get("drop") != ["ALL"] \
+            or csc.get("allowPrivilegeEscalation") is not False:
+        p.append(f"{name}: container securityContext is not locked down")
+
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+    for m in c.get("volumeMounts", []):
+        if m["name"] not in vols:
+            p.append(f"{name}: volumeMount {m['name']} has no volume")
+    if "/tmp" not in mounts or "emptyDir" not in vols.get(mounts["/tmp"]["name"], {}):
+        p.append(f"{name}: /tmp is not an emptyDir (read-only root filesystem)")
+    models = mounts.get(values["paths"]["models"])
+    if not models or not models.get("readOnly"):
+        p.append(f"{name}: models not mounted read-only at {values['paths']['models']}")
+    pvcs = {d["metadata"]["name"] for d in by_kind.get("PersistentVolumeClaim", [])}
+    for key, vol in (("models", "models"), ("voices", "voices"), ("trtCache", "trt-cache")):
+        cfg = values["persistence"][key]
+        v = vols.get(vol, {})
+        claim = (v.get("persistentVolumeClaim") or {}).get("claimName")
+        if key != "models" and not cfg.get("enabled", True):
+            if "emptyDir" not in v:
+                p.append(f"{name}: disabled {key} volume is not an emptyDir")
+            continue
+        if cfg.get("existingClaim"):
+            if claim != cfg["existingClaim"]:
+                p.append(f"{name}: {key} does not use existingClaim {cfg['existingClaim']}")
+        elif claim not in pvcs:
+            p.append(f"{name}: {key} claim {claim!r} is neither created nor existing")
+        if cfg.get("subPath") and (mounts.get(values["paths"][key]) or {}).get("subPath") != cfg["subPath"]:
+            p.append(f"{name}: {key} subPath not applied")
+
+    svc = (by_kind.get("Service") or [{}])[0]
+    sports = {pt.get("name"): pt for pt in (svc.get("spec") or {}).get("ports", [])}
+    if sports.get("http", {}).get("targetPort") not in ports or sports["http"].get("port") != values["service"]["port"]:
+        p.append(f"{name}: Service port http does not reach the container")
+    if (svc.get("spec") or {}).get("selector") != sel:
+        p.append(f"{name}: Service selector != Deployment selector")
+
+    secrets = by_kind.get("Secret", [])
+    auth = values["auth"]
+    env_from = [e["secretRef"]["name"] for e in c.get("envFrom", []) if "secretRef" in e]
+    if auth.get("existingSecret"):
+        if secrets or env_from != [auth["existingSecret"]]:
+            p.append(f"{name}: existingSecret not used as the only key source")
+    elif auth.get("apiKeys"):
+        data = secrets[0].get("stringData", {}) if secrets else {}
+        want = {f"F5Tts__Auth__ApiKeys__{i}": k for i, k in enumerate(auth["apiKeys"])}
+        if data != want or env_from != [secrets[0]["metadata"]["name"]]:
+            p.append(f"{name}: API-key Secret {data!r} / envFrom {env_from!r} wrong")
+    elif secrets or env_from:
+        p.append(f"{name}: Secret rendered without API keys")
+
+    cms = by_kind.get("ConfigMap", [])
+    if values.get("appsettings"):
+        try:
+            content = json.loads(cms[0]["data"]["appsettings.override.json"])
+        except (IndexError, KeyError, ValueError) as e:
+            p.append(f"{name}: appsettings ConfigMap unreadable: {e}")
+        else:
+            if content != values["appsettings"]:
+                p.append(f"{name}: appsettings ConfigMap content differs from values")
+        path = f"/app/appsettings.{values['aspnetcoreEnvironment']}.json"
+        if path not in mounts or mounts[path].get("subPath") != "appsettings.override.json":
+            p.append(f"{name}: appsettings override not mounted at {path}")
+    elif cms:
+        p.append(f"{name}: ConfigMap rendered without appsettings")
+
+    sm = by_kind.get("ServiceMonitor", [])
+    if values["metrics"]["serviceMonitor"]["enabled"]:
+        if not sm:
+            p.append(f"{name}: ServiceMonitor missing")
+        else:
+            ep = sm[0]["spec"]["endpoints"][0]
+            if ep.get("port") != "http" or ep.get("path") != "/metrics":
+                p.append(f"{name}: ServiceMonitor endpoint is not http /metrics")
+            labels = svc.get("metadata", {}).get("labels", {})
+            if any(labels.get(k) != v for k, v in sm[0]["spec"]["selector"]["matchLabels"].items()):
+                p.append(f"{name}: ServiceMonitor selector does not match the Service labels")
+            for k, v in values["metrics"]["serviceMonitor"]["labels"].items():
+                if sm[0]["metadata"]["labels"].get(k) != v:
+                    p.append(f"{name}: ServiceMonitor label {k} missing")
+    elif sm:
+        p.append(f"{name}: ServiceMonitor rendered while disabled")
+    ann = pod["metadata"].get("annotations") or {}
+    if values["metrics"]["podAnnotations"] != (ann.get("prometheus.io/scrape") == "true"):
+        p.append(f"{name}: prometheus.io annotations do not follow metrics.podAnnotations")
+    if values["podDisruptionBudget"]["enabled"] != bool(by_kind.get("PodDisruptionBudget")):
+        p.append(f"{name}: PodDisruptionBudget does not follow podDisruptionBudget.enabled")
+    if values["serviceAccount"]["create"] != bool(by_kind.get("ServiceAccount")):
+        p.append(f"{name}: ServiceAccount does not follow serviceAccount.create")
+    return p
+
+
+def check_render(root: Path, report: Report) -> None:
+    try:
+        import yaml  # noqa: F401  (python3-yaml comes with yamllint)
+    except ImportError:
+        report.check("helm template (helm_render.py)", ["PyYAML is not installed (apt-get install python3-yaml)"])
+        return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import helm_render
+
+    try:
+        renderer = helm_render.Renderer(root / "deploy" / "helm" / "f5tts")
+    except helm_render.TemplateError as e:
+        report.check("helm template: templates parse", [str(e)])
+        return
+    defaults = renderer.default_values()
+    for name, overrides, expected_fail in render_scenarios():
+        values = helm_render.deep_merge(defaults, overrides)
+        problems: list[str] = []
+        try:
+            out = renderer.render(values)
+        except helm_render.HelmFail as e:
+            if expected_fail is None:
+                problems.append(f"rendering refused the values: {e}")
+            elif expected_fail not in str(e):
+                problems.append(f"refused with '{e}', expected '{expected_fail}'")
+            report.check(f"helm template [{name}]", problems)
+            continue
+        except helm_render.TemplateError as e:
+            report.check(f"helm template [{name}]", [str(e)])
+            continue
+        if expected_fail is not None:
+            report.check(f"helm template [{name}]", [f"rendered, but should fail with '{expected_fail}'"])
+            continue
+        docs: list[dict] = []
+        for file, text in out.items():
+            if file == "NOTES.txt":
+                if "tts-f5tts" not in text:
+                    problems.append("NOTES.txt does not name the release's resources")
+                continue
+            try:
+                for d in yaml.safe_load_all(text):
+                    if d is None:
+                        continue
+                    if not isinstance(d, dict):
+                        problems.append(f"{file}: a document is not a mapping")
+                    else:
+                        docs.append(d)
+            except yaml.YAMLError as e:
+                problems.append(f"{file}: rendered output is not YAML: {e}")
+        if not problems:
+            problems = check_objects(name, values, docs)
+        kinds = sorted({d.get("kind", "?") for d in docs})
+        report.check(f"helm template [{name}]: {len(docs)} objects ({', '.join(kinds)})", problems)
+
+
 def main() -> int:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
     os.chdir(root)
     report = Report()
     check_chart(root, report)
+    check_render(root, report)
     check_dockerfile(root, report)
     check_config_names(root, report)
     failed = report.checks - report.passed
