@@ -84,6 +84,7 @@ public sealed class DeployLintTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.ArgumentList.Add(Path.Combine(RepoRoot, "tests", "deploy", "check_deploy.py"));
         start.ArgumentList.Add(root);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
