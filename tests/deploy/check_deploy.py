@@ -644,7 +644,7 @@ def check_dockerfile(root: Path, report: Report) -> None:
 def check_config_names(root: Path, report: Report) -> None:
     names: set[str] = set()
     for f in [root / "deploy" / "Dockerfile", *sorted((root / "deploy" / "helm" / "f5tts" / "templates").iterdir())]:
-        names |= set(re.findall(r"\bF5Tts__[A-Za-z0-9_]+", f.read_text(encoding="utf-8")))
+        names |= set(re.findall(r"\bF5Tts__[A-Za-z0-9_]*[A-Za-z0-9]", f.read_text(encoding="utf-8")))
     try:
         settings = json.loads((root / "appsettings.json").read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
