@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using k8s;
+using k8s.Models;
 
 namespace F5Tts.Api.Tests;
 
@@ -19,6 +21,105 @@ public sealed class DeployLintTests
 
         Assert.True(exitCode == 0, $"check_deploy.py exited {exitCode}:\n{output}");
         Assert.Contains("0 failed", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The manifests rendered for every value set must load into the Kubernetes API models of the official C#
+    /// client with its strict deserializer (an unknown or misspelt field, or a wrong type, throws). The
+    /// ServiceMonitor is a Prometheus Operator CRD the client has no model for; the script checks it.
+    /// </summary>
+    [Fact]
+    public async Task Rendered_manifests_load_strictly_into_the_Kubernetes_models()
+    {
+        var (loaded, errors) = await RenderAndLoadAsync(RepoRoot);
+
+        Assert.True(errors.Count == 0, string.Join("\n\n", errors));
+        Assert.Equal(4, loaded.Count);
+        var defaults = loaded["defaults"];
+        var deployment = Assert.Single(defaults.OfType<V1Deployment>());
+        var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
+        Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal("/health/live", container.LivenessProbe.HttpGet.Path);
+        Assert.True(container.SecurityContext.ReadOnlyRootFilesystem);
+        Assert.Equal(3, defaults.OfType<V1PersistentVolumeClaim>().Count());
+        Assert.Single(defaults.OfType<V1Service>());
+
+        var cpu = loaded["cpu-auth-keys-appsettings-metrics-pdb"];
+        var cpuContainer = Assert.Single(Assert.Single(cpu.OfType<V1Deployment>()).Spec.Template.Spec.Containers);
+        Assert.False(cpuContainer.Resources.Limits.ContainsKey("nvidia.com/gpu"));
+        Assert.Single(cpu.OfType<V1Secret>());
+        Assert.Single(cpu.OfType<V1ConfigMap>());
+        Assert.Single(cpu.OfType<V1PodDisruptionBudget>());
+    }
+
+    [Fact]
+    public async Task A_misspelt_field_fails_the_strict_model_load()
+    {
+        var copy = CopyDeployInputs();
+        try
+        {
+            var path = Path.Combine(copy, "deploy/helm/f5tts/templates/deployment.yaml");
+            var text = await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken);
+            Assert.Contains("imagePullPolicy:", text, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(path, text.Replace("imagePullPolicy:", "imagePulPolicy:", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+
+            var (_, errors) = await RenderAndLoadAsync(copy);
+
+            Assert.Equal(4, errors.Count(e => e.Contains("deployment.yaml", StringComparison.Ordinal) && e.Contains("imagePulPolicy", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    /// <summary>Renders the chart of <paramref name="root"/> and loads each manifest strictly; returns objects per value set and load errors.</summary>
+    private static async Task<(Dictionary<string, List<object>> Loaded, List<string> Errors)> RenderAndLoadAsync(string root)
+    {
+        var outDir = Path.Combine(Path.GetTempPath(), "f5tts-rendered-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var (exitCode, output) = await RunCheckAsync(root, "--out", outDir);
+            Assert.True(Directory.Exists(outDir), $"check_deploy.py rendered nothing (exit {exitCode}):\n{output}");
+
+            var loaded = new Dictionary<string, List<object>>();
+            var errors = new List<string>();
+            foreach (var file in Directory.EnumerateFiles(outDir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var text = await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken);
+                if (string.IsNullOrWhiteSpace(text) || Path.GetFileName(file) == "servicemonitor.yaml")
+                {
+                    continue;
+                }
+
+                var scenario = Path.GetFileName(Path.GetDirectoryName(file)!);
+                try
+                {
+                    var objects = KubernetesYaml.LoadAllFromString(text, typeMap: null, strict: true);
+                    if (!loaded.TryGetValue(scenario, out var list))
+                    {
+                        loaded[scenario] = list = [];
+                    }
+
+                    list.AddRange(objects);
+                }
+#pragma warning disable CA1031 // any load failure is a finding to report, whatever its type
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    errors.Add($"{scenario}/{Path.GetFileName(file)} does not load strictly: {e.Message}\n{text}");
+                }
+            }
+
+            return (loaded, errors);
+        }
+        finally
+        {
+            if (Directory.Exists(outDir))
+            {
+                Directory.Delete(outDir, recursive: true);
+            }
+        }
     }
 
     [Theory]
@@ -74,7 +175,7 @@ public sealed class DeployLintTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> RunCheckAsync(string root)
+    private static async Task<(int ExitCode, string Output)> RunCheckAsync(string root, params string[] options)
     {
         // Debian's python3 first: apt's yamllint brings PyYAML (python3-yaml) for it, which the renderer needs.
         var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
@@ -86,6 +187,11 @@ public sealed class DeployLintTests
         };
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         start.ArgumentList.Add(Path.Combine(RepoRoot, "tests", "deploy", "check_deploy.py"));
+        foreach (var option in options)
+        {
+            start.ArgumentList.Add(option);
+        }
+
         start.ArgumentList.Add(root);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
         var ct = TestContext.Current.CancellationToken;

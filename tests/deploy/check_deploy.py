@@ -27,7 +27,7 @@ Dockerfile
   * runtime stages: numeric non-root USER, HEALTHCHECK, STOPSIGNAL SIGTERM, exec-form ENTRYPOINT, EXPOSE;
   * apt-get install uses --no-install-recommends and the same RUN removes /var/lib/apt/lists.
 
-Usage: python3 tests/deploy/check_deploy.py [REPO_ROOT]   (exit status 0 when every check passes)
+Usage: python3 tests/deploy/check_deploy.py [--out DIR] [REPO_ROOT]   (exit status 0 when every check passes;\n       --out writes the rendered manifests of each value set under DIR)
 """
 
 from __future__ import annotations
@@ -888,7 +888,7 @@ def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
     return p
 
 
-def check_render(root: Path, report: Report) -> None:
+def check_render(root: Path, report: Report, out_dir: Path | None = None) -> None:
     try:
         import yaml  # noqa: F401  (python3-yaml comes with yamllint)
     except ImportError:
@@ -939,16 +939,27 @@ def check_render(root: Path, report: Report) -> None:
                 problems.append(f"{file}: rendered output is not YAML: {e}")
         if not problems:
             problems = check_objects(name, values, docs)
+        if out_dir is not None:  # for DeployLintTests: strict parsing into the Kubernetes API models
+            target = out_dir / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+            target.mkdir(parents=True, exist_ok=True)
+            for file, text in out.items():
+                (target / file).write_text(text, encoding="utf-8")
         kinds = sorted({d.get("kind", "?") for d in docs})
         report.check(f"helm template [{name}]: {len(docs)} objects ({', '.join(kinds)})", problems)
 
 
 def main() -> int:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
+    args = sys.argv[1:]
+    out_dir = None
+    if "--out" in args:  # also write the rendered manifests there, one folder per value set
+        i = args.index("--out")
+        out_dir = Path(args[i + 1]).resolve()
+        del args[i:i + 2]
+    root = Path(args[0] if args else Path(__file__).resolve().parents[2]).resolve()
     os.chdir(root)
     report = Report()
     check_chart(root, report)
-    check_render(root, report)
+    check_render(root, report, out_dir)
     check_dockerfile(root, report)
     check_config_names(root, report)
     failed = report.checks - report.passed
