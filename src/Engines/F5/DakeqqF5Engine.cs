@@ -65,6 +65,9 @@ internal sealed class DakeqqF5Engine : ITtsEngine
 
     public EngineDescription Description { get; }
 
+    /// <summary>Where the latents live (tests read them back through it).</summary>
+    internal DeviceMemory Memory => _memory;
+
     /// <summary>
     /// TensorRT profile for the seven N-dependent Transformer inputs. DakeQQ feeds Preprocess outputs 0–6 straight into
     /// Transformer inputs 0–6 under the same names (reference §5.1/§5.2), so names and static dims come from the
@@ -301,6 +304,9 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         public bool IsDisposed { get; private set; }
 
         public OrtValue RefSignalLength => _preOutputs[7];
+
+        /// <summary>Preprocess output <paramref name="index"/> (host memory), by position.</summary>
+        public OrtValue PreprocessOutput(int index) => _preOutputs[index];
 
         public void Step(InferenceSession session, RunOptions runOptions)
         {
