@@ -68,11 +68,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _vocabSize = vocabSize;
 
         Validate();
-        _condDim = (int)_tr.Session.InputMetadata["cond"].Dimensions[2];
-        if (_condDim <= Mels)
-        {
-            _condDim = 612;
-        }
+        _condDim = CondDimOf(pre);
 
         var meta = _pre.Metadata;
         _maxFrames = meta.TryGetValue("f5tts.max_frames", out var mf) && int.TryParse(mf, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) ? m : 4096;
@@ -106,17 +102,25 @@ internal sealed class BatchedF5Engine : ITtsEngine
     internal string ResidencyMode => _memory.Mode;
 
     /// <summary>The TensorRT profile of the Transformer's dynamic inputs; the graph's B is the request batch.</summary>
-    internal static TrtProfile TrtProfileFor(TensorRtOptions trt) => TrtProfile.Build(
+    internal static TrtProfile TrtProfileFor(TensorRtOptions trt, int condDim)
+    {
+        var d = condDim.ToString(CultureInfo.InvariantCulture);
+        return TrtProfile.Build(
         [
             ("x", ["B", "N", "100"]),
-            ("cond", ["B", "N", "612"]),
-            ("cond_drop", ["B", "N", "612"]),
+            ("cond", ["B", "N", d]),
+            ("cond_drop", ["B", "N", d]),
             ("lengths", ["B"]),
             ("t", ["B"]),
             ("dt", ["B"]),
             ("cfg", ["B"]),
         ],
         trt);
+    }
+
+    /// <summary>Conditioning width (100 mel + text dim; 612 for F5TTS_v1_Base) from the Preprocess output.</summary>
+    internal static int CondDimOf(StageSession pre) =>
+        pre.Session.OutputMetadata.TryGetValue("cond", out var m) && m.Dimensions.Length == 3 && m.Dimensions[2] > Mels ? m.Dimensions[2] : 612;
 
     public void WarmUp(CancellationToken cancellationToken)
     {

@@ -65,17 +65,17 @@ internal sealed class DakeqqF5Engine : ITtsEngine
 
     public EngineDescription Description { get; }
 
-    /// <summary>TensorRT profile for the N-dependent Transformer inputs under their upstream names (reference §5.2).</summary>
-    internal static TrtProfile TrtProfileFor(TensorRtOptions trt) => TrtProfile.Build(
-        [
-            ("noise", ["1", "N", "100"]),
-            ("rope_cos_q", ["2", "16", "N", "64"]),
-            ("rope_sin_q", ["2", "16", "N", "64"]),
-            ("rope_cos_k", ["2", "16", "64", "N"]),
-            ("rope_sin_k", ["2", "16", "64", "N"]),
-            ("cat_mel_text", ["1", "N", "612"]),
-            ("cat_mel_text_drop", ["1", "N", "612"]),
-        ],
+    /// <summary>Where the latents live (tests read them back through it).</summary>
+    internal DeviceMemory Memory => _memory;
+
+    /// <summary>
+    /// TensorRT profile for the seven N-dependent Transformer inputs. DakeQQ feeds Preprocess outputs 0–6 straight into
+    /// Transformer inputs 0–6 under the same names (reference §5.1/§5.2), so names and static dims come from the
+    /// Preprocess outputs; every dynamic dim is N.
+    /// </summary>
+    internal static TrtProfile TrtProfileFor(TensorRtOptions trt, StageSession pre) => TrtProfile.Build(
+        pre.Session.OutputNames.Take(7).Select(name => (name, pre.Session.OutputMetadata[name].Dimensions
+            .Select(d => d < 0 ? "N" : d.ToString(CultureInfo.InvariantCulture)).ToArray())),
         trt);
 
     public void WarmUp(CancellationToken cancellationToken)
@@ -304,6 +304,9 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         public bool IsDisposed { get; private set; }
 
         public OrtValue RefSignalLength => _preOutputs[7];
+
+        /// <summary>Preprocess output <paramref name="index"/> (host memory), by position.</summary>
+        public OrtValue PreprocessOutput(int index) => _preOutputs[index];
 
         public void Step(InferenceSession session, RunOptions runOptions)
         {

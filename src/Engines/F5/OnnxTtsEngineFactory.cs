@@ -38,7 +38,7 @@ public static class OnnxTtsEngineFactory
             logger.LogInformation("Model {Directory}: contract {Contract}.", directory, contract);
 
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
-            var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt) : DakeqqF5Engine.TrtProfileFor(options.TensorRt);
+            var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
             var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, ProviderChain.Parse(options.TransformerProviders), profile);
             disposables.Add(transformer);
 

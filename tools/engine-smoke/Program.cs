@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using F5Tts.Engines.F5;
+using F5Tts.Engines.Options;
+using F5Tts.Inference.Engine;
+using F5Tts.Inference.Sampling;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+
+// usage: F5Tts.EngineSmoke FIXTURES_DIR [FULL_MODEL_DIR] [PROVIDERS]
+// Golden parity of tests/fixtures on the given provider chain (default CUDA,CPU; TF32 off), then timings of a
+// full-size f5tts-batched/1 model when a directory is given. Exit code 1 when a parity check fails.
+var fixtures = args.Length > 0 ? args[0] : "tests/fixtures";
+var full = args.Length > 1 && args[1] != "-" ? args[1] : null;
+var chain = args.Length > 2 ? args[2] : "CUDA,CPU";
+using var logs = new ConsoleLoggerFactory();
+var failures = 0;
+
+Console.WriteLine($"ORT providers available: {string.Join(',', OrtEnv.Instance().GetAvailableProviders())}");
+var options = new EngineOptions
+{
+    TransformerProviders = "TensorRT," + chain,
+    PreprocessProviders = chain,
+    DecodeProviders = chain,
+    MaxBatchSize = 8,
+    Cuda = { UseTf32 = false },
+};
+
+void Check(string what, double error, double tolerance)
+{
+    var ok = error <= tolerance;
+    failures += ok ? 0 : 1;
+    Console.WriteLine($"  {(ok ? "PASS" : "FAIL")} {what}: max abs {error:E3} (tolerance {tolerance:E1})");
+}
+
+static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+{
+    if (a.Length != b.Length)
+    {
+        return double.PositiveInfinity;
+    }
+
+    var m = 0.0;
+    for (var i = 0; i < a.Length; i++)
+    {
+        m = Math.Max(m, Math.Abs((double)a[i] - b[i]));
+    }
+
+    return m;
+}
+
+// ---- batched golden parity ----
+{
+    var g = new Golden(Path.Combine(fixtures, "golden", "tiny-v1-batched"));
+    using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", "tiny-v1-batched"), options, logs);
+    Console.WriteLine($"batched tiny-v1: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.ResidencyMode}");
+    EngineInput Input(string item, int nfe, long? seed = null, bool goldenNoise = true) => new(g.F(item + ".audio"), g.I(item + ".text_ids"), (int)g.L(item + ".total_frames")[0],
+        new SamplerSettings(NfeSteps: nfe, Seed: seed), 1f, goldenNoise ? g.F(item + ".noise") : null);
+
+    foreach (var (name, nfe) in new[] { ("a", 8), ("a", 7), ("b", 8) })
+    {
+        using var item = (BatchedF5Engine.BatchedItem)engine.Prepare(Input(name, nfe), CancellationToken.None);
+        Check($"{name}.cond", MaxAbs(g.F(name + ".cond"), item.Cond), 1e-3);
+        while (!item.IsComplete)
+        {
+            engine.RunStep([item], CancellationToken.None);
+        }
+
+        var audio = engine.Decode([item], CancellationToken.None)[0];
+        Check($"{name}.nfe{nfe} final x", MaxAbs(g.F($"{name}.nfe{nfe}.x_step{nfe}"), item.Latent), 1e-3);
+        Check($"{name}.nfe{nfe} audio", MaxAbs(g.F($"{name}.nfe{nfe}.audio"), audio), 1e-3);
+    }
+
+    using (var a = (BatchedF5Engine.BatchedItem)engine.Prepare(Input("a", 8), CancellationToken.None))
+    using (var b = (BatchedF5Engine.BatchedItem)engine.Prepare(Input("b", 8), CancellationToken.None))
+    {
+        engine.RunStep([a], CancellationToken.None);
+        engine.RunStep([a], CancellationToken.None);
+        var active = new List<IEngineItem> { a, b };
+        while (active.Count > 0)
+        {
+            engine.RunStep(active, CancellationToken.None);
+            active.RemoveAll(i => i.IsComplete);
+        }
+
+        engine.Decode([a, b], CancellationToken.None);
+        Check("a (b joined at step 2) vs golden", MaxAbs(g.F("a.nfe8.x_step8"), a.Latent), 1e-3);
+        Check("b (joined running batch) vs golden", MaxAbs(g.F("b.nfe8.x_step8"), b.Latent), 1e-3);
+    }
+
+    float[] Seeded(long seed)
+    {
+        using var item = engine.Prepare(Input("b", 8, seed, goldenNoise: false), CancellationToken.None);
+        while (!item.IsComplete)
+        {
+            engine.RunStep([item], CancellationToken.None);
+        }
+
+        return engine.Decode([item], CancellationToken.None)[0];
+    }
+
+    var s1 = Seeded(2024);
+    var s2 = Seeded(2024);
+    Check("same seed twice (bit-identical expected)", MaxAbs(s1, s2), 0);
+}
+
+// ---- dakeqq golden parity ----
+{
+    var g = new Golden(Path.Combine(fixtures, "golden", "tiny-v1-dakeqq"));
+    using var engine = (DakeqqF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", "tiny-v1-dakeqq"), options, logs);
+    Console.WriteLine($"dakeqq tiny-v1: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.Memory.Mode}");
+    var input = new EngineInput(g.S("audio").Select(s => s / 32768f).ToArray(), g.I("text_ids"), (int)g.L("max_duration")[0], new SamplerSettings(NfeSteps: 31), 1f, g.F("noise"));
+    using var item = (DakeqqF5Engine.DakeqqItem)engine.Prepare(input, CancellationToken.None);
+    while (!item.IsComplete)
+    {
+        engine.RunStep([item], CancellationToken.None);
+    }
+
+    Check("dakeqq after call 31", MaxAbs(g.F("denoised_step31"), item.LatestOnHost(engine.Memory).GetTensorDataAsSpan<float>()), 1e-3);
+    var audio = engine.Decode([item], CancellationToken.None)[0];
+    Check("dakeqq audio (8 LSB)", MaxAbs(g.S("output_audio").Select(s => s / 32767f).ToArray(), audio), 8.0 / 32767);
+}
+
+// ---- full-size timings ----
+if (full is not null)
+{
+    var sw = Stopwatch.StartNew();
+    using var engine = OnnxTtsEngineFactory.Create(full, options, logs);
+    Console.WriteLine($"full model {engine.Description.Model} {engine.Description.Precision}: load {sw.Elapsed.TotalSeconds:F1} s; providers {Json(engine.Description.ProvidersByStage)}");
+    sw.Restart();
+    engine.WarmUp(CancellationToken.None);
+    Console.WriteLine($"  warm-up {sw.Elapsed.TotalSeconds:F1} s");
+
+    const int N = 680;
+    var refAudio = GaussianNoise.Generate(3, 72000).Select(v => v * 0.1f).ToArray(); // 3 s
+    var ids = Enumerable.Range(0, 120).Select(i => 1 + (i * 37 % 2000)).ToArray();
+    EngineInput Synth(long seed) => new(refAudio, ids, N, new SamplerSettings(NfeSteps: 32, Seed: seed));
+
+    var pre = new List<double>();
+    for (var r = 0; r < 5; r++)
+    {
+        sw.Restart();
+        using var item = engine.Prepare(Synth(r), CancellationToken.None);
+        pre.Add(sw.Elapsed.TotalMilliseconds);
+    }
+
+    Console.WriteLine($"  preprocess B=1 N={N}: {Stats(pre)}");
+    foreach (var batch in new[] { 1, 8 })
+    {
+        var items = Enumerable.Range(0, batch).Select(i => engine.Prepare(Synth(100 + i), CancellationToken.None)).ToList();
+        var steps = new List<double>();
+        while (!items[0].IsComplete)
+        {
+            sw.Restart();
+            engine.RunStep(items, CancellationToken.None);
+            steps.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        sw.Restart();
+        var audio = engine.Decode(items, CancellationToken.None);
+        var decode = sw.Elapsed.TotalMilliseconds;
+        var seconds = audio.Sum(a => a.Length) / 24000.0;
+        var total = steps.Sum() + decode;
+        Console.WriteLine($"  B={batch} N={N} 32 steps: transformer step {Stats(steps.Skip(1).ToList())} (first {steps[0]:F1} ms, sum {steps.Sum():F0} ms); decode {decode:F1} ms; " +
+            $"{seconds:F1} s audio → {seconds / (total / 1000):F1} s audio/s (transformer+decode)");
+        items.ForEach(i => i.Dispose());
+    }
+}
+
+Console.WriteLine(failures == 0 ? "SMOKE OK" : $"SMOKE FAILED ({failures} checks)");
+return failures == 0 ? 0 : 1;
+
+static string Stats(List<double> ms)
+{
+    var s = ms.Order().ToList();
+    return $"p50 {s[s.Count / 2]:F2} ms, p95 {s[(int)Math.Min(s.Count - 1, Math.Ceiling(s.Count * 0.95) - 1)]:F2} ms, mean {s.Average():F2} ms (n={s.Count})";
+}
+
+static string Json(IReadOnlyDictionary<string, string> d) => JsonSerializer.Serialize(d);
+
+/// <summary>Minimal reader of the exporter's golden format (tests/fixtures/README.md).</summary>
+internal sealed class Golden
+{
+    private readonly byte[] _bin;
+    private readonly Dictionary<string, (int Offset, int Length)> _t = [];
+
+    public Golden(string dir)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "golden.json")));
+        foreach (var t in doc.RootElement.GetProperty("tensors").EnumerateArray())
+        {
+            _t[t.GetProperty("name").GetString()!] = (t.GetProperty("offset").GetInt32(), t.GetProperty("length").GetInt32());
+        }
+
+        _bin = File.ReadAllBytes(Path.Combine(dir, "golden.bin"));
+    }
+
+    public float[] F(string n) => Cast<float>(n);
+
+    public int[] I(string n) => Cast<int>(n);
+
+    public long[] L(string n) => Cast<long>(n);
+
+    public short[] S(string n) => Cast<short>(n);
+
+    private T[] Cast<T>(string n)
+        where T : unmanaged => MemoryMarshal.Cast<byte, T>(_bin.AsSpan(_t[n].Offset, _t[n].Length)).ToArray();
+}
+
+/// <summary>Console logger (no extra packages on the GPU machine).</summary>
+internal sealed class ConsoleLoggerFactory : ILoggerFactory
+{
+    public ILogger CreateLogger(string categoryName) => new L();
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class L : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                Console.WriteLine($"[{logLevel}] {formatter(state, exception)}");
+            }
+        }
+    }
+}
