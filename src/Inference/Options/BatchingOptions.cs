@@ -44,8 +44,8 @@ public sealed class BatchingOptions
     public int QueueCapacity { get; set; } = 256;
 
     /// <summary>Per-request deadline from admission to the last audio sample; past it the request fails with 504.</summary>
-    [Range(1, 3_600)]
-    public int RequestTimeoutSeconds { get; set; } = 120;
+    [Range(0.01, 3_600.0)]
+    public double RequestTimeoutSeconds { get; set; } = 120;
 
     /// <summary>Seconds suggested to clients in <c>Retry-After</c> when the queue is full.</summary>
     [Range(1, 3_600)]

@@ -16,6 +16,7 @@ namespace F5Tts.Api.Tests.Infrastructure;
 public class F5TtsApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly string _voicesDirectory = Path.Combine(Path.GetTempPath(), $"f5tts-voices-{Guid.NewGuid():N}");
 
     public F5TtsApiFactory()
         : this(new Dictionary<string, string?>())
@@ -45,12 +46,23 @@ public class F5TtsApiFactory : WebApplicationFactory<Program>
     /// <summary>A plain HttpClient on the real socket (no test handler in between).</summary>
     public HttpClient CreateSocketClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && Directory.Exists(_voicesDirectory))
+        {
+            Directory.Delete(_voicesDirectory, recursive: true);
+        }
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseContentRoot(RepoPaths.Root);
         // Kestrel picks the port (UseKestrel(0)); the root appsettings' Urls (port 8080) must not fight it.
         builder.UseSetting("Urls", "http://127.0.0.1:0");
         // The JSON console log of every host would bury the test report; failures are asserted on responses.
+        // Uploaded voices go to a private temporary directory unless a test names one (never into the checkout).
+        _settings.TryAdd("F5Tts:Voices:Directory", _voicesDirectory);
         _settings.TryAdd("Serilog:MinimumLevel:Default", "Fatal");
         _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Fatal");
         _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime", "Fatal");
