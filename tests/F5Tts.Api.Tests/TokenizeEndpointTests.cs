@@ -60,3 +60,55 @@ public sealed class TokenizeEndpointTests : IClassFixture<TokenizeEndpointTests.
         Assert.Equal(type, doc.RootElement.GetProperty("type").GetString());
     }
 }
+
+/// <summary>Configuration of the front-end through the real host: lexicon file and start-up validation.</summary>
+public sealed class TextConfigurationTests
+{
+    private static string Vocab => Path.Combine(AppContext.BaseDirectory, "data", "f5-vocab.txt");
+
+    private sealed class Factory(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_configured_lexicon_is_used()
+    {
+        var lexicon = Path.Combine(Path.GetTempPath(), $"lexicon-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(lexicon, "# test\n你好\tni3 hao3\n", TestContext.Current.CancellationToken);
+        try
+        {
+            await using var factory = new Factory(new() { ["F5Tts:Text:VocabularyPath"] = Vocab, ["F5Tts:Text:LexiconPath"] = lexicon });
+            using var client = factory.CreateClient();
+            using var response = await client.PostAsJsonAsync("/v1/tokenize", new { text = "你好" }, TestContext.Current.CancellationToken);
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            Assert.Equal([" ", "ni3", " ", "hao3"], doc.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetString()));
+        }
+        finally
+        {
+            File.Delete(lexicon);
+        }
+    }
+
+    [Fact]
+    public void A_missing_lexicon_file_stops_start_up_naming_the_key()
+    {
+        using var factory = new Factory(new() { ["F5Tts:Text:VocabularyPath"] = Vocab, ["F5Tts:Text:LexiconPath"] = "/nonexistent/lexicon.txt" });
+        var e = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("F5Tts:Text:LexiconPath", e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_out_of_range_value_stops_start_up_naming_the_key()
+    {
+        using var factory = new Factory(new() { ["F5Tts:Text:VocabularyPath"] = Vocab, ["F5Tts:Text:MaxCharacters"] = "0" });
+        var e = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+        Assert.Contains("F5Tts:Text:MaxCharacters", e.ToString(), StringComparison.Ordinal);
+    }
+}
