@@ -44,6 +44,7 @@ public sealed class NormalizationTests(FrontEndFixture fixture)
     [InlineData("Price ¥3.50 total.", "Price three yuan fifty fen total.")]
     [InlineData("Dial +1 555 123 4567 now.", "Dial plus one, five five five, one two three, four five six seven now.")]
     [InlineData("We have 1,234 items.", "We have one thousand two hundred thirty-four items.")]
+    [InlineData("Since 1999 and in 2024 we sold 2024 units.", "Since nineteen ninety-nine and in twenty twenty-four we sold two thousand twenty-four units.")]
     public void English(string input, string expected) => Assert.Equal(expected, Norm(input));
 
     [Fact]
