@@ -9,6 +9,16 @@ internal readonly record struct Segment(int Start, int Length)
     public int End => Start + Length;
 }
 
+/// <summary>How equal scores are resolved (the only place where Python jieba and jieba.NET disagree).</summary>
+internal enum JiebaTieBreak
+{
+    /// <summary>Python jieba: route with the larger end index; Viterbi state with the later letter; final S.</summary>
+    Python,
+
+    /// <summary>jieba.NET 0.42.2: first route; Viterbi predecessor listed last; final E. Only for the parity test.</summary>
+    JiebaNet,
+}
+
 /// <summary>
 /// Python jieba 0.42.1 <c>jieba.cut(text)</c> (accurate mode, HMM on) over jieba's own dictionary and HMM tables,
 /// as shipped in the jieba.NET 0.42.2 package.
@@ -42,11 +52,13 @@ internal sealed class JiebaSegmenter
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _freqSpan;
     private readonly double[][] _emit; // [state][char] log-probability, MinFloat where absent
     private readonly double _logTotal;
+    private readonly bool _python;
     private long _total; // grows only while the constructor adds user words
 
     /// <summary>Loads the embedded dictionary and HMM tables and adds <paramref name="userWords"/> (jieba <c>add_word</c>).</summary>
-    public JiebaSegmenter(IEnumerable<string>? userWords = null)
+    public JiebaSegmenter(IEnumerable<string>? userWords = null, JiebaTieBreak tieBreak = JiebaTieBreak.Python)
     {
+        _python = tieBreak == JiebaTieBreak.Python;
         (_freq, _total) = LoadDictionary();
         _freqSpan = _freq.GetAlternateLookup<ReadOnlySpan<char>>();
         _emit = LoadEmission();
@@ -179,7 +191,7 @@ internal sealed class JiebaSegmenter
                 {
                     any = true;
                     var p = Math.Log(f) - _logTotal + prob[i + 1];
-                    if (p >= best)
+                    if (p > best || (p == best && _python))
                     {
                         best = p;
                         bestX = i;
@@ -317,7 +329,7 @@ internal sealed class JiebaSegmenter
             nv.CopyTo(v);
         }
 
-        int state = v[E] > v[S] ? E : S;
+        int state = _python ? (v[E] > v[S] ? E : S) : (v[E] < v[S] ? S : E);
         Span<byte> pos = n <= 256 ? stackalloc byte[n] : new byte[n];
         for (var t = n - 1; t >= 0; t--)
         {
@@ -351,11 +363,12 @@ internal sealed class JiebaSegmenter
     }
 
     // (V[t-1][y0] + trans[y0][y] + em_p, y0) maximised like a Python tuple: ties go to the larger state letter.
-    private static void Pick(double a, int stateA, double b, int stateB, double emit, out double prob, out byte from)
+    // (jieba.NET keeps the predecessor listed last in PrevStatus, i.e. b.)
+    private void Pick(double a, int stateA, double b, int stateB, double emit, out double prob, out byte from)
     {
         var pa = a + emit;
         var pb = b + emit;
-        if (pa > pb || (pa == pb && stateA > stateB))
+        if (pa > pb || (pa == pb && _python && stateA > stateB))
         {
             prob = pa;
             from = (byte)stateA;

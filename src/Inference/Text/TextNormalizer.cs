@@ -174,6 +174,12 @@ internal static partial class TextNormalizer
             return (negative ? "负" : string.Empty) + word;
         }
 
+        if (!negative && fraction.Length == 0 && integer.Length == 4 && int.Parse(integer, CultureInfo.InvariantCulture) is >= 1100 and <= 2099
+            && PrecedingWord(text, m.Index) is "in" or "since" or "by" or "from" or "until" or "till" or "year")
+        {
+            return EnglishNumbers.Year(int.Parse(integer, CultureInfo.InvariantCulture)); // "in 1999" → nineteen ninety-nine
+        }
+
         var enWord = integer.Length > 15 || (integer.Length > 1 && integer[0] == '0')
             ? EnglishNumbers.DigitByDigit(integer) + (fraction.Length > 0 ? " point " + EnglishNumbers.DigitByDigit(fraction) : string.Empty)
             : EnglishNumbers.Decimal(integer, fraction);
@@ -267,6 +273,23 @@ internal static partial class TextNormalizer
         3 => "rd",
         _ => "th",
     };
+
+    private static string PrecedingWord(string text, int index)
+    {
+        var end = index;
+        while (end > 0 && text[end - 1] == ' ')
+        {
+            end--;
+        }
+
+        var start = end;
+        while (start > 0 && char.IsAsciiLetter(text[start - 1]))
+        {
+            start--;
+        }
+
+        return text[start..end].ToLowerInvariant();
+    }
 
     private static bool ValidMonth(string s) => Int(s) is >= 1 and <= 12;
 

@@ -70,6 +70,22 @@ internal sealed class TextOptionsValidator(string contentRoot) : IValidateOption
             failures.Add($"F5Tts:Text:LexiconPath: file '{options.LexiconPath}' does not exist (relative to {contentRoot}).");
         }
 
+        // DataAnnotations also checks these ranges; repeated here so the message carries the full configuration key.
+        if (options.MaxCharacters < 1)
+        {
+            failures.Add($"F5Tts:Text:MaxCharacters: must be at least 1, got {options.MaxCharacters}.");
+        }
+
+        if (!(options.ChunkBudgetSeconds is >= 1 and <= 60))
+        {
+            failures.Add($"F5Tts:Text:ChunkBudgetSeconds: must be between 1 and 60, got {options.ChunkBudgetSeconds}.");
+        }
+
+        if (options.FirstChunkMaxBytes < 1)
+        {
+            failures.Add($"F5Tts:Text:FirstChunkMaxBytes: must be at least 1, got {options.FirstChunkMaxBytes}.");
+        }
+
         if (!Enum.IsDefined(options.Mode))
         {
             failures.Add($"F5Tts:Text:Mode: '{options.Mode}' is not one of {string.Join(", ", Enum.GetNames<UpstreamMode>())}.");

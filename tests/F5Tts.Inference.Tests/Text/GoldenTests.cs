@@ -77,3 +77,23 @@ public sealed class GoldenTests(FrontEndFixture fixture)
         Assert.Contains(segments, s => text.Substring(s.Start, s.Length) == "\r\n");
     }
 }
+
+/// <summary>The singleton is shared by request threads: concurrent use must give the sequential results.</summary>
+public sealed class ConcurrencyTests(FrontEndFixture fixture)
+{
+    [Fact]
+    public void Concurrent_tokenisation_gives_the_golden_ids()
+    {
+        var golden = TestData.Golden();
+        var mismatches = 0;
+        Parallel.For(0, golden.Count * 4, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var g = golden[i % golden.Count];
+            if (!fixture.Official.Tokenize(g.Text, normalize: i % 2 == 0 && !g.Text.Any(char.IsAsciiDigit)).Ids.SequenceEqual(g.Ids))
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        });
+        Assert.Equal(0, mismatches);
+    }
+}

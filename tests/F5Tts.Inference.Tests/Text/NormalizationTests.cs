@@ -19,6 +19,9 @@ public sealed class NormalizationTests(FrontEndFixture fixture)
     [InlineData("日期2024-05-01", "日期二零二四年五月一日")]
     [InlineData("气温-5度", "气温负五度")]
     [InlineData("第10001名", "第一万零一名")]
+    [InlineData("下午2点见", "下午两点见")]
+    [InlineData("花了$5买的", "花了五美元买的")]
+    [InlineData("5月1日放假", "五月一日放假")]
     public void Chinese(string input, string expected)
         => Assert.Equal(expected, Norm(input));
 
@@ -37,6 +40,11 @@ public sealed class NormalizationTests(FrontEndFixture fixture)
     [InlineData("He came 21st of 1,234 runners.", "He came twenty-first of one thousand two hundred thirty-four runners.")]
     [InlineData("It was -3 degrees.", "It was minus three degrees.")]
     [InlineData("Version mp3 stays.", "Version mp3 stays.")]
+    [InlineData("It was £2 or €3 each.", "It was two pounds or three euros each.")]
+    [InlineData("Price ¥3.50 total.", "Price three yuan fifty fen total.")]
+    [InlineData("Dial +1 555 123 4567 now.", "Dial plus one, five five five, one two three, four five six seven now.")]
+    [InlineData("We have 1,234 items.", "We have one thousand two hundred thirty-four items.")]
+    [InlineData("Since 1999 and in 2024 we sold 2024 units.", "Since nineteen ninety-nine and in twenty twenty-four we sold two thousand twenty-four units.")]
     public void English(string input, string expected) => Assert.Equal(expected, Norm(input));
 
     [Fact]
