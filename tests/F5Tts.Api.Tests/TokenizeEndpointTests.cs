@@ -47,9 +47,9 @@ public sealed class TokenizeEndpointTests : IClassFixture<TokenizeEndpointTests.
     }
 
     [Theory]
-    [InlineData("", 400, "urn:f5tts:problem:invalid-text")]
-    [InlineData("行<hang9>", 400, "urn:f5tts:problem:invalid-text")]
-    [InlineData("。。。", 422, "urn:f5tts:problem:text-not-speakable")]
+    [InlineData("", 400, "urn:f5tts:problem:invalid-input")]
+    [InlineData("行<hang9>", 400, "urn:f5tts:problem:invalid-input")]
+    [InlineData("。。。", 422, "urn:f5tts:problem:no-speakable-text")]
     public async Task Bad_text_gives_problem_details(string text, int status, string type)
     {
         using var client = _factory.CreateClient();

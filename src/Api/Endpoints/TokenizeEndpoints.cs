@@ -29,23 +29,16 @@ internal static class TokenizeEndpoints
     /// </summary>
     /// <param name="request">Text, optional reference text, optional normalisation switch.</param>
     /// <param name="frontEnd">The text front-end.</param>
-    internal static Results<Ok<TokenizeResponse>, ProblemHttpResult> Tokenize(TokenizeRequest request, ITextFrontEnd frontEnd)
+    internal static Ok<TokenizeResponse> Tokenize(TokenizeRequest request, ITextFrontEnd frontEnd)
     {
-        try
+        // TextInputException is a TtsException: the service-wide handler answers with ProblemDetails.
+        var result = frontEnd.Tokenize(request.Text ?? string.Empty, request.ReferenceText, request.Normalize);
+        return TypedResults.Ok(new TokenizeResponse
         {
-            var result = frontEnd.Tokenize(request.Text ?? string.Empty, request.ReferenceText, request.Normalize);
-            return TypedResults.Ok(new TokenizeResponse
-            {
-                Tokens = result.Tokens,
-                Ids = result.Ids,
-                Count = result.Count,
-                Text = result.Text,
-            });
-        }
-        catch (TextInputException e)
-        {
-            // Until the service-wide ProblemDetails mapping exists, map here (type stable per cause).
-            return TypedResults.Problem(detail: e.Message, statusCode: e.StatusCode, title: e.Title, type: e.ProblemType);
-        }
+            Tokens = result.Tokens,
+            Ids = result.Ids,
+            Count = result.Count,
+            Text = result.Text,
+        });
     }
 }

@@ -140,7 +140,7 @@ public sealed class TextFrontEnd : ITextFrontEnd
             return DurationEstimator.Estimate(tokens.Mode, referenceSamples, tokens.ReferenceTextBytes,
                 tokens.GeneratedTextBytes, speed, tokens.Count, maxFrames, applyShortTextRule);
         }
-        catch (TextInputException e) when (e.Kind == TextErrorKind.TooLong)
+        catch (TextInputException e) when (e.TextKind == TextErrorKind.TooLong)
         {
             return null;
         }

@@ -1,3 +1,5 @@
+using F5Tts.Inference.Errors;
+
 namespace F5Tts.Inference.Text;
 
 /// <summary>Why a text was refused; each maps to one HTTP status and one stable problem type.</summary>
@@ -14,14 +16,13 @@ public enum TextErrorKind
 }
 
 /// <summary>
-/// A request text the front-end cannot turn into model input. The Api maps <see cref="Kind"/> to an RFC 9457
-/// ProblemDetails (status <see cref="StatusCode"/>, type <see cref="ProblemType"/>). Kept in this folder until the
-/// service-wide exception hierarchy exists; swapping means changing the base class only.
+/// A request text the front-end cannot turn into model input: a <see cref="TtsException"/> whose kind gives the HTTP
+/// status (400 invalid, 413 too long, 422 nothing speakable); <see cref="TextKind"/> keeps the front-end's own cause.
 /// </summary>
-public sealed class TextInputException : Exception
+public sealed class TextInputException : TtsException
 {
     public TextInputException(TextErrorKind kind, string message)
-        : base(message) => Kind = kind;
+        : base(ToErrorKind(kind), message, "text") => TextKind = kind;
 
     public TextInputException()
         : this(TextErrorKind.InvalidInput, "Invalid text.")
@@ -34,32 +35,15 @@ public sealed class TextInputException : Exception
     }
 
     public TextInputException(string message, Exception innerException)
-        : base(message, innerException) => Kind = TextErrorKind.InvalidInput;
+        : base(TtsErrorKind.InvalidInput, message, "text", innerException: innerException) => TextKind = TextErrorKind.InvalidInput;
 
-    /// <summary>The cause.</summary>
-    public TextErrorKind Kind { get; }
+    /// <summary>The front-end's cause.</summary>
+    public TextErrorKind TextKind { get; }
 
-    /// <summary>HTTP status for <see cref="Kind"/>.</summary>
-    public int StatusCode => Kind switch
+    private static TtsErrorKind ToErrorKind(TextErrorKind kind) => kind switch
     {
-        TextErrorKind.TooLong => 413,
-        TextErrorKind.NoSpeakableTokens => 422,
-        _ => 400,
-    };
-
-    /// <summary>Stable problem type per cause.</summary>
-    public string ProblemType => Kind switch
-    {
-        TextErrorKind.TooLong => "urn:f5tts:problem:text-too-long",
-        TextErrorKind.NoSpeakableTokens => "urn:f5tts:problem:text-not-speakable",
-        _ => "urn:f5tts:problem:invalid-text",
-    };
-
-    /// <summary>Short human title for <see cref="Kind"/>.</summary>
-    public string Title => Kind switch
-    {
-        TextErrorKind.TooLong => "Text too long",
-        TextErrorKind.NoSpeakableTokens => "Text has nothing to speak",
-        _ => "Invalid text",
+        TextErrorKind.TooLong => TtsErrorKind.PayloadTooLarge,
+        TextErrorKind.NoSpeakableTokens => TtsErrorKind.NoSpeakableText,
+        _ => TtsErrorKind.InvalidInput,
     };
 }

@@ -50,7 +50,7 @@ public sealed class DurationAndChunkingTests(FrontEndFixture fixture)
         Assert.Equal(401, e.TotalFrames);
         var tooLong = Assert.Throws<TextInputException>(() => DurationEstimator.Estimate(UpstreamMode.Official,
             FiveSeconds, 20, 5000, 1, 100, 4096));
-        Assert.Equal(TextErrorKind.TooLong, tooLong.Kind);
+        Assert.Equal(TextErrorKind.TooLong, tooLong.TextKind);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class DurationAndChunkingTests(FrontEndFixture fixture)
 
         // A reference that fills the window is refused as invalid input.
         Assert.Equal(TextErrorKind.InvalidInput, Assert.Throws<TextInputException>(
-            () => fe.Plan("你好", "参考。", 24_000 * 50, maxFrames: 4096)).Kind);
+            () => fe.Plan("你好", "参考。", 24_000 * 50, maxFrames: 4096)).TextKind);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using F5Tts.Inference.Errors;
 using F5Tts.Inference.Options;
 using F5Tts.Inference.Text;
 
@@ -41,8 +42,8 @@ public sealed class OverrideAndLexiconTests(FrontEndFixture fixture)
     public void Bad_override_syntax_is_invalid_input(string text, string message)
     {
         var e = Assert.Throws<TextInputException>(() => FrontEnd.Tokenize(text, normalize: false));
-        Assert.Equal(TextErrorKind.InvalidInput, e.Kind);
-        Assert.Equal(400, e.StatusCode);
+        Assert.Equal(TextErrorKind.InvalidInput, e.TextKind);
+        Assert.Equal(TtsErrorKind.InvalidInput, e.Kind);
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
@@ -86,12 +87,12 @@ public sealed class OverrideAndLexiconTests(FrontEndFixture fixture)
     [Fact]
     public void Errors_map_to_400_413_and_422()
     {
-        Assert.Equal(TextErrorKind.InvalidInput, Assert.Throws<TextInputException>(() => FrontEnd.Tokenize("  ")).Kind);
+        Assert.Equal(TextErrorKind.InvalidInput, Assert.Throws<TextInputException>(() => FrontEnd.Tokenize("  ")).TextKind);
         var tooLong = new TextFrontEnd(new TextOptions { MaxCharacters = 10 }, fixture.Vocabulary);
         var e413 = Assert.Throws<TextInputException>(() => tooLong.Tokenize(new string('好', 11)));
-        Assert.Equal(413, e413.StatusCode);
+        Assert.Equal(TtsErrorKind.PayloadTooLarge, e413.Kind);
         var e422 = Assert.Throws<TextInputException>(() => FrontEnd.Tokenize("，。！ ；"));
-        Assert.Equal(422, e422.StatusCode);
+        Assert.Equal(TtsErrorKind.NoSpeakableText, e422.Kind);
         // Speakable reference text does not make an unspeakable generated text speakable.
         Assert.Throws<TextInputException>(() => FrontEnd.Tokenize("。", "你好。"));
     }
