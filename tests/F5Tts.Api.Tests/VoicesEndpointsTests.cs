@@ -261,3 +261,25 @@ public sealed class VoicesEndpointsTests : IDisposable
         return copy;
     }
 }
+
+public sealed class AudioOptionsStartupTests
+{
+    [Theory]
+    [InlineData("F5Tts:Audio:MaxReferenceSeconds", "0")]
+    [InlineData("F5Tts:Audio:MinReferenceSeconds", "11.5")]
+    [InlineData("F5Tts:Audio:MaxReferenceBytes", "10")]
+    [InlineData("F5Tts:Voices:Directory", "")]
+    public void Invalid_audio_settings_stop_startup_naming_the_key(string key, string value)
+    {
+        using var host = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, c) =>
+            c.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                [key] = value,
+                ["F5Tts:Audio:MaxReferenceSeconds"] = key.EndsWith("MinReferenceSeconds", StringComparison.Ordinal) ? "11" : (key.EndsWith("MaxReferenceSeconds", StringComparison.Ordinal) ? value : "12"),
+            })));
+
+        var ex = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        string name = key.Split(':')[^1];
+        Assert.Contains(name, ex.ToString(), StringComparison.Ordinal);
+    }
+}

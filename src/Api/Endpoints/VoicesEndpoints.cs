@@ -19,7 +19,7 @@ public static class VoicesEndpoints
     {
         var group = app.MapGroup("/v1/voices").WithTags("Voices");
         group.MapGet("/", ListVoices).WithName("ListVoices");
-        group.MapGet("/{id}", GetVoice).WithName("GetVoice");
+        group.MapGet("/{id}", GetVoice).WithName("GetVoice").ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/", CreateVoice)
             .WithName("CreateVoice")
             .Accepts<VoiceUploadForm>("multipart/form-data")
@@ -27,7 +27,10 @@ public static class VoicesEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        group.MapDelete("/{id}", DeleteVoice).WithName("DeleteVoice");
+        group.MapDelete("/{id}", DeleteVoice)
+            .WithName("DeleteVoice")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 

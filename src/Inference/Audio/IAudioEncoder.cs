@@ -53,12 +53,14 @@ public interface IAudioEncoder
 /// which always decodes at 48 kHz.</param>
 /// <param name="TotalInputSamples">When known in advance (non-streaming responses), the WAV header gets exact sizes
 /// on a non-seekable stream. Null on a non-seekable stream writes the streaming header (sizes 0xFFFFFFFF).</param>
-/// <param name="OpusBitrate">Opus target bitrate in bit/s.</param>
+/// <param name="OpusBitrate">Opus target bitrate in bit/s (<c>F5Tts:Audio:OpusBitrate</c>).</param>
+/// <param name="OpusComplexity">Opus complexity 0–10 (<c>F5Tts:Audio:OpusComplexity</c>).</param>
 public sealed record AudioEncoderSettings(
     int InputSampleRate = 24_000,
     int? OutputSampleRate = null,
     long? TotalInputSamples = null,
-    int OpusBitrate = 32_000);
+    int OpusBitrate = 32_000,
+    int OpusComplexity = 10);
 
 /// <summary>Creates encoders.</summary>
 public static class AudioEncoders
@@ -89,7 +91,7 @@ public static class AudioEncoders
         {
             AudioFormat.Wav => new WavEncoder(output, settings.InputSampleRate, outRate, settings.TotalInputSamples),
             AudioFormat.Pcm => new PcmEncoder(output, settings.InputSampleRate, outRate),
-            AudioFormat.Opus => new OggOpusEncoder(output, settings.InputSampleRate, settings.OpusBitrate),
+            AudioFormat.Opus => new OggOpusEncoder(output, settings.InputSampleRate, settings.OpusBitrate, settings.OpusComplexity),
             AudioFormat.Mp3 => new Lame.Mp3AudioEncoder(output, settings.InputSampleRate, outRate),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown audio format."),
         };

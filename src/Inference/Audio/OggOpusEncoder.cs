@@ -35,7 +35,7 @@ internal sealed class OggOpusEncoder : IAudioEncoder
     private bool _headersWritten;
     private bool _completed;
 
-    public OggOpusEncoder(Stream output, int inputRate, int bitrate)
+    public OggOpusEncoder(Stream output, int inputRate, int bitrate, int complexity)
     {
         _output = output;
         InputSampleRate = inputRate;
@@ -48,7 +48,7 @@ internal sealed class OggOpusEncoder : IAudioEncoder
         _encoder = OpusCodecFactory.CreateEncoder(_codecRate, 1, OpusApplication.OPUS_APPLICATION_AUDIO);
         _encoder.Bitrate = bitrate;
         _encoder.SignalType = OpusSignal.OPUS_SIGNAL_VOICE;
-        _encoder.Complexity = 10;
+        _encoder.Complexity = Math.Clamp(complexity, 0, 10);
         _preSkip = _encoder.Lookahead * _granulePerSample;
         _pages = new OggPageWriter(output, (uint)Random.Shared.Next());
     }

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace F5Tts.Inference.Audio;
 
 /// <summary>
@@ -19,6 +21,7 @@ public sealed class SincResampler
     private const int TableResolution = 512;
     private const double KaiserBeta = 9.0;
     private const double Rolloff = 0.91;
+    private const long MaxBankSize = 1 << 20; // floats; rates with more phases (e.g. 44 099 Hz) use the table directly
 
     // Immutable after the type initialiser: the half kernel sinc(u)·kaiser(u/Z) for u in [0, Z], plus one zero.
     private static readonly float[] Kernel = BuildKernel();
@@ -28,6 +31,8 @@ public sealed class SincResampler
     private readonly double _scale;      // cut-off relative to the input Nyquist frequency
     private readonly double _halfWidth;  // kernel half width in input samples
     private readonly bool _passThrough;
+    private readonly float[]? _bank;     // polyphase weights [phase][tap] when the phase count is small
+    private readonly int _taps;
 
     private float[] _buffer = new float[4096];
     private int _buffered;        // valid samples in _buffer
@@ -48,6 +53,11 @@ public sealed class SincResampler
         _passThrough = inputRate == outputRate;
         _scale = Rolloff * Math.Min(1.0, (double)outputRate / inputRate);
         _halfWidth = ZeroCrossings / _scale;
+        _taps = 2 * ((int)Math.Ceiling(_halfWidth) + 1);
+        if (!_passThrough && _den * _taps <= MaxBankSize)
+        {
+            _bank = BuildBank();
+        }
     }
 
     public int InputRate { get; }
@@ -136,6 +146,97 @@ public sealed class SincResampler
 
         int count = (int)Math.Max(0, available - _nextOutput);
         var output = new float[count];
+        if (_bank is not null)
+        {
+            ProducePolyphase(output);
+        }
+        else
+        {
+            ProduceDirect(output);
+        }
+
+        _nextOutput += count;
+
+        // Drop input that no future output can reach.
+        double nextT = (double)_nextOutput * _num / _den;
+        long keepFrom = Math.Max(_bufferStart, (long)Math.Floor(nextT - _halfWidth) - 1);
+        int drop = (int)Math.Min(keepFrom - _bufferStart, _buffered);
+        if (drop > 0)
+        {
+            Array.Copy(_buffer, drop, _buffer, 0, _buffered - drop);
+            _buffered -= drop;
+            _bufferStart += drop;
+        }
+
+        return output;
+    }
+
+    // Fast path: output k uses phase (k·num mod den), whose weights are precomputed; a plain dot product remains.
+    private void ProducePolyphase(float[] output)
+    {
+        var bank = _bank!;
+        int half = _taps / 2;
+        for (int j = 0; j < output.Length; j++)
+        {
+            long m = (_nextOutput + j) * _num;
+            long start = (m / _den) - half + 1;
+            int phase = (int)(m % _den);
+            int first = (int)Math.Max(0, _bufferStart - start);
+            int last = (int)Math.Min(_taps - 1, _inputCount - 1 - start);
+            int offset = (int)(start - _bufferStart);
+            output[j] = last < first ? 0f : Dot(
+                bank.AsSpan((phase * _taps) + first, last - first + 1),
+                _buffer.AsSpan(offset + first, last - first + 1));
+        }
+    }
+
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var acc = Vector<float>.Zero;
+        int i = 0;
+        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            acc += new Vector<float>(a[i..]) * new Vector<float>(b[i..]);
+        }
+
+        float sum = Vector.Sum(acc);
+        for (; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
+    }
+
+    private float[] BuildBank()
+    {
+        int half = _taps / 2;
+        var bank = new float[_den * _taps];
+        double i0Beta = BesselI0(KaiserBeta);
+        for (int p = 0; p < _den; p++)
+        {
+            double frac = (double)p / _den;
+            for (int i = 0; i < _taps; i++)
+            {
+                double u = Math.Abs(frac - (i - half + 1)) * _scale; // distance in zero crossings
+                if (u >= ZeroCrossings)
+                {
+                    continue;
+                }
+
+                double sinc = u == 0 ? 1.0 : Math.Sin(Math.PI * u) / (Math.PI * u);
+                double r = u / ZeroCrossings;
+                double window = BesselI0(KaiserBeta * Math.Sqrt(Math.Max(0, 1 - (r * r)))) / i0Beta;
+                bank[(p * _taps) + i] = (float)(_scale * sinc * window);
+            }
+        }
+
+        return bank;
+    }
+
+    private void ProduceDirect(float[] output)
+    {
+        int count = output.Length;
         var table = Kernel;
         double tableScale = _scale * TableResolution;
         for (int j = 0; j < count; j++)
@@ -162,21 +263,6 @@ public sealed class SincResampler
 
             output[j] = (float)(acc * _scale);
         }
-
-        _nextOutput += count;
-
-        // Drop input that no future output can reach.
-        double nextT = (double)_nextOutput * _num / _den;
-        long keepFrom = Math.Max(_bufferStart, (long)Math.Floor(nextT - _halfWidth) - 1);
-        int drop = (int)Math.Min(keepFrom - _bufferStart, _buffered);
-        if (drop > 0)
-        {
-            Array.Copy(_buffer, drop, _buffer, 0, _buffered - drop);
-            _buffered -= drop;
-            _bufferStart += drop;
-        }
-
-        return output;
     }
 
     private static float[] BuildKernel()

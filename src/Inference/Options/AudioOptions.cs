@@ -26,6 +26,11 @@ public sealed class AudioOptions
     /// <summary>Opus target bitrate in bit/s for <c>format=opus</c> responses.</summary>
     [Range(6_000, 510_000)]
     public int OpusBitrate { get; set; } = 32_000;
+
+    /// <summary>Opus encoder complexity 0–10: lower is cheaper on the CPU (Concentus is managed code) at a small
+    /// quality cost.</summary>
+    [Range(0, 10)]
+    public int OpusComplexity { get; set; } = 10;
 }
 
 /// <summary>Cross-field checks that data annotations cannot express.</summary>

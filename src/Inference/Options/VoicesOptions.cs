@@ -12,9 +12,10 @@ public sealed class VoicesOptions
     [Required(AllowEmptyStrings = false)]
     public string Directory { get; set; } = "data/voices";
 
-    /// <summary>Most uploaded voices kept (the default voice not counted); further uploads get HTTP 409.</summary>
+    /// <summary>Most uploaded voices kept (the default voice not counted); further uploads get HTTP 409. Every voice's
+    /// conditioned audio stays in memory (24 kHz float: about 1.2 MB for a 12 s clip), so this bounds the cache.</summary>
     [Range(1, 100_000)]
-    public int MaxVoices { get; set; } = 1000;
+    public int MaxVoices { get; set; } = 256;
 
     /// <summary>Longest display name in characters.</summary>
     [Range(1, 1000)]

@@ -223,10 +223,15 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     private bool Load()
     {
         LoadDefaultVoice();
-        if (!System.IO.Directory.Exists(_directory))
+        try
         {
             System.IO.Directory.CreateDirectory(_directory);
-            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Fail at start with the key to fix rather than on the first upload.
+            throw new InvalidOperationException(
+                $"{VoicesOptions.SectionName}:Directory '{_directory}' cannot be created: {ex.Message}", ex);
         }
 
         foreach (string folder in System.IO.Directory.EnumerateDirectories(_directory))

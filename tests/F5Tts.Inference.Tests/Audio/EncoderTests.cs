@@ -187,6 +187,27 @@ public sealed class EncoderTests : IDisposable
         Assert.Equal(0x04, LastPageFlags(bytes) & 0x04); // end of stream
     }
 
+    [Theory]
+    [InlineData(AudioFormat.Opus, "opus")]
+    [InlineData(AudioFormat.Wav, "wav")]
+    public async Task Empty_stream_is_still_a_valid_file(AudioFormat format, string extension)
+    {
+        string path = Path.Combine(_dir, "empty." + extension);
+        await using (var file = File.Create(path))
+        {
+            await AudioEncoders.Create(format, file, new AudioEncoderSettings()).CompleteAsync(TestContext.Current.CancellationToken);
+        }
+
+        if (format == AudioFormat.Opus)
+        {
+            string info = RunOk("opusinfo", path);
+            Assert.DoesNotContain("WARNING", info, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("Playback length: 0m:00.000s", info);
+        }
+
+        Assert.Empty(FfmpegDecode(path, 24_000));
+    }
+
     [Fact]
     public void Ogg_crc_matches_the_reference_vector()
     {
