@@ -1,3 +1,4 @@
+using F5Tts.Inference.Audio;
 using System.Globalization;
 using System.Text.Json;
 using F5Tts.Inference.Errors;
@@ -25,6 +26,11 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             LogAfterStart(exception, httpContext.Request.Path);
             httpContext.Abort();
             return true;
+        }
+
+        if (exception is AudioRequestException audio)
+        {
+            exception = audio.ToTtsException(); // e.g. an output sample rate the encoder refuses
         }
 
         switch (exception)

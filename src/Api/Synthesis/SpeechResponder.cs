@@ -70,9 +70,30 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         };
     }
 
+    /// <summary>Checks an output sample rate before any synthesis is spent on the request (400 otherwise).</summary>
+    public static void ValidateSampleRate(AudioFormat format, int? sampleRate)
+    {
+        if (sampleRate is not { } rate || format == AudioFormat.Opus)
+        {
+            return; // Opus always decodes at 48 kHz: the rate does not apply
+        }
+
+        if (rate is < AudioEncoders.MinOutputSampleRate or > AudioEncoders.MaxOutputSampleRate)
+        {
+            throw TtsException.InvalidInput(
+                $"sample_rate must be between {AudioEncoders.MinOutputSampleRate} and {AudioEncoders.MaxOutputSampleRate} Hz.", "sample_rate");
+        }
+
+        if (format == AudioFormat.Mp3 && rate is not (8_000 or 11_025 or 12_000 or 16_000 or 22_050 or 24_000 or 32_000 or 44_100 or 48_000))
+        {
+            throw TtsException.InvalidInput("mp3 needs an MPEG sample rate (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100 or 48000 Hz).", "sample_rate");
+        }
+    }
+
     /// <summary>Synthesises <paramref name="request"/> and writes it to <paramref name="http"/>.</summary>
     public async Task WriteAsync(HttpContext http, TtsRequest request, AudioFormat format, int? sampleRate, ResponseMode mode)
     {
+        ValidateSampleRate(format, sampleRate);
         var started = Stopwatch.GetTimestamp();
         var formatName = format.ToString().ToLowerInvariant();
         var aborted = http.RequestAborted;

@@ -1,3 +1,5 @@
+using F5Tts.Inference.Errors;
+
 namespace F5Tts.Inference.Audio;
 
 /// <summary>Why an audio or voice request was refused; the HTTP layer maps each kind to one status code.</summary>
@@ -61,4 +63,24 @@ public sealed class AudioRequestException : Exception
 
     internal static AudioRequestException Unsupported(string message) =>
         new(AudioErrorKind.UnsupportedFormat, "unsupported-audio", message);
+}
+
+/// <summary>Folds audio refusals into the service-wide <see cref="TtsException"/> (one ProblemDetails mapping).</summary>
+public static class AudioRequestExceptionExtensions
+{
+    /// <summary>The same refusal as a <see cref="TtsException"/> of the matching kind, keeping the client-safe message.</summary>
+    /// <param name="exception">The audio refusal.</param>
+    /// <param name="parameter">The request field holding the audio, e.g. <c>reference.audio</c>.</param>
+    public static TtsException ToTtsException(this AudioRequestException exception, string? parameter = null)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var kind = exception.Kind switch
+        {
+            AudioErrorKind.TooLarge => TtsErrorKind.PayloadTooLarge,
+            AudioErrorKind.UnsupportedFormat => TtsErrorKind.UnsupportedMedia,
+            AudioErrorKind.NotFound => TtsErrorKind.VoiceNotFound,
+            _ => TtsErrorKind.InvalidInput, // Conflict only arises in the voice library, which answers 409 itself
+        };
+        return new TtsException(kind, exception.Message, parameter, innerException: exception);
+    }
 }

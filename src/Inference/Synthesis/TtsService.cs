@@ -242,7 +242,14 @@ internal sealed class TtsService
                 throw TtsException.InvalidInput("reference.text must hold the transcript of the reference audio.", "reference.text");
             }
 
-            return (_conditioner.Condition(inline.Audio), inline.Transcript);
+            try
+            {
+                return (_conditioner.Condition(inline.Audio), inline.Transcript);
+            }
+            catch (AudioRequestException ex)
+            {
+                throw ex.ToTtsException("reference.audio");
+            }
         }
 
         var id = string.IsNullOrWhiteSpace(request.VoiceId) ? _options.DefaultVoice : request.VoiceId;
