@@ -29,6 +29,7 @@ internal sealed class BatchScheduler : IDisposable
     private int _waiting;
     private int _running;
     private long _step;
+    private int _disposed;
     private volatile bool _accepting = true;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -145,6 +146,12 @@ internal sealed class BatchScheduler : IDisposable
 
     public void Dispose()
     {
+        // Idempotent: DI may hold the owner under several registrations.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _accepting = false;
         _channel.Writer.TryComplete();
         _stopping.Cancel();

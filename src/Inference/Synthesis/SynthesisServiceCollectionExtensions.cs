@@ -23,6 +23,7 @@ public static class SynthesisServiceCollectionExtensions
         services.TryAddSingleton<EngineHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());
         services.AddStartupTasks();
+        services.AddStartupTask<TextFrontEndStartupTask>();
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<EngineHost>());
         services.TryAddSingleton<TtsService>();
         return services;
