@@ -102,7 +102,9 @@ static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
 
     var s1 = Seeded(2024);
     var s2 = Seeded(2024);
-    Check("same seed twice (bit-identical expected)", MaxAbs(s1, s2), 0);
+    // Bit-identical on CPU; cuBLAS/cuDNN kernels may pick differently rounded algorithms between runs on a GPU
+    // (measured 3e-8 on an H100), so the GPU bound is 1e-6.
+    Check("same seed twice", MaxAbs(s1, s2), chain.StartsWith("CPU", StringComparison.OrdinalIgnoreCase) ? 0 : 1e-6);
 }
 
 // ---- dakeqq golden parity ----
@@ -177,7 +179,7 @@ static string Stats(List<double> ms)
     return $"p50 {s[s.Count / 2]:F2} ms, p95 {s[(int)Math.Min(s.Count - 1, Math.Ceiling(s.Count * 0.95) - 1)]:F2} ms, mean {s.Average():F2} ms (n={s.Count})";
 }
 
-static string Json(IReadOnlyDictionary<string, string> d) => JsonSerializer.Serialize(d);
+static string Json(IReadOnlyDictionary<string, string> d) => string.Join(", ", d.Select(kv => $"{kv.Key}={kv.Value}"));
 
 /// <summary>Minimal reader of the exporter's golden format (tests/fixtures/README.md).</summary>
 internal sealed class Golden

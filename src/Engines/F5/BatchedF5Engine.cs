@@ -16,7 +16,8 @@ namespace F5Tts.Engines.F5;
 /// (cond, cond_drop, lengths) is bound once per batch membership — ONNX Runtime uploads bound host inputs at bind time
 /// and keeps the device copy — and the latents ping-pong between two preallocated buffers on the Transformer's device.
 /// Only t, dt and cfg ([B] floats) are re-bound each step. When membership changes the latents are read back once and
-/// the batch is re-packed.
+/// the batch is re-packed. Callers should keep the item order stable between steps: any change of the ordered list
+/// counts as a membership change.
 /// </summary>
 internal sealed class BatchedF5Engine : ITtsEngine
 {
@@ -203,9 +204,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
             throw new ArgumentException($"A step takes at most {_options.MaxBatchSize} items (got {items.Count}).", nameof(items));
         }
 
-        foreach (var item in items)
+        // Index loops: RunStep is the per-step hot path and must not allocate (no boxed enumerators).
+        for (var i = 0; i < items.Count; i++)
         {
-            if (Own(item).IsComplete)
+            if (Own(items[i]).IsComplete)
             {
                 throw new ArgumentException("A complete item cannot take another step.", nameof(items));
             }
@@ -238,9 +240,9 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _tr.Session.RunWithBinding(_runOptions, _binding);
         _current = next;
         _latentsAhead = true;
-        foreach (var item in _members)
+        for (var i = 0; i < b; i++)
         {
-            item.StepsDone++;
+            _members[i].StepsDone++;
         }
     }
 

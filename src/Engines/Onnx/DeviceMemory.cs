@@ -44,9 +44,14 @@ internal sealed unsafe class DeviceMemory : IDisposable
         {
             info = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
             allocator = new OrtAllocator(transformer.Session, info);
-            if (Probe(allocator, info, out var firstError) || (RegisterCudaLibrary(logger) && Probe(allocator, info, out firstError)))
+            if (Probe(allocator, info, out var firstError))
             {
                 return new DeviceMemory(info, allocator, "device (CUDA memory, OrtEnv.CopyTensors on membership change)");
+            }
+
+            if (RegisterCudaLibrary(logger) && Probe(allocator, info, out firstError))
+            {
+                return new DeviceMemory(info, allocator, "device (CUDA memory, OrtEnv.CopyTensors via the registered CUDA plugin library)");
             }
 
             logger.LogWarning("OrtEnv.CopyTensors cannot copy CUDA tensors here ({Reason}); latents move host↔device every step.", firstError);
