@@ -74,9 +74,9 @@ def _init_tensor(name: str, shape: Tuple[int, ...], g: torch.Generator, vocos_la
     if name.endswith(".norm.weight") or name.endswith("final_layer_norm.weight"):  # affine LayerNorms
         return 1.0 + 0.1 * r
     if name.startswith("head.out."):
-        if leaf == "bias":  # first half: log-magnitudes (keep the waveform well inside [-1, 1]); second: phases
+        if leaf == "bias":  # first half: log-magnitudes (audible, mostly inside [-1, 1]); second: phases
             half = shape[0] // 2
-            return torch.cat([-2.5 + 0.1 * r[:half], r[half:]])
+            return torch.cat([1.0 + 0.1 * r[:half], r[half:]])
         return 0.5 * r / math.sqrt(shape[1])
     if leaf == "bias":
         return 0.05 * r

@@ -48,6 +48,8 @@ class FixtureGoldenTests(unittest.TestCase):
             _util.metric(f"fixture_batched_nfe{nfe}_step1_max_abs", e1)
             _util.metric(f"fixture_batched_nfe{nfe}_final_max_abs", e)
             _util.metric(f"fixture_batched_nfe{nfe}_audio_max_abs", ew)
+            _util.metric(f"fixture_batched_nfe{nfe}_audio_peak", float(np.abs(g[f"a.nfe{nfe}.audio"]).max()))
+            self.assertGreater(float(np.abs(g[f"a.nfe{nfe}.audio"]).max()), 0.05)  # audible, not a trivial signal
             self.assertLessEqual(e1, 1e-4)
             self.assertLessEqual(e, 1e-3)
             self.assertLessEqual(ew, 1e-3)
@@ -92,6 +94,7 @@ class FixtureGoldenTests(unittest.TestCase):
         audio = _util.run(d, "F5_Decode.onnx", {"denoised": x, "ref_signal_len": outs[7]})[0]
         e16 = _util.max_abs(audio[0, 0].astype(np.int32), g["output_audio"].astype(np.int32))
         _util.metric("fixture_dakeqq_audio_max_abs_lsb", float(e16))
+        _util.metric("fixture_dakeqq_audio_peak_lsb", float(np.abs(g["output_audio"].astype(np.int32)).max()))
         self.assertLessEqual(e16, 8)
 
 
