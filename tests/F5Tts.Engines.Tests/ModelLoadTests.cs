@@ -69,6 +69,21 @@ public sealed class ModelLoadTests
     }
 
     [Fact]
+    public void Vocab_not_matching_the_export_is_named()
+    {
+        using var dir = new TempDirectory();
+        foreach (var f in Directory.GetFiles(Fixtures.Model("tiny-v1-batched")))
+        {
+            File.Copy(f, dir.File(Path.GetFileName(f)));
+        }
+
+        File.WriteAllLines(dir.File(ModelContracts.VocabFile), File.ReadLines(dir.File(ModelContracts.VocabFile)).Take(100).ToArray());
+        var e = Assert.Throws<ModelLoadException>(() => OnnxTtsEngineFactory.Create(dir.Path, CpuOptions, new ListLoggerFactory()));
+        Assert.Contains("vocab.txt", e.Message);
+        Assert.Contains("2545", e.Message);
+    }
+
+    [Fact]
     public void Unknown_contract_in_metadata_is_named()
     {
         using var dir = new TempDirectory();

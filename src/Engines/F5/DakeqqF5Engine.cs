@@ -30,6 +30,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
     private readonly int _nfe;
     private readonly TensorElementType _latentType;
     private readonly RunOptions _runOptions = new();
+    private readonly HashSet<DakeqqItem> _live = []; // items own device buffers from this engine's allocator
     private bool _disposed;
 
     public DakeqqF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger)
@@ -126,7 +127,9 @@ internal sealed class DakeqqF5Engine : ITtsEngine
                 WriteNoise(outputs[0], GaussianNoise.Generate(seed, n * Mels));
             }
 
-            return new DakeqqItem(this, outputs, n, refFrames, input.OutputGain);
+            var item = new DakeqqItem(this, outputs, n, refFrames, input.OutputGain);
+            _live.Add(item);
+            return item;
         }
         catch
         {
@@ -231,6 +234,13 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         }
 
         _disposed = true;
+
+        // Items still alive hold allocations of the allocator disposed below: release them first.
+        foreach (var item in _live.ToList())
+        {
+            item.Dispose();
+        }
+
         _runOptions.Dispose();
         _memory.Dispose();
         _pre.Dispose();
@@ -340,6 +350,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
             }
 
             IsDisposed = true;
+            Engine._live.Remove(this);
             _binding.Dispose();
             foreach (var v in _pingValue)
             {

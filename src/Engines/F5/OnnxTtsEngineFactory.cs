@@ -46,6 +46,11 @@ public static class OnnxTtsEngineFactory
             disposables.Add(decode);
 
             var vocabSize = File.ReadLines(Path.Combine(directory, ModelContracts.VocabFile)).Count();
+            if (pre.Metadata.TryGetValue("f5tts.vocab_size", out var declaredVocab) && declaredVocab != vocabSize.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                throw new ModelLoadException($"{ModelContracts.VocabFile} in '{directory}' has {vocabSize} lines but the graphs were exported for f5tts.vocab_size={declaredVocab}.");
+            }
+
             var memory = DeviceMemory.Create(transformer, options.DeviceId, logger);
             disposables.Add(memory);
             logger.LogInformation("Latent residency: {Mode}.", memory.Mode);
