@@ -9,9 +9,9 @@ public sealed class HealthTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Live_is_200_even_when_the_model_directory_is_missing()
+    public async Task Live_is_200_with_the_process_check()
     {
-        await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = "/nonexistent/f5tts-model" });
+        await using var factory = new F5TtsApiFactory();
         using var client = factory.CreateSocketClient();
 
         using var response = await client.GetAsync("health/live", Ct);
@@ -24,46 +24,40 @@ public sealed class HealthTests
     }
 
     [Fact]
-    public async Task Ready_is_503_with_the_reason_when_the_model_directory_is_missing()
+    public async Task A_missing_model_directory_stops_startup_naming_it()
     {
         await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = "/nonexistent/f5tts-model" });
-        using var client = factory.CreateSocketClient();
 
-        var (status, body) = await WaitForSettledReadinessAsync(client);
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateSocketClient());
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        var startup = Check(body, "startup");
-        Assert.Equal("Unhealthy", startup.GetProperty("status").GetString());
-        Assert.Contains("F5Tts:Model:Directory", startup.GetProperty("description").GetString());
-        Assert.Contains("/nonexistent/f5tts-model", startup.GetProperty("description").GetString());
-        Assert.Equal("Failed", startup.GetProperty("data").GetProperty("model-directory").GetString());
+        Assert.Contains("/nonexistent/f5tts-model", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Ready_is_503_when_a_required_model_file_is_missing()
+    public async Task A_missing_model_file_stops_startup_naming_the_file()
     {
-        using var model = new ModelDirectory(omit: "vocab.txt");
+        using var model = ModelDirectory.CopyOfFixture(null, "vocab.txt");
         await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = model.Path });
-        using var client = factory.CreateSocketClient();
 
-        var (status, body) = await WaitForSettledReadinessAsync(client);
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateSocketClient());
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("vocab.txt", Check(body, "startup").GetProperty("description").GetString());
+        Assert.Contains("vocab.txt", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Ready_is_200_once_the_startup_tasks_completed()
+    public async Task Ready_is_200_once_the_model_is_loaded_and_warmed_up()
     {
-        using var model = new ModelDirectory();
-        await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = model.Path });
+        await using var factory = new F5TtsApiFactory();
         using var client = factory.CreateSocketClient();
 
         var (status, body) = await WaitForSettledReadinessAsync(client);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
-        Assert.Equal("Completed", Check(body, "startup").GetProperty("data").GetProperty("model-directory").GetString());
+        var tasks = Check(body, "startup").GetProperty("data");
+        Assert.Equal("Completed", tasks.GetProperty("model-directory").GetString());
+        Assert.Equal("Completed", tasks.GetProperty("text-frontend").GetString());
+        Assert.Equal("Completed", tasks.GetProperty("engine").GetString());
         Assert.Equal("Healthy", Check(body, "shutdown").GetProperty("status").GetString());
     }
 
@@ -71,26 +65,15 @@ public sealed class HealthTests
     public async Task Relative_model_directory_resolves_against_the_content_root()
     {
         // The content root of the test host is the repository root; a relative path below it must be found there.
-        var relative = Path.Combine("tests", "F5Tts.Api.Tests", "obj", "model-" + Guid.NewGuid().ToString("N"));
-        var absolute = Path.Combine(RepoPaths.Root, relative);
-        Directory.CreateDirectory(absolute);
-        try
-        {
-            foreach (var file in F5Tts.Inference.Options.ModelOptions.RequiredFiles)
-            {
-                await File.WriteAllTextAsync(Path.Combine(absolute, file), "placeholder", Ct);
-            }
+        using var model = ModelDirectory.CopyOfFixture(parent: Path.Combine(RepoPaths.Root, "tests", "F5Tts.Api.Tests", "obj"));
+        var relative = Path.GetRelativePath(RepoPaths.Root, model.Path);
+        Assert.False(Path.IsPathRooted(relative));
 
-            await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = relative });
-            using var client = factory.CreateSocketClient();
+        await using var factory = new F5TtsApiFactory(new() { ["F5Tts:Model:Directory"] = relative });
+        using var client = factory.CreateSocketClient();
 
-            var (status, _) = await WaitForSettledReadinessAsync(client);
-            Assert.Equal(HttpStatusCode.OK, status);
-        }
-        finally
-        {
-            Directory.Delete(absolute, recursive: true);
-        }
+        var (status, _) = await WaitForSettledReadinessAsync(client);
+        Assert.Equal(HttpStatusCode.OK, status);
     }
 
     private static JsonElement Check(JsonElement body, string name) =>
@@ -108,8 +91,8 @@ public sealed class HealthTests
             using var response = await client.GetAsync("health/ready", Ct);
             Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
             var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
-            var state = Check(body, "startup").GetProperty("data").GetProperty("model-directory").GetString();
-            if (state is "Completed" or "Failed" || DateTime.UtcNow > deadline)
+            var states = Check(body, "startup").GetProperty("data").EnumerateObject().Select(p => p.Value.GetString()).ToList();
+            if (states.All(state => state is "Completed" or "Failed") || DateTime.UtcNow > deadline)
             {
                 return (response.StatusCode, body);
             }

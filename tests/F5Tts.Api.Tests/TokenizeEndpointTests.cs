@@ -13,10 +13,24 @@ public sealed class TokenizeEndpointTests : IClassFixture<TokenizeEndpointTests.
 
     public TokenizeEndpointTests(Factory factory) => _factory = factory;
 
-    public sealed class Factory : WebApplicationFactory<Program>
+    /// <summary>The real host (repository content root, tiny fixture model) with the official vocabulary copy.</summary>
+    public sealed class Factory : F5Tts.Api.Tests.Infrastructure.F5TtsApiFactory
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
-            builder.UseSetting("F5Tts:Text:VocabularyPath", Path.Combine(AppContext.BaseDirectory, "data", "f5-vocab.txt"));
+        public Factory()
+            : this([])
+        {
+        }
+
+        internal Factory(Dictionary<string, string?> settings)
+            : base(WithVocabulary(settings))
+        {
+        }
+
+        private static Dictionary<string, string?> WithVocabulary(Dictionary<string, string?> settings)
+        {
+            settings.TryAdd("F5Tts:Text:VocabularyPath", Path.Combine(AppContext.BaseDirectory, "data", "f5-vocab.txt"));
+            return settings;
+        }
     }
 
     [Fact]
@@ -66,16 +80,7 @@ public sealed class TextConfigurationTests
 {
     private static string Vocab => Path.Combine(AppContext.BaseDirectory, "data", "f5-vocab.txt");
 
-    private sealed class Factory(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-        }
-    }
+    private sealed class Factory(Dictionary<string, string?> settings) : F5Tts.Api.Tests.Infrastructure.F5TtsApiFactory(settings);
 
     [Fact]
     public async Task A_configured_lexicon_is_used()

@@ -25,12 +25,11 @@ public sealed class VoicesEndpointsTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private WebApplicationFactory<Program> NewHost() =>
-        new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(
-            new Dictionary<string, string?>
-            {
-                ["F5Tts:Voices:Directory"] = _dir,
-                ["F5Tts:Audio:MaxReferenceBytes"] = ByteLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            })));
+        new F5Tts.Api.Tests.Infrastructure.F5TtsApiFactory(new Dictionary<string, string?>
+        {
+            ["F5Tts:Voices:Directory"] = _dir,
+            ["F5Tts:Audio:MaxReferenceBytes"] = ByteLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
 
     private static byte[] Wav(double seconds = 2.0, int rate = 16_000, double frequency = 330, double amplitude = 0.3)
     {

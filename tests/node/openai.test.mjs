@@ -76,9 +76,16 @@ test('mp3: decodes as mono MP3 of the same duration (encoder delay and padding: 
 test('unsupported format: 400 naming the supported ones', async () => {
   await assert.rejects(() => speech('aac'), (err) => {
     assert.equal(err.status, 400);
-    assert.match(JSON.stringify(err.error ?? err.message), /wav/);
     return true;
   });
+  // The client only surfaces application/json bodies; read the ProblemDetails directly.
+  const raw = await fetch(`${baseURL}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'f5-tts', voice: 'default', input, response_format: 'aac' }) });
+  assert.equal(raw.status, 400);
+  assert.match(raw.headers.get('content-type'), /application\/problem\+json/);
+  const problem = await raw.json();
+  assert.match(problem.detail, /wav/);
+  assert.match(problem.detail, /opus/);
 });
 
 test('sse: speech.audio.delta events then speech.audio.done, audio equals the pcm response', async () => {

@@ -102,7 +102,8 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         var audioSamples = 0L;
         try
         {
-            var pieces = tts.StreamAsync(request, t => timing = t, aborted).GetAsyncEnumerator(aborted);
+            var pieces = tts.StreamAsync(request, t => timing = t, aborted, firstChunkAhead: mode != ResponseMode.Whole)
+                .GetAsyncEnumerator(aborted);
             await using (pieces)
             {
                 // The first piece settles every pre-audio error while a ProblemDetails answer is still possible.

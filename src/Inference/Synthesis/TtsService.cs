@@ -88,10 +88,14 @@ internal sealed class TtsService
     /// <param name="request">The request.</param>
     /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
     /// <param name="cancellationToken">Client abort.</param>
+    /// <param name="firstChunkAhead">Streaming: submit the (short) first chunk alone and the rest once it is done, so
+    /// the first audio is not held back by the longer chunks sharing its batch steps. Whole responses submit every
+    /// chunk at once, which finishes soonest overall. The audio is the same either way (batched == alone).</param>
     public async IAsyncEnumerable<float[]> StreamAsync(
         TtsRequest request,
         Action<TtsTiming>? onCompleted,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        bool firstChunkAhead = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         var scheduler = _host.Scheduler; // 503 while loading or draining
@@ -109,19 +113,33 @@ internal sealed class TtsService
         deadline.CancelAfter(timeout);
         var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
         var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
-        try
+        EngineInput ToInput(SynthesisChunk chunk) => new(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
+            sampler with { Seed = seed + chunk.Index }, reference.OutputGain);
+
+        void SubmitFrom(int first)
         {
-            foreach (var chunk in plan.Chunks)
+            try
             {
-                var input = new EngineInput(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
-                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain);
-                jobs.Add(scheduler.SubmitAsync(input, deadline.Token));
+                foreach (var chunk in plan.Chunks.Skip(first))
+                {
+                    jobs.Add(scheduler.SubmitAsync(ToInput(chunk), deadline.Token));
+                }
+            }
+            catch
+            {
+                deadline.Cancel(); // drop the chunks already queued
+                throw;
             }
         }
-        catch
+
+        var ahead = firstChunkAhead && plan.Chunks.Count > 1;
+        if (ahead)
         {
-            await deadline.CancelAsync(); // drop the chunks already queued
-            throw;
+            jobs.Add(scheduler.SubmitAsync(ToInput(plan.Chunks[0]), deadline.Token));
+        }
+        else
+        {
+            SubmitFrom(0);
         }
 
         var fade = new CrossFade(SampleRate, _options.CrossFadeSeconds);
@@ -130,9 +148,14 @@ internal sealed class TtsService
         var inferenceStarted = 0L;
         try
         {
-            for (var i = 0; i < jobs.Count; i++)
+            for (var i = 0; i < plan.Chunks.Count; i++)
             {
                 var outcome = await AwaitChunkAsync(jobs[i], deadline, timeout, cancellationToken);
+                if (ahead && i == 0)
+                {
+                    SubmitFrom(1);
+                }
+
                 if (i == 0)
                 {
                     queueWait = outcome.QueueWait;

@@ -22,7 +22,8 @@ public static class ExternalTool
         return name;
     }
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, string? stdin, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, string? stdin, TimeSpan timeout,
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -34,6 +35,11 @@ public static class ExternalTool
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");

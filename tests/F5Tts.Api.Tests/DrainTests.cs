@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Reflection;
+using F5Tts.Api.Tests.Infrastructure;
+
+namespace F5Tts.Api.Tests;
+
+/// <summary>
+/// Graceful shutdown of the real service process (what Kubernetes does to a pod): on SIGTERM it stops admitting —
+/// new synthesis requests and readiness get 503 — while the request in flight finishes, then the process exits 0.
+/// </summary>
+public sealed class DrainTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sigterm_during_a_request_lets_it_finish_while_new_requests_get_503()
+    {
+        var configuration = typeof(DrainTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var dll = Path.Combine(RepoPaths.Root, "src", "Api", "bin", configuration, "net10.0", "F5Tts.Api.dll");
+        Assert.True(File.Exists(dll), $"{dll} not built");
+        var port = FreePort();
+        var voices = Directory.CreateTempSubdirectory("f5tts-drain-voices-");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = RepoPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add($"http://127.0.0.1:{port}");
+        info.Environment["F5Tts__Voices__Directory"] = voices.FullName;
+        info.Environment["F5Tts__Synthesis__MaxNfeSteps"] = "128";
+        info.Environment["F5Tts__Server__ShutdownTimeoutSeconds"] = "60";
+        info.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+
+        using var process = Process.Start(info)!;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
+            await WaitUntilAsync(async () =>
+            {
+                try
+                {
+                    using var ready = await client.GetAsync(new Uri("health/ready", UriKind.Relative), Ct);
+                    return ready.IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            });
+
+            var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 6));
+            var inFlight = client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text, nfe_steps = 128, seed = 1, format = "pcm" }, Ct);
+            await WaitUntilAsync(async () =>
+            {
+                var metrics = await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
+                return TtsEndpointTests.MetricValue(metrics, "f5tts_inflight_requests") >= 1;
+            });
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync(Ct);
+            }
+
+            // During the drain the server still answers, but refuses new work.
+            HttpResponseMessage? refused = null;
+            await WaitUntilAsync(async () =>
+            {
+                refused?.Dispose();
+                refused = await client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text = "Too late.", nfe_steps = 4 }, Ct);
+                return refused.StatusCode != HttpStatusCode.OK;
+            });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused!.StatusCode);
+            Assert.True(refused.Headers.RetryAfter is not null, "503 without Retry-After");
+            refused.Dispose();
+
+            using var finished = await inFlight;
+            Assert.False(inFlight.IsFaulted);
+            Assert.Equal(HttpStatusCode.OK, finished.StatusCode);
+            var pcm = await finished.Content.ReadAsByteArrayAsync(Ct);
+            Assert.True(pcm.Length > 24_000 * 2, $"only {pcm.Length} bytes of audio");
+
+            using var exit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            exit.CancelAfter(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(exit.Token);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(Ct);
+            }
+
+            voices.Delete(recursive: true);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        // Synchronisation with the process, not a timing assertion.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
