@@ -27,6 +27,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private ITtsEngine? _engine;
     private BatchScheduler? _scheduler;
     private volatile bool _ready;
+    private Task? _warmUp;
 
     // Startup tasks may begin before this service's StartAsync (the runner starts first); warm-up waits for the load.
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,8 +73,19 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Warm-up as a startup task: runs on a worker thread so the host keeps answering health probes.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Warm-up as a startup task: runs on a worker thread so the host keeps answering health probes. Idempotent:
+    /// every caller (the startup-task runner, the command-line tool) awaits the same single warm-up.
+    /// </summary>
+    public Task RunAsync(CancellationToken cancellationToken)
+    {
+        lock (_loaded)
+        {
+            return _warmUp ??= WarmUpAsync(cancellationToken);
+        }
+    }
+
+    private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         await _loaded.Task.WaitAsync(cancellationToken);
         var engine = _engine!;

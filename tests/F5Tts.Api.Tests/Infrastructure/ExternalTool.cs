@@ -23,7 +23,7 @@ public static class ExternalTool
     }
 
     public static async Task<Result> RunAsync(string file, IEnumerable<string> arguments, string? stdin, TimeSpan timeout,
-        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
+        CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -31,6 +31,7 @@ public static class ExternalTool
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
         foreach (var argument in arguments)
         {
