@@ -28,8 +28,7 @@ public sealed class DrainTests
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["F5Tts__Voices__Directory"] = voices.FullName;
-        info.Environment["F5Tts__Synthesis__MaxNfeSteps"] = "128";
-        info.Environment["F5Tts__Server__ShutdownTimeoutSeconds"] = "60";
+        info.Environment["F5Tts__Server__ShutdownTimeoutSeconds"] = "120";
         info.Environment["Serilog__MinimumLevel__Default"] = "Warning";
 
         using var process = Process.Start(info)!;
@@ -51,8 +50,8 @@ public sealed class DrainTests
                 }
             });
 
-            var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 6));
-            var inFlight = client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text, nfe_steps = 128, seed = 1, format = "pcm" }, Ct);
+            var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 3));
+            var inFlight = client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text, nfe_steps = 64, seed = 1, format = "pcm" }, Ct);
             await WaitUntilAsync(async () =>
             {
                 var metrics = await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
