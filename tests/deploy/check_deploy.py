@@ -766,7 +766,7 @@ def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
         if k not in env:
             p.append(f"{name}: values env {k} not rendered")
     if not gpu["enabled"]:
-        if (env.get("F5Tts__Engine__Providers__Transformer__0") or {}).get("value") != "Cpu":
+        if (env.get("F5Tts__Engine__TransformerProviders") or {}).get("value") != "CPU":
             p.append(f"{name}: CPU mode without the CPU provider chain")
         if (env.get("NVIDIA_VISIBLE_DEVICES") or {}).get("value") != "void":
             p.append(f"{name}: CPU mode does not hide GPUs")
