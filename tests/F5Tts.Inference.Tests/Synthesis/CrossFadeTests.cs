@@ -51,4 +51,36 @@ public sealed class CrossFadeTests
     {
         Assert.Equal([1, 2, 3], CrossFade.Join([[1f], [2f, 3f]], 24_000, 0));
     }
+
+    [Fact]
+    public void Cross_fade_matches_upstream_formula_with_a_longer_prefix()
+    {
+        var a = Enumerable.Repeat(1f, 10).ToArray();
+        var b = Enumerable.Repeat(3f, 8).ToArray();
+        var fade = new CrossFade(sampleRate: 1, seconds: 5);
+
+        var output = fade.Push(a).Concat(fade.Push(b)).Concat(fade.Complete()).ToArray();
+
+        // prefix (5 × 1) ‖ overlap 1·linspace(1,0,5) + 3·linspace(0,1,5) ‖ remainder (3 × 3)
+        float[] expected = [1, 1, 1, 1, 1, 1f, 1.5f, 2f, 2.5f, 3f, 3, 3, 3];
+        Assert.Equal(expected.Length, output.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], output[i], 5);
+        }
+    }
+
+    [Fact]
+    public void Overlap_is_limited_by_short_chunks_and_nothing_is_lost()
+    {
+        var fade = new CrossFade(24_000);
+        var total = 0;
+        foreach (var length in new[] { 1_000, 5_000, 200, 7_000 })
+        {
+            total += fade.Push(new float[length]).Length;
+        }
+
+        total += fade.Complete().Length;
+        Assert.Equal(1_000 + 5_000 + 200 + 7_000 - 1_000 - 3_600 - 200, total);
+    }
 }
