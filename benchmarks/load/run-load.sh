@@ -2,12 +2,14 @@
 # Loopback load benchmark of POST /v1/tts (issue #7): requests/s, p50/p99 latency and error rate at 1, 4 and 16
 # concurrent clients, then 10,000 requests at 16 clients while the server's resident memory is sampled.
 # Bounded in count and time; talks to 127.0.0.1 only. Uses autocannon from tests/node (npm ci there first).
-# usage: benchmarks/load/run-load.sh [REQUESTS_PER_LEVEL=300] [SOAK_REQUESTS=10000] [NFE=8]
+# usage: benchmarks/load/run-load.sh [REQUESTS_PER_LEVEL=100] [SOAK_REQUESTS=10000] [NFE=8] [SOAK_NFE=1]
+# The soak uses 1 step by default: it looks for leaks (memory per request), not speed, so it may as well be quick.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-per_level=${1:-300}
+per_level=${1:-100}
 soak=${2:-10000}
 nfe=${3:-8}
+soak_nfe=${4:-1}
 port=${PORT:-18080}
 autocannon=tests/node/node_modules/.bin/autocannon
 [ -x "$autocannon" ] || { echo "run npm ci in tests/node first" >&2; exit 2; }
@@ -36,9 +38,10 @@ for c in 1 4 16; do
   ' "$out" "$c"
 done
 
-echo "soak: $soak requests at 16 clients; server RSS (MiB) sampled every 5 s"
+echo "soak: $soak requests at 16 clients, nfe_steps=$soak_nfe; server RSS (MiB) sampled every 5 s"
+soak_body=$(printf '{"text":"Hello there, this is a load test of the speech service.","nfe_steps":%d,"format":"pcm","seed":1}' "$soak_nfe")
 before=$(rss)
-"$autocannon" -j -c 16 -a "$soak" -t 1800 -m POST -H content-type=application/json -b "$body" \
+"$autocannon" -j -c 16 -a "$soak" -t 1800 -m POST -H content-type=application/json -b "$soak_body" \
   "http://127.0.0.1:$port/v1/tts" >/tmp/f5tts-soak.json 2>/dev/null &
 load=$!
 samples=()

@@ -1,4 +1,3 @@
-using System.Reflection;
 using F5Tts.Api.Tests.Infrastructure;
 
 namespace F5Tts.Api.Tests;
@@ -7,12 +6,6 @@ namespace F5Tts.Api.Tests;
 public sealed class CliTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static string Dll()
-    {
-        var configuration = typeof(CliTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        return Path.Combine(RepoPaths.Root, "src", "Api", "bin", configuration, "net10.0", "F5Tts.Api.dll");
-    }
 
     [Fact]
     public async Task Synthesize_writes_a_wav_from_text_and_an_inline_reference_clip()
@@ -24,7 +17,7 @@ public sealed class CliTests
             await File.WriteAllBytesAsync(reference, TtsEndpointTests.SineWav(2.0, 22_050), Ct);
             var output = Path.Combine(dir.FullName, "out.wav");
             var result = await ExternalTool.RunAsync("dotnet",
-                [Dll(), "synthesize", "--text", "Hello from the command line.", "--reference", reference, "--reference-text", "A short tone.",
+                [ServiceProcess.Dll, "synthesize", "--text", "Hello from the command line.", "--reference", reference, "--reference-text", "A short tone.",
                  "--out", output, "--nfe", "4", "--seed", "9", $"--F5Tts:Voices:Directory={Path.Combine(dir.FullName, "voices")}"],
                 null, TimeSpan.FromMinutes(2), Ct, workingDirectory: RepoPaths.Root);
 
@@ -43,7 +36,7 @@ public sealed class CliTests
     [Fact]
     public async Task Missing_arguments_print_the_usage_and_exit_2()
     {
-        var result = await ExternalTool.RunAsync("dotnet", [Dll(), "synthesize", "--text", "no output file"], null,
+        var result = await ExternalTool.RunAsync("dotnet", [ServiceProcess.Dll, "synthesize", "--text", "no output file"], null,
             TimeSpan.FromMinutes(1), Ct, workingDirectory: RepoPaths.Root);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("usage:", result.StdErr, StringComparison.Ordinal);

@@ -18,22 +18,15 @@ public sealed class DrainTests
     [Fact]
     public async Task Sigterm_during_a_request_lets_it_finish_while_new_requests_get_503()
     {
-        var configuration = typeof(DrainTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dll = Path.Combine(RepoPaths.Root, "src", "Api", "bin", configuration, "net10.0", "F5Tts.Api.dll");
-        Assert.True(File.Exists(dll), $"{dll} not built");
-        var port = FreePort();
         var voices = Directory.CreateTempSubdirectory("f5tts-drain-voices-");
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = RepoPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["F5Tts__Voices__Directory"] = voices.FullName;
-        info.Environment["F5Tts__Server__ShutdownTimeoutSeconds"] = "120";
-        info.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-
-        using var process = Process.Start(info)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        await using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["F5Tts__Voices__Directory"] = voices.FullName,
+            ["F5Tts__Server__ShutdownTimeoutSeconds"] = "120",
+            ["Serilog__MinimumLevel__Default"] = "Warning",
+        });
+        var process = service.Process;
+        var port = service.Port;
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
@@ -88,12 +81,6 @@ public sealed class DrainTests
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(Ct);
-            }
-
             voices.Delete(recursive: true);
         }
     }
@@ -109,10 +96,4 @@ public sealed class DrainTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -18,82 +18,47 @@ public sealed class ProcessTests
     [Fact]
     public async Task Service_process_starts_from_the_repository_root_and_logs_json()
     {
-        var configuration = typeof(ProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var dll = Path.Combine(RepoPaths.Root, "src", "Api", "bin", configuration, "net10.0", "F5Tts.Api.dll");
-        Assert.True(File.Exists(dll), $"{dll} not built");
-        var port = FreePort();
-
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add($"http://127.0.0.1:{port}");
-        info.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-
         var lines = new List<string>();
-        using var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (lines) { lines.Add(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        await using var service = ServiceProcess.Start(
+            new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
+            line => { lock (lines) { lines.Add(line); } });
+        var process = service.Process;
+        var port = service.Port;
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        HttpStatusCode? live = null;
+        while (live is null && DateTime.UtcNow < deadline && !process.HasExited)
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-            HttpStatusCode? live = null;
-            while (live is null && DateTime.UtcNow < deadline && !process.HasExited)
+            try
             {
-                try
-                {
-                    using var response = await client.GetAsync("health/live", Ct);
-                    live = response.StatusCode;
-                }
-                catch (HttpRequestException)
-                {
-                    await Task.Delay(200, Ct);
-                }
+                using var response = await client.GetAsync("health/live", Ct);
+                live = response.StatusCode;
             }
-
-            Assert.Equal(HttpStatusCode.OK, live);
-            (await client.GetAsync("definitely/not/here", Ct)).Dispose();
-            await Task.Delay(500, Ct); // let the console sink flush the request log line
-
-            List<JsonElement> events;
-            lock (lines)
+            catch (HttpRequestException)
             {
-                events = [.. lines.Select(l => JsonDocument.Parse(l).RootElement.Clone())]; // every line is JSON
-            }
-
-            Assert.Contains(events, e => e.TryGetProperty("ContentRoot", out var root)
-                && Path.GetFullPath(root.GetString()!).TrimEnd('/') == RepoPaths.Root.TrimEnd('/'));
-            var request = Assert.Single(events, e => e.TryGetProperty("RequestPath", out var p) && p.GetString() == "/definitely/not/here"
-                && e.TryGetProperty("StatusCode", out _));
-            Assert.Equal(404, request.GetProperty("StatusCode").GetInt32());
-            Assert.Equal("Warning", request.GetProperty("@l").GetString());
-            Assert.True(request.TryGetProperty("@tr", out _), "request log carries the trace id");
-            // Probes are logged at Verbose only, i.e. not at the default level.
-            Assert.DoesNotContain(events, e => e.TryGetProperty("RequestPath", out var p) && p.GetString() == "/health/live"
-                && e.TryGetProperty("StatusCode", out _));
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(Ct);
+                await Task.Delay(200, Ct);
             }
         }
-    }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        Assert.Equal(HttpStatusCode.OK, live);
+        (await client.GetAsync("definitely/not/here", Ct)).Dispose();
+        await Task.Delay(500, Ct); // let the console sink flush the request log line
+
+        List<JsonElement> events;
+        lock (lines)
+        {
+            events = [.. lines.Select(l => JsonDocument.Parse(l).RootElement.Clone())]; // every line is JSON
+        }
+
+        Assert.Contains(events, e => e.TryGetProperty("ContentRoot", out var root)
+            && Path.GetFullPath(root.GetString()!).TrimEnd('/') == RepoPaths.Root.TrimEnd('/'));
+        var request = Assert.Single(events, e => e.TryGetProperty("RequestPath", out var p) && p.GetString() == "/definitely/not/here"
+            && e.TryGetProperty("StatusCode", out _));
+        Assert.Equal(404, request.GetProperty("StatusCode").GetInt32());
+        Assert.Equal("Warning", request.GetProperty("@l").GetString());
+        Assert.True(request.TryGetProperty("@tr", out _), "request log carries the trace id");
+        // Probes are logged at Verbose only, i.e. not at the default level.
+        Assert.DoesNotContain(events, e => e.TryGetProperty("RequestPath", out var p) && p.GetString() == "/health/live"
+            && e.TryGetProperty("StatusCode", out _));
     }
 }

@@ -147,6 +147,21 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty((await queued).Audio);
     }
 
+    [Fact]
+    public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving()
+    {
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
+        var goodInput = Input(frames: 240, seed: 20, nfe: 6);
+        var good = scheduler.SubmitAsync(goodInput, Ct);
+        // An id outside the vocabulary: the engine refuses it when preparing the item.
+        var broken = scheduler.SubmitAsync(Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => broken);
+        Close.Assert(RunAlone(goodInput), (await good).Audio, BatchTolerance, "neighbour of a failed item vs alone");
+        var after = await scheduler.SubmitAsync(Input(frames: 200, seed: 22, nfe: 4), Ct);
+        Assert.NotEmpty(after.Audio);
+    }
+
     private BatchScheduler Start(BatchingOptions options)
     {
         var scheduler = new BatchScheduler(_engine, options, _metrics, NullLogger.Instance);
