@@ -157,7 +157,8 @@ public sealed class BatchSchedulerTests : IDisposable
         var broken = scheduler.SubmitAsync(Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
 
         await Assert.ThrowsAsync<ArgumentException>(() => broken);
-        Close.Assert(RunAlone(goodInput), (await good).Audio, BatchTolerance, "neighbour of a failed item vs alone");
+        var goodAudio = (await good).Audio;
+        Close.Assert(RunAlone(goodInput), goodAudio, BatchTolerance, "neighbour of a failed item vs alone");
         var after = await scheduler.SubmitAsync(Input(frames: 200, seed: 22, nfe: 4), Ct);
         Assert.NotEmpty(after.Audio);
     }
