@@ -44,6 +44,11 @@ namespace F5Tts.GpuBench
                 return 2;
             }
 
+            if (o.PlacementOnly)
+            {
+                return Placement.Print(o.Model, o.Tf32);
+            }
+
             using var loggerFactory = new StderrLoggerFactory(o.Verbose ? LogLevel.Debug : LogLevel.Information);
             var engineOptions = new EngineOptions
             {
@@ -452,7 +457,8 @@ namespace F5Tts.GpuBench
         public const string Usage =
             "usage: F5Tts.GpuBench --model DIR [--providers CUDA,CPU] [--tf32] [--frames 680 (0 = duration rule)] [--ref-seconds 3.0]\n" +
             "       [--warmup 3] [--iters 20] [--e2e-iters 5] [--batches 1,2,4,8,16] [--batch-iters 3] [--peak-tflops X]\n" +
-            "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose]";
+            "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose]\n" +
+            "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)";
 
         public string Model { get; private set; } = string.Empty;
 
@@ -486,6 +492,8 @@ namespace F5Tts.GpuBench
 
         public bool Verbose { get; private set; }
 
+        public bool PlacementOnly { get; private set; }
+
         public static Options Parse(string[] args)
         {
             var o = new Options();
@@ -511,6 +519,7 @@ namespace F5Tts.GpuBench
                     case "--device-name": o.DeviceName = Next(); break;
                     case "--json-out": o.JsonOut = Next(); break;
                     case "--verbose": o.Verbose = true; break;
+                    case "--placement-only": o.PlacementOnly = true; break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }

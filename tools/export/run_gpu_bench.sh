@@ -100,6 +100,14 @@ run)
   else
     echo "skipping csharp-fp16-tf32 (budget)"
   fi
+  if [ $((SECONDS - t_start)) -lt $((budget - 40)) ]; then
+    # Which Transformer nodes ONNX Runtime left on the CPU (each costs copies and a sync per step), which fusions ran.
+    { echo "== placement (fp16 Transformer, CUDA)"
+      timeout 120 /opt/f5/app/F5Tts.GpuBench --model "$models/F5TTS_v1_Base-random-fp16" --placement-only 2>&1 \
+        | grep -E 'modified: 1|Node placements|placed on|VerifyEachNodeIsAssignedToAnEp|placement:' | cut -c1-300 | head -200
+    } >> "$out/setup.log" || true
+    grep -E 'placed on' "$out/setup.log" || true
+  fi
   for f in "$out"/csharp-*.err; do [ -f "$f" ] && { echo "== $f"; cat "$f"; } >> "$out/setup.log"; rm -f "$f"; done
   { sed -n 's/^GPUBENCH_JSON //p' "$out"/csharp-*.log; sed -n 's/^PYBENCH_JSON //p' "$out/pytorch.log"; } > "$out/results.jsonl"
   python3 - "$out/results.jsonl" <<'PY' | tee "$out/summary.md"
