@@ -64,10 +64,17 @@ namespace F5Tts.GpuBench
             var load = Stopwatch.StartNew();
             using var engine = OnnxTtsEngineFactory.Create(o.Model, engineOptions, loggerFactory, Directory.GetCurrentDirectory());
             var loadSeconds = load.Elapsed.TotalSeconds;
+            var desc = engine.Description;
+            var gpu = desc.ProvidersByStage.TryGetValue("transformer", out var trProviders) && (trProviders.StartsWith("CUDA", StringComparison.Ordinal) || trProviders.StartsWith("TensorRT", StringComparison.Ordinal));
+            if (o.RequireGpu && !gpu)
+            {
+                Console.Error.WriteLine($"--require-gpu: the Transformer runs on {trProviders}, not on the GPU (see the provider warnings above).");
+                return 5;
+            }
+
             var warm = Stopwatch.StartNew();
             engine.WarmUp(CancellationToken.None);
             var warmSeconds = warm.Elapsed.TotalSeconds;
-            var desc = engine.Description;
             var dims = DitDims.Load(Path.GetFullPath(o.Model));
 
             // Text: the real front-end on the model's vocabulary; N from the duration rule unless --frames fixes it.
@@ -78,7 +85,6 @@ namespace F5Tts.GpuBench
             var frames = o.Frames > 0 ? o.Frames : rule.TotalFrames;
             var ids = tokens.Ids;
 
-            var gpu = desc.ProvidersByStage.TryGetValue("transformer", out var trProviders) && (trProviders.StartsWith("CUDA", StringComparison.Ordinal) || trProviders.StartsWith("TensorRT", StringComparison.Ordinal));
             var peak = o.PeakTflops ?? (gpu ? (desc.Precision == "fp16" ? 989.0 : o.Tf32 ? 494.0 : 67.0) : 0.0);
             var peakWhat = o.PeakTflops is not null ? "given" : !gpu ? "none (CPU)" : desc.Precision == "fp16" ? "H100 SXM dense fp16 tensor" : o.Tf32 ? "H100 SXM dense tf32 tensor" : "H100 SXM fp32 non-tensor";
 
@@ -457,7 +463,7 @@ namespace F5Tts.GpuBench
         public const string Usage =
             "usage: F5Tts.GpuBench --model DIR [--providers CUDA,CPU] [--tf32] [--frames 680 (0 = duration rule)] [--ref-seconds 3.0]\n" +
             "       [--warmup 3] [--iters 20] [--e2e-iters 5] [--batches 1,2,4,8,16] [--batch-iters 3] [--peak-tflops X]\n" +
-            "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose]\n" +
+            "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
             "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)";
 
         public string Model { get; private set; } = string.Empty;
@@ -494,6 +500,8 @@ namespace F5Tts.GpuBench
 
         public bool PlacementOnly { get; private set; }
 
+        public bool RequireGpu { get; private set; }
+
         public static Options Parse(string[] args)
         {
             var o = new Options();
@@ -520,6 +528,7 @@ namespace F5Tts.GpuBench
                     case "--json-out": o.JsonOut = Next(); break;
                     case "--verbose": o.Verbose = true; break;
                     case "--placement-only": o.PlacementOnly = true; break;
+                    case "--require-gpu": o.RequireGpu = true; break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }

@@ -11,12 +11,13 @@
 #                                              itself travels too, and one call carries at most 64 MiB in all).
 #   run_gpu_bench.sh stage1 DEST               (device, call 1, carrying DEST/c1) stage the first half.
 #   run_gpu_bench.sh run DEST [OUT]            (device, call 2 within ~30 s, carrying DEST/c2) assemble the app in
-#                                              /opt/f5/app, make the models, run everything; logs to OUT ($OUT).
+#                                              /opt/f5/app (F5_ROOT), make the models, run everything; logs to OUT ($OUT).
 # Environment for `run`: SKIP_MODELS=1 reuses MODELS_DIR (default /tmp/f5bench); ITERS, E2E_ITERS, BATCH_ITERS,
 # BATCHES override the harness defaults; BUDGET_S (default 420) skips optional runs that would not fit.
 set -euo pipefail
 mode=${1:?usage: run_gpu_bench.sh pack|stage1|run ...}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root=${F5_ROOT:-/opt/f5}  # where the GPU machine gets the app (override for a dry run elsewhere)
 
 case "$mode" in
 pack)
@@ -36,10 +37,10 @@ pack)
   ;;
 stage1)
   dest=${2:?dest dir}
-  mkdir -p /opt/f5/app /opt/f5/stage
-  cp "$dest/c1/cuda.xz.a" /opt/f5/stage/
-  xz -d -T0 -c "$dest/c1/libonnxruntime.so.xz" > /opt/f5/app/libonnxruntime.so
-  cp "$dest/c1/libonnxruntime_providers_shared.so" /opt/f5/app/
+  mkdir -p $root/app $root/stage
+  cp "$dest/c1/cuda.xz.a" $root/stage/
+  xz -d -T0 -c "$dest/c1/libonnxruntime.so.xz" > $root/app/libonnxruntime.so
+  cp "$dest/c1/libonnxruntime_providers_shared.so" $root/app/
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
   echo "stage1 done: send call 2 now (the machine keeps files ~30 s)"
   ;;
@@ -48,12 +49,18 @@ run)
   mkdir -p "$out"
   t_start=$SECONDS
   budget=${BUDGET_S:-420}
-  [ -f /opt/f5/stage/cuda.xz.a ] || { echo "stage1 files are gone (machine went cold): run stage1 again" >&2; exit 3; }
-  cat /opt/f5/stage/cuda.xz.a "$dest/c2/cuda.xz.b" > /opt/f5/stage/cuda.xz
-  echo "$(cat "$dest/c2/cuda.xz.sha256")  /opt/f5/stage/cuda.xz" | sha256sum -c --quiet
-  xz -d -T0 -c /opt/f5/stage/cuda.xz > /opt/f5/app/libonnxruntime_providers_cuda.so
-  xz -d -T0 -c "$dest/c2/app.tar.xz" | tar -x -C /opt/f5/app
-  export LD_LIBRARY_PATH=/opt/f5/app:/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+  [ -f $root/stage/cuda.xz.a ] || { echo "stage1 files are gone (machine went cold): run stage1 again" >&2; exit 3; }
+  cat $root/stage/cuda.xz.a "$dest/c2/cuda.xz.b" > $root/stage/cuda.xz
+  echo "$(cat "$dest/c2/cuda.xz.sha256")  $root/stage/cuda.xz" | sha256sum -c --quiet
+  xz -d -T0 -c $root/stage/cuda.xz > $root/app/libonnxruntime_providers_cuda.so
+  xz -d -T0 -c "$dest/c2/app.tar.xz" | tar -x -C $root/app
+  export LD_LIBRARY_PATH=$root/app:/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
+  # cuDNN 9 for the CUDA provider: the system's if ldconfig knows one, else the one inside PyTorch's wheels.
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcudnn.so.9'; then
+    cudnn=$(find /usr/local /usr/lib /opt -name 'libcudnn.so.9*' 2>/dev/null | head -1 || true)
+    [ -n "$cudnn" ] && export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$(dirname "$cudnn")"
+    echo "cuDNN: ${cudnn:-not found}"
+  fi
   export PYTHONUNBUFFERED=1
   card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
   { date -u; nvidia-smi; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv; } > "$out/setup.log" 2>&1 || true
@@ -82,7 +89,7 @@ run)
   bench() { # label model-dir extra-args...
     local label=$1 dir=$2; shift 2
     local t=$SECONDS
-    timeout 240 /opt/f5/app/F5Tts.GpuBench --model "$dir" --providers CUDA,CPU --label "$label" "${common[@]}" "$@" \
+    timeout 240 $root/app/F5Tts.GpuBench --model "$dir" --providers CUDA,CPU --require-gpu --label "$label" "${common[@]}" "$@" \
       > "$out/$label.log" 2> "$out/$label.err" || echo "$label FAILED (rc $?)" | tee -a "$out/$label.log"
     echo "$label: $((SECONDS - t)) s"
   }
@@ -103,7 +110,7 @@ run)
   if [ $((SECONDS - t_start)) -lt $((budget - 40)) ]; then
     # Which Transformer nodes ONNX Runtime left on the CPU (each costs copies and a sync per step), which fusions ran.
     { echo "== placement (fp16 Transformer, CUDA)"
-      timeout 120 /opt/f5/app/F5Tts.GpuBench --model "$models/F5TTS_v1_Base-random-fp16" --placement-only 2>&1 \
+      timeout 120 $root/app/F5Tts.GpuBench --model "$models/F5TTS_v1_Base-random-fp16" --placement-only 2>&1 \
         | grep -E 'modified: 1|Node placements|placed on|VerifyEachNodeIsAssignedToAnEp|placement:' | cut -c1-300 | head -200
     } >> "$out/setup.log" || true
     grep -E 'placed on' "$out/setup.log" || true
