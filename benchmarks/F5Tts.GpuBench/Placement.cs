@@ -4,8 +4,9 @@ namespace F5Tts.GpuBench;
 
 /// <summary>
 /// Diagnostic: builds the Transformer session the way the engine does (CUDA, optimisation level All) but with ONNX
-/// Runtime's verbose log on, so that its "Node placements" report (which nodes fell back to the CPU and therefore
-/// cost a device↔host copy and a stream sync per step) reaches stderr. The run script filters that report.
+/// Runtime's verbose log on, so that its "Node placements" report (which nodes run on the CPU: host work between the
+/// GPU kernels at every step, copies where their inputs live on the GPU, and no CUDA-graph mode) reaches stderr.
+/// The run script filters that report.
 /// </summary>
 internal static class Placement
 {

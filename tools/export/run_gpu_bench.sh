@@ -108,7 +108,7 @@ run)
     echo "skipping csharp-fp16-tf32 (budget)"
   fi
   if [ $((SECONDS - t_start)) -lt $((budget - 40)) ]; then
-    # Which Transformer nodes ONNX Runtime left on the CPU (each costs copies and a sync per step), which fusions ran.
+    # Which Transformer nodes ONNX Runtime left on the CPU (host work every step; no CUDA graphs), which fusions ran.
     { echo "== placement (fp16 Transformer, CUDA)"
       timeout 120 $root/app/F5Tts.GpuBench --model "$models/F5TTS_v1_Base-random-fp16" --placement-only 2>&1 \
         | grep -E 'modified: 1|Node placements|placed on|VerifyEachNodeIsAssignedToAnEp|placement:' | cut -c1-300 | head -200
