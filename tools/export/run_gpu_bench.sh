@@ -12,7 +12,8 @@
 #   run_gpu_bench.sh stage1 DEST               (device, call 1, carrying DEST/c1) stage the first half.
 #   run_gpu_bench.sh run DEST [OUT]            (device, call 2 within ~30 s, carrying DEST/c2) assemble the app in
 #                                              /opt/f5/app (F5_ROOT), make the models, run everything; logs to OUT ($OUT).
-# Environment for `run`: SKIP_MODELS=1 reuses MODELS_DIR (default /tmp/f5bench); ITERS, E2E_ITERS, BATCH_ITERS,
+# Environment for `run`: PLAN=FILE replaces the default sitting by a sourced bash file (see the PLAN hook below);
+# SKIP_MODELS=1 reuses MODELS_DIR (default /tmp/f5bench); ITERS, E2E_ITERS, BATCH_ITERS,
 # BATCHES override the harness defaults; BUDGET_S (default 420) skips optional runs that would not fit.
 set -euo pipefail
 mode=${1:?usage: run_gpu_bench.sh pack|stage1|run ...}
@@ -65,8 +66,30 @@ run)
   card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
   { date -u; nvidia-smi; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv; } > "$out/setup.log" 2>&1 || true
   echo "card: $card; app unpacked in $((SECONDS - t_start)) s"
-
   models=${MODELS_DIR:-/tmp/f5bench}
+  common=(--device-name "$card" --iters "${ITERS:-20}" --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}")
+  bench() { # label model-dir extra-args...
+    local label=$1 dir=$2; shift 2
+    local t=$SECONDS
+    timeout "${BENCH_TIMEOUT:-240}" $root/app/F5Tts.GpuBench --model "$dir" --providers CUDA,CPU --require-gpu --label "$label" "${common[@]}" "$@" \
+      > "$out/$label.log" 2> "$out/$label.err" || echo "$label FAILED (rc $?)" | tee -a "$out/$label.log"
+    echo "$label: $((SECONDS - t)) s"
+  }
+  export_model() { # out-dir-name precision attention [extra exporter args]
+    local name=$1 precision=$2 attention=$3; shift 3
+    (cd "$dest/c2/export" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base \
+        --vocoder vocos-mel-24khz --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 \
+        --precision "$precision" --attention "$attention" --out "$models/$name" "$@") > "$out/export-$name.log" 2>&1
+  }
+  if [ -n "${PLAN:-}" ]; then
+    # A custom sitting (docs/benchmarks.md): PLAN is a bash file sourced here with $out, $dest, $models, $card,
+    # bench() and export_model() defined and the app unpacked.
+    . "$PLAN"
+    { sed -n 's/^GPUBENCH_JSON //p' "$out"/*.log; sed -n 's/^PYBENCH_JSON //p' "$out"/*.log; } > "$out/results.jsonl" 2>/dev/null || true
+    echo "total $((SECONDS - t_start)) s"
+    exit 0
+  fi
+
   if [ "${SKIP_MODELS:-0}" != 1 ]; then
     t=$SECONDS
     # make_benchmark_models.sh's two exports, run side by side (same seed -> identical weights; ~30 s saved)
@@ -85,14 +108,6 @@ run)
     echo "models made in $((SECONDS - t)) s"
   fi
 
-  common=(--device-name "$card" --iters "${ITERS:-20}" --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}")
-  bench() { # label model-dir extra-args...
-    local label=$1 dir=$2; shift 2
-    local t=$SECONDS
-    timeout 240 $root/app/F5Tts.GpuBench --model "$dir" --providers CUDA,CPU --require-gpu --label "$label" "${common[@]}" "$@" \
-      > "$out/$label.log" 2> "$out/$label.err" || echo "$label FAILED (rc $?)" | tee -a "$out/$label.log"
-    echo "$label: $((SECONDS - t)) s"
-  }
   bench csharp-fp16 "$models/F5TTS_v1_Base-random-fp16"
   tt=$(sed -n 's/^GPUBENCH_JSON //p' "$out/csharp-fp16.log" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["text_tokens"])' 2>/dev/null || echo 82)
   t=$SECONDS

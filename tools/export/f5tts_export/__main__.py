@@ -59,6 +59,9 @@ def main(argv=None) -> int:
     ex.add_argument("--out", required=True, help="output directory")
     ex.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
     ex.add_argument("--max-frames", type=int, default=4096)
+    ex.add_argument("--attention", choices=["fused", "plain"], default="fused",
+                    help="f5tts-batched/1 Transformer attention: fused (com.microsoft RotaryEmbedding + "
+                         "MultiHeadAttention; ONNX Runtime CUDA/CPU, fastest) or plain (standard ONNX ops; TensorRT)")
     ex.add_argument("--vocab", help="vocab.txt to copy beside the graphs (default: the bundled official one)")
     ex.add_argument("--model-name", help="value of f5tts.model (default: --model)")
     ex.add_argument("--nfe-step", type=int, default=32, help="dakeqq: grid points (32 -> 31 Transformer calls)")
@@ -92,7 +95,8 @@ def main(argv=None) -> int:
             raise SystemExit("the dakeqq contract is exported in fp32 only (fp16 is offered by f5tts-batched/1)")
         export.export_dakeqq(dit, vocos, args.out, name, args.nfe_step, args.cfg, args.sway, args.vocab)
     else:
-        export.export_batched(dit, vocos, args.out, name, args.precision, args.max_frames, args.vocab)
+        export.export_batched(dit, vocos, args.out, name, args.precision, args.max_frames, args.vocab,
+                              args.attention)
     print(f"exported {args.contract} {args.precision} to {args.out} in {time.time() - t0:.1f} s", file=sys.stderr)
     return 0
 

@@ -10,7 +10,7 @@ from typing import Dict, Optional
 
 import torch
 
-from . import graphs, sampler
+from . import fused, graphs, sampler
 from .config import HOP_LENGTH, N_MELS, SAMPLE_RATE, DiTConfig
 from .dit import DiT
 from .vocos import Vocos
@@ -23,13 +23,22 @@ EXPORTER_VERSION = "1"
 
 
 def _onnx_export(module: torch.nn.Module, args, path: Path, input_names, output_names, dynamic_axes,
-                 fold: bool = True) -> None:
+                 fold: bool = True, custom_opsets: Optional[Dict[str, int]] = None) -> None:
     module.eval()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(module, args, str(path), input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=fold,
-                          export_params=True, dynamo=False)
+                          export_params=True, dynamo=False, custom_opsets=custom_opsets)
+
+
+def _finalise_fused(path: Path, depth: int) -> None:
+    import onnx
+    model = onnx.load(str(path))
+    n = fused.finalise_onnx(model)
+    if n != depth:
+        raise RuntimeError(f"expected {depth} MultiHeadAttention nodes in {path.name}, found {n}")
+    onnx.save(model, str(path))
 
 
 def _set_metadata(path: Path, meta: Dict[str, str]) -> None:
@@ -47,11 +56,12 @@ def _copy_vocab(out: Path, vocab: Optional[Path]) -> None:
 
 
 def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: str = "fp32",
-                   max_frames: int = 4096, vocab: Optional[Path] = None) -> Path:
+                   max_frames: int = 4096, vocab: Optional[Path] = None, attention: str = "plain") -> Path:
     """Writes F5_Preprocess.onnx, F5_Transformer.onnx, F5_Decode.onnx, vocab.txt and export.json to out_dir.
     All graph inputs/outputs are float32 in both precisions; fp16 only changes the Transformer's internal compute
     (weights and activations fp16; LayerNorm statistics, attention logits/softmax, the time sinusoid, RoPE angles and
-    the Euler update in fp32)."""
+    the Euler update in fp32). attention="fused" writes the Transformer with com.microsoft RotaryEmbedding and
+    MultiHeadAttention (fused.py; ONNX Runtime only, fp16 attention without fp32 logits)."""
     if precision not in ("fp32", "fp16"):
         raise ValueError("precision must be fp32 or fp16")
     out = Path(out_dir)
@@ -69,7 +79,7 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
                  {"audio": {1: "samples"}, "text_ids": {1: "text_len"}, "cond": {1: "frames"}, "cond_drop": {1: "frames"}})
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
-    tr = graphs.BatchedTransformer(dit, dtype)
+    tr = graphs.BatchedTransformer(dit, dtype, attention, max_frames)
     b, n, c = 2, 24, N_MELS + cfg.text_dim
     _onnx_export(tr, (torch.randn(b, n, N_MELS, generator=g), torch.randn(b, n, c, generator=g),
                       torch.randn(b, n, c, generator=g), torch.tensor([24, 17]), torch.tensor([0.1, 0.5]),
@@ -77,7 +87,10 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
                  out / "F5_Transformer.onnx", ["x", "cond", "cond_drop", "lengths", "t", "dt", "cfg"], ["x_next"],
                  {"x": {0: "batch", 1: "frames"}, "cond": {0: "batch", 1: "frames"},
                   "cond_drop": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "t": {0: "batch"},
-                  "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}})
+                  "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}},
+                 custom_opsets={fused.MS_DOMAIN: 1} if attention == "fused" else None)
+    if attention == "fused":
+        _finalise_fused(out / "F5_Transformer.onnx", cfg.depth)
 
     dec = graphs.BatchedDecode(vocos)
     _onnx_export(dec, (torch.randn(2, 12, N_MELS, generator=g), torch.tensor([12, 7])),
@@ -96,11 +109,14 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
         "f5tts.text_dim": str(cfg.text_dim),
         "f5tts.exporter_version": EXPORTER_VERSION,
     }
+    if attention != "plain":
+        meta["f5tts.attention"] = attention
     for name in ("F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx"):
         _set_metadata(out / name, {**meta, "f5tts.graph": name[3:-5].lower()})
     _copy_vocab(out, vocab)
     (out / "export.json").write_text(json.dumps({
         "contract": CONTRACT_BATCHED, "model": model_name, "precision": precision, "max_frames": max_frames,
+        "attention": attention,
         "dit": cfg.to_dict(), "vocos": vocos.cfg.to_dict(), "opset": OPSET,
         "io_dtype": "float32 (all float tensors, both precisions)",
     }, indent=2) + "\n", encoding="utf-8")

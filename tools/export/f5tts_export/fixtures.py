@@ -165,6 +165,10 @@ def make_all(root) -> None:
     models = root / "models"
     export.export_batched(dit, vocos, models / "tiny-v1-batched", "tiny-v1", "fp32", max_frames=4096)
     export.export_batched(dit, vocos, models / "tiny-v1-batched-fp16", "tiny-v1", "fp16", max_frames=4096)
+    export.export_batched(dit, vocos, models / "tiny-v1-batched-fused", "tiny-v1", "fp32", max_frames=4096,
+                          attention="fused")
+    export.export_batched(dit, vocos, models / "tiny-v1-batched-fused-fp16", "tiny-v1", "fp16", max_frames=4096,
+                          attention="fused")
     export.export_dakeqq(dit, vocos, models / "tiny-v1-dakeqq", "tiny-v1", nfe_step=32)
     golden_batched(dit, vocos, root / "golden" / "tiny-v1-batched")
     golden_dakeqq(dit, vocos, root / "golden" / "tiny-v1-dakeqq")

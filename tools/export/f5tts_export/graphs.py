@@ -14,6 +14,7 @@ from torch import nn
 
 from . import audio
 from .dit import DiT, TextEmbedding
+from .fused import FusedDiT
 from .vocos import Vocos
 
 
@@ -58,19 +59,31 @@ class BatchedPreprocess(nn.Module):
 
 
 class BatchedTransformer(nn.Module):
-    def __init__(self, dit: DiT, dtype: torch.dtype = torch.float32):
+    """attention: "plain" (MatMul/Softmax with an additive key bias, logits in fp32: any provider, TensorRT) or
+    "fused" (com.microsoft RotaryEmbedding + MultiHeadAttention, see fused.py: ONNX Runtime CPU/CUDA)."""
+
+    def __init__(self, dit: DiT, dtype: torch.dtype = torch.float32, attention: str = "plain", max_frames: int = 4096):
         super().__init__()
         self.dit = copy.deepcopy(dit).to(dtype)
         self.dit.rotary_embed.inv_freq.data = dit.rotary_embed.inv_freq.data.float().clone()
+        if attention not in ("plain", "fused"):
+            raise ValueError("attention must be plain or fused")
+        self.fused = FusedDiT(self.dit, max_frames) if attention == "fused" else None
 
     def forward(self, x, cond, cond_drop, lengths, t, dt, cfg):
-        v_c, v_u = self.dit.velocity(x, cond, cond_drop, t, lengths)
+        if self.fused is not None:
+            pos = torch.arange(_shape(x, 1), dtype=torch.int64)
+            keep = (pos.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)  # [B, N, 1], shared by both uses
+            v_c, v_u = self.fused.velocity(x, cond, cond_drop, t, lengths, keep)
+            keep = keep.to(torch.float32)
+        else:
+            v_c, v_u = self.dit.velocity(x, cond, cond_drop, t, lengths)
+            pos = torch.arange(_shape(x, 1), dtype=torch.int64)
+            keep = (pos.unsqueeze(0) < lengths.unsqueeze(1)).to(torch.float32).unsqueeze(-1)
         v_c = v_c.float()
         v_u = v_u.float()
         f = v_c + (v_c - v_u) * cfg.view(-1, 1, 1)
         x_next = x + dt.view(-1, 1, 1) * f
-        pos = torch.arange(_shape(x, 1), dtype=torch.int64)
-        keep = (pos.unsqueeze(0) < lengths.unsqueeze(1)).to(x_next.dtype).unsqueeze(-1)
         return x_next * keep
 
 

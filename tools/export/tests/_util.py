@@ -55,13 +55,13 @@ def tiny_vocos(seed: int = 5678):
 
 
 @functools.lru_cache(maxsize=None)
-def exported(contract: str, name: str = "tiny-v1", precision: str = "fp32") -> Path:
+def exported(contract: str, name: str = "tiny-v1", precision: str = "fp32", attention: str = "plain") -> Path:
     from f5tts_export import export
-    out = TMP / f"{name}-{contract.replace('/', '_')}-{precision}"
+    out = TMP / f"{name}-{contract.replace('/', '_')}-{precision}-{attention}"
     if contract == "dakeqq":
         export.export_dakeqq(tiny_dit(name), tiny_vocos(), out, name)
     else:
-        export.export_batched(tiny_dit(name), tiny_vocos(), out, name, precision)
+        export.export_batched(tiny_dit(name), tiny_vocos(), out, name, precision, attention=attention)
     return out
 
 

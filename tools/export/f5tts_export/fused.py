@@ -1,0 +1,155 @@
+"""Fused-attention Transformer for the f5tts-batched/1 export (`--attention fused`, docs/export.md "Attention").
+
+Same weights and the same mathematics as `DiT.velocity`, written for ONNX Runtime's CUDA provider:
+
+* one q/k/v projection (the three Linear weights concatenated at export time -> one GEMM per block);
+* RoPE as `com.microsoft::RotaryEmbedding` (interleaved pairs, x-transformers layout) on [B, N, H*Dh] with a constant
+  cos/sin cache of `max_frames` rows — no per-head reshapes, no per-call angle tables;
+* attention as `com.microsoft::MultiHeadAttention` on [B, N, H*Dh] with the per-row key lengths as its 1-D
+  `key_padding_mask` (right padding), which lets ORT pick its fused (memory-efficient / TensorRT-fused) kernels;
+  the N x N logits are never materialised and softmax runs in fp32 inside the kernel;
+* LayerNorm in the compute dtype (ORT's LayerNormalization accumulates in fp32, as PyTorch's does upstream).
+
+The attention output at padded frames is not zeroed (upstream zeroes it): padded frames are masked out as keys, so no
+valid frame ever reads them, and `x_next` is zeroed there at the end — valid frames are bit-for-bit the same maths.
+
+The PyTorch side of each custom op (used while tracing and by the parity tests) is the plain reference computation;
+the ONNX side is emitted by `symbolic`. `finalise_onnx` inserts the empty optional `bias` input of every
+MultiHeadAttention node after export (the TorchScript exporter has no spelling for a skipped optional input).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .dit import DiT
+
+MS_DOMAIN = "com.microsoft"
+
+
+def _rope_tables(inv_freq: torch.Tensor, rows: int):
+    """cos/sin caches [rows, Dh/2] (fp32): angle p·inv_freq_i for positions 0..rows-1 (RotaryEmbedding layout)."""
+    t = torch.arange(rows, dtype=torch.float64)
+    f = (t.unsqueeze(1) * inv_freq.double().unsqueeze(0)).float()
+    return torch.cos(f), torch.sin(f)
+
+
+class RotaryOp(torch.autograd.Function):
+    """RoPE on x [B, N, H*Dh] with interleaved pairs: (a, b) -> (a cos - b sin, b cos + a sin) per head."""
+
+    @staticmethod
+    def forward(ctx, x, cos_cache, sin_cache, heads: int):  # noqa: D102 - reference semantics
+        b, n, d = x.shape
+        cos = cos_cache[:n].float().repeat_interleave(2, dim=-1).repeat(1, heads)  # [n, d]
+        sin = sin_cache[:n].float().repeat_interleave(2, dim=-1).repeat(1, heads)
+        xf = x.float()
+        pairs = xf.unflatten(-1, (-1, 2))
+        rot = torch.stack((-pairs[..., 1], pairs[..., 0]), dim=-1).flatten(-2)
+        return (xf * cos + rot * sin).to(x.dtype)
+
+    @staticmethod
+    def symbolic(g, x, cos_cache, sin_cache, heads: int):
+        pos = g.op("Constant", value_t=torch.zeros(1, dtype=torch.int64))  # position_ids (1): offset 0
+        out = g.op(f"{MS_DOMAIN}::RotaryEmbedding", x, pos, cos_cache, sin_cache, interleaved_i=1, num_heads_i=heads)
+        out.setType(x.type())  # custom ops get no type from ONNX shape inference
+        return out
+
+
+class AttentionOp(torch.autograd.Function):
+    """Self-attention on q, k, v [B, N, H*Dh] with keys ≥ key_lengths[b] masked (key_lengths int32 [B])."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, key_lengths, heads: int):  # noqa: D102 - reference semantics
+        b, n, d = q.shape
+
+        def split(t):
+            return t.float().unflatten(-1, (heads, d // heads)).transpose(1, 2)
+
+        keep = torch.arange(n)[None, :] < key_lengths.to(torch.int64)[:, None]
+        o = F.scaled_dot_product_attention(split(q), split(k), split(v), attn_mask=keep[:, None, None, :])
+        return o.transpose(1, 2).flatten(-2).to(q.dtype)
+
+    @staticmethod
+    def symbolic(g, q, k, v, key_lengths, heads: int):
+        # Inputs 0-2 and the key_padding_mask; finalise_onnx() moves the mask to slot 4 behind an empty bias slot.
+        out = g.op(f"{MS_DOMAIN}::MultiHeadAttention", q, k, v, key_lengths, num_heads_i=heads)
+        out.setType(q.type())
+        return out
+
+
+class FusedDiT(nn.Module):
+    """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
+
+    def __init__(self, dit: DiT, max_frames: int):
+        super().__init__()
+        self.dit = dit
+        cfg = dit.cfg
+        self.heads = cfg.heads
+        self.dim_head = cfg.dim_head
+        self.inner = cfg.heads * cfg.dim_head
+        self.dim = cfg.dim
+        self.pe_heads = cfg.heads if cfg.pe_attn_head is None else cfg.pe_attn_head
+        dtype = dit.proj_out.weight.dtype
+        cos, sin = _rope_tables(dit.rotary_embed.inv_freq, max_frames)
+        self.register_buffer("rope_cos", cos.to(dtype), persistent=False)
+        self.register_buffer("rope_sin", sin.to(dtype), persistent=False)
+
+    def _rope(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pe_heads == self.heads:
+            return RotaryOp.apply(x, self.rope_cos, self.rope_sin, self.heads)
+        rotated = self.pe_heads * self.dim_head  # v0: only the first pe_attn_head heads rotate
+        head = RotaryOp.apply(x[..., :rotated], self.rope_cos, self.rope_sin, self.pe_heads)
+        return torch.cat([head, x[..., rotated:]], dim=-1)
+
+    def _block(self, block, h, tt, key_lengths):
+        d = self.dim  # a Python int: no Shape node in the graph
+        emb = block.attn_norm.linear(F.silu(tt))
+        shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp = torch.chunk(emb, 6, dim=1)
+        norm = F.layer_norm(h, (d,), None, None, 1e-6) * (1 + scale_msa.unsqueeze(1)) + shift_msa.unsqueeze(1)
+        attn = block.attn
+        w = torch.cat([attn.to_q.weight, attn.to_k.weight, attn.to_v.weight], dim=0)
+        bias = torch.cat([attn.to_q.bias, attn.to_k.bias, attn.to_v.bias], dim=0)
+        q, k, v = torch.split(F.linear(norm, w, bias), self.inner, dim=-1)
+        o = AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads)
+        h = h + gate_msa.unsqueeze(1) * attn.to_out[0](o)
+        norm = F.layer_norm(h, (d,), None, None, 1e-6) * (1 + scale_mlp.unsqueeze(1)) + shift_mlp.unsqueeze(1)
+        return h + gate_mlp.unsqueeze(1) * block.ff(norm)
+
+    def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: Optional[torch.Tensor]):
+        """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
+        Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
+        dit = self.dit
+        dtype = dit.proj_out.weight.dtype
+        keep = keep.to(dtype)
+        temb = dit.time_embed(t)
+        xd = x.to(dtype)
+        xc = dit.input_embed(xd, cond.to(dtype), keep)
+        xu = dit.input_embed(xd, cond_drop.to(dtype), keep)
+        h = torch.cat([xc, xu], dim=0)
+        tt = torch.cat([temb, temb], dim=0).to(dtype)
+        key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
+        for block in dit.transformer_blocks:
+            h = self._block(block, h, tt, key_lengths)
+        v = dit.proj_out(dit.norm_out(h, tt))
+        v_c, v_u = torch.chunk(v, 2, dim=0)
+        return v_c, v_u
+
+
+def finalise_onnx(model) -> int:
+    """Gives every MultiHeadAttention node its empty optional `bias` input (q, k, v, '', key_padding_mask) and
+    declares the com.microsoft opset. Returns the number of attention nodes."""
+    count = 0
+    for node in model.graph.node:
+        if node.domain == MS_DOMAIN and node.op_type == "MultiHeadAttention" and len(node.input) == 4:
+            mask = node.input[3]
+            node.input[3] = ""
+            node.input.append(mask)
+            count += 1
+    if not any(o.domain == MS_DOMAIN for o in model.opset_import):
+        op = model.opset_import.add()
+        op.domain, op.version = MS_DOMAIN, 1
+    return count

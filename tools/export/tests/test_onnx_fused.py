@@ -1,0 +1,133 @@
+"""f5tts-batched/1 Transformer with fused attention (com.microsoft RotaryEmbedding + MultiHeadAttention) under
+ONNX Runtime (CPU) vs the PyTorch reference and vs the plain export."""
+import unittest
+from collections import Counter
+
+import _util
+import numpy as np
+import onnx
+import torch
+
+from test_onnx_batched import _step
+
+
+def _ref_step(dit, x, c, cd, t=0.3, dt=0.05, cfg=2.0):
+    with torch.no_grad():
+        vc, vu = dit.velocity(x, c, cd, torch.tensor([t]), use_sdpa=True)
+        return x + dt * (vc + (vc - vu) * cfg)
+
+
+def _inputs(n, seed, b=1):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(b, n, 100, generator=g), torch.randn(b, n, 132, generator=g),
+            torch.randn(b, n, 132, generator=g))
+
+
+class FusedFp32Tests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = _util.exported("f5tts-batched/1", "tiny-v1", "fp32", "fused")
+        cls.plain = _util.exported("f5tts-batched/1", "tiny-v1", "fp32", "plain")
+        cls.dit = _util.tiny_dit("tiny-v1")
+
+    def test_graph_uses_fused_ops_and_says_so(self):
+        m = onnx.load(str(self.dir / "F5_Transformer.onnx"))
+        ops = Counter(n.op_type for n in m.graph.node)
+        depth = self.dit.cfg.depth
+        self.assertEqual(ops["MultiHeadAttention"], depth)
+        self.assertEqual(ops["RotaryEmbedding"], 2 * depth)
+        self.assertEqual(ops["Softmax"], 0)
+        for n in m.graph.node:
+            if n.op_type == "MultiHeadAttention":
+                self.assertEqual(n.domain, "com.microsoft")
+                self.assertEqual(len(n.input), 5)
+                self.assertEqual(n.input[3], "")  # no bias: RoPE comes after the projection bias
+        self.assertIn("com.microsoft", {o.domain for o in m.opset_import})
+        meta = {p.key: p.value for p in m.metadata_props}
+        self.assertEqual(meta.get("f5tts.attention"), "fused")
+        self.assertEqual(meta.get("f5tts.contract"), "f5tts-batched/1")
+        plain = Counter(n.op_type for n in onnx.load(str(self.plain / "F5_Transformer.onnx")).graph.node)
+        _util.metric("fused_transformer_nodes", sum(ops.values()))
+        _util.metric("plain_transformer_nodes", sum(plain.values()))
+        _util.metric("fused_transformer_shape_nodes", ops["Shape"])
+        _util.metric("plain_transformer_shape_nodes", plain["Shape"])
+        self.assertLess(sum(ops.values()), sum(plain.values()))
+
+    def test_step_matches_reference(self):
+        x, c, cd = _inputs(77, 4)
+        out = _step(self.dir, x, c, cd, [77], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd))
+        _util.metric("fused_transformer_step_fp32_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+        plain = _step(self.plain, x, c, cd, [77], [0.3], [0.05], [2.0])
+        self.assertLessEqual(_util.max_abs(out, plain), 1e-4)
+
+    def test_batch_equals_items_alone(self):
+        lens = [90, 61, 33]
+        g = torch.Generator().manual_seed(9)
+        items = [_inputs(n, 20 + i) for i, n in enumerate(lens)]
+        ts, dts, cfgs = [0.1, 0.55, 0.9], [0.02, 0.07, 0.1], [2.0, 1.0, 3.5]
+        nmax = max(lens)
+        pad = lambda z: torch.nn.functional.pad(z, (0, 0, 0, nmax - z.shape[1]), value=0.7)
+        xb, cb, cdb = (torch.cat([pad(i[k]) for i in items]) for k in range(3))
+        out = _step(self.dir, xb, cb, cdb, lens, ts, dts, cfgs)
+        worst = 0.0
+        for b, (x, c, cd) in enumerate(items):
+            alone = _step(self.dir, x, c, cd, [lens[b]], [ts[b]], [dts[b]], [cfgs[b]])
+            worst = max(worst, _util.max_abs(out[b:b + 1, : lens[b]], alone))
+            self.assertTrue(np.all(out[b, lens[b]:] == 0))
+        _util.metric("fused_transformer_batch_vs_alone_max_abs", worst)
+        self.assertLessEqual(worst, 1e-5)
+        del g
+
+    def test_long_positions_use_the_cache(self):
+        # positions beyond the export's 24-frame example must come from the max_frames cache
+        x, c, cd = _inputs(700, 6)
+        out = _step(self.dir, x, c, cd, [700], [0.5], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd, 0.5))
+        _util.metric("fused_transformer_step_fp32_N700_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+
+    def test_v0_rotates_only_the_first_head(self):
+        d0 = _util.exported("f5tts-batched/1", "tiny-v0", "fp32", "fused")
+        dit0 = _util.tiny_dit("tiny-v0")
+        x, c, cd = _inputs(50, 4)
+        out = _step(d0, x, c, cd, [50], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(dit0, x, c, cd))
+        _util.metric("fused_v0_step_fp32_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+
+
+class FusedFp16Tests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = _util.exported("f5tts-batched/1", "tiny-v1", "fp16", "fused")
+        cls.dit = _util.tiny_dit("tiny-v1")
+
+    def _step_or_skip(self, *args):
+        try:
+            return _step(self.dir, *args)
+        except Exception as e:  # CPU builds without fp16 kernels for the contrib ops
+            if "NOT_IMPLEMENTED" in str(e) or "Could not find an implementation" in str(e):
+                self.skipTest(f"this onnxruntime has no CPU fp16 kernel for a fused op: {str(e)[:200]}")
+            raise
+
+    def test_step_vs_fp32_torch(self):
+        x, c, cd = _inputs(77, 4)
+        out = self._step_or_skip(x, c, cd, [77], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd))
+        _util.metric("fused_transformer_step_fp16_vs_fp32_state_max_abs", err)
+        self.assertLessEqual(err, 2e-2)
+
+    def test_long_sequence_is_finite(self):
+        n = 2048
+        x, c, cd = _inputs(n, 5, b=2)
+        out = self._step_or_skip(x, c * 3, cd * 3, [n, 1500], [0.0, 0.9], [0.01, 0.01], [2.0, 2.0])
+        self.assertTrue(np.all(np.isfinite(out)))
+        err = _util.max_abs(out[:1], _ref_step(self.dit, x[:1], c[:1] * 3, cd[:1] * 3, 0.0, 0.01))
+        _util.metric("fused_transformer_fp16_N2048_state_max_abs", err)
+        self.assertLessEqual(err, 2e-2)
+
+
+if __name__ == "__main__":
+    unittest.main()
