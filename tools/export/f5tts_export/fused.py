@@ -8,7 +8,10 @@ Same weights and the same mathematics as `DiT.velocity`, written for ONNX Runtim
 * attention as `com.microsoft::MultiHeadAttention` on [B, N, H*Dh] with the per-row key lengths as its 1-D
   `key_padding_mask` (right padding), which lets ORT pick its fused (memory-efficient / TensorRT-fused) kernels;
   the N x N logits are never materialised and softmax runs in fp32 inside the kernel;
-* LayerNorm in the compute dtype (ORT's LayerNormalization accumulates in fp32, as PyTorch's does upstream).
+* LayerNorm in the compute dtype (ORT's LayerNormalization accumulates in fp32, as PyTorch's does upstream);
+* the feed-forward's bias + tanh-GELU as one `com.microsoft::FastGelu` (the opset-17 export of GELU is eight
+  elementwise nodes, each a full pass over the [2B, N, 2048] activations);
+* the AdaLN modulation of all blocks and of the final norm from one GEMM (see `FusedDiT._modulation`).
 
 The attention output at padded frames is not zeroed (upstream zeroes it): padded frames are masked out as keys, so no
 valid frame ever reads them, and `x_next` is zeroed there at the end — valid frames are bit-for-bit the same maths.
@@ -19,8 +22,6 @@ MultiHeadAttention node after export (the TorchScript exporter has no spelling f
 """
 
 from __future__ import annotations
-
-from typing import Optional
 
 import torch
 import torch.nn.functional as F
@@ -81,6 +82,20 @@ class AttentionOp(torch.autograd.Function):
         return out
 
 
+class GeluOp(torch.autograd.Function):
+    """tanh-approximated GELU of x + bias (bias [F] over the last axis), as com.microsoft FastGelu."""
+
+    @staticmethod
+    def forward(ctx, x, bias):  # noqa: D102 - reference semantics
+        return F.gelu(x + bias, approximate="tanh")
+
+    @staticmethod
+    def symbolic(g, x, bias):
+        out = g.op(f"{MS_DOMAIN}::FastGelu", x, bias)
+        out.setType(x.type())
+        return out
+
+
 class FusedDiT(nn.Module):
     """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
 
@@ -97,6 +112,22 @@ class FusedDiT(nn.Module):
         cos, sin = _rope_tables(dit.rotary_embed.inv_freq, max_frames)
         self.register_buffer("rope_cos", cos.to(dtype), persistent=False)
         self.register_buffer("rope_sin", sin.to(dtype), persistent=False)
+        # Frame positions as a constant sliced to N: `arange(N)` would be a Range node that ONNX Runtime places on the
+        # CPU, and its output crossing to the GPU (a Memcpy node) rules out CUDA graphs for the whole session.
+        self.register_buffer("positions", torch.arange(max_frames, dtype=torch.int64), persistent=False)
+        # 1 at the "scale" chunks of the concatenated AdaLN biases (see _modulation), 0 elsewhere
+        depth, d = cfg.depth, cfg.dim
+        one = torch.zeros((6 * depth + 2) * d, dtype=dtype)
+        for i in range(depth):  # block chunk order: shift, scale, gate, shift, scale, gate
+            one[(6 * i + 1) * d:(6 * i + 2) * d] = 1
+            one[(6 * i + 4) * d:(6 * i + 5) * d] = 1
+        one[6 * depth * d:(6 * depth + 1) * d] = 1  # final norm: scale first, then shift
+        self.register_buffer("scale_one", one, persistent=False)
+
+    def keep_mask(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """[B, N, 1] bool, True at frames < lengths[b]."""
+        pos = self.positions[: x.shape[1]]
+        return (pos.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)
 
     def _rope(self, x: torch.Tensor) -> torch.Tensor:
         if self.pe_heads == self.heads:
@@ -105,36 +136,55 @@ class FusedDiT(nn.Module):
         head = RotaryOp.apply(x[..., :rotated], self.rope_cos, self.rope_sin, self.pe_heads)
         return torch.cat([head, x[..., rotated:]], dim=-1)
 
-    def _block(self, block, h, tt, key_lengths):
+    def _modulation(self, temb: torch.Tensor):
+        """AdaLN vectors of every block and of the final norm from ONE GEMM: all of them are Linear(SiLU(temb)), so the
+        23 weight matrices are concatenated at export time (one kernel instead of 23 SiLU + 23 GEMM launches per
+        step), and the "1 + scale" of each scale chunk is folded into the bias. Computed on the B time embeddings and
+        repeated for the cond/uncond halves. Returns per block (shift_msa, scale1_msa, gate_msa, shift_mlp,
+        scale1_mlp, gate_mlp) and (scale1, shift) of the final norm, each [2B, D]."""
+        dit, d = self.dit, self.dim
+        linears = [blk.attn_norm.linear for blk in dit.transformer_blocks] + [dit.norm_out.linear]
+        w = torch.cat([lin.weight for lin in linears], dim=0)
+        bias = torch.cat([lin.bias for lin in linears], dim=0)
+        base = 6 * len(dit.transformer_blocks) * d
+        emb = F.linear(F.silu(temb), w, bias + self.scale_one)
+        emb = torch.cat([emb, emb], dim=0)
+        parts = torch.split(emb, d, dim=1)  # one Split node with constant sizes
+        blocks = [parts[6 * i:6 * i + 6] for i in range(len(dit.transformer_blocks))]
+        return blocks, (parts[base // d], parts[base // d + 1])
+
+    def _block(self, block, h, mod, key_lengths):
         d = self.dim  # a Python int: no Shape node in the graph
-        emb = block.attn_norm.linear(F.silu(tt))
-        shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp = torch.chunk(emb, 6, dim=1)
-        norm = F.layer_norm(h, (d,), None, None, 1e-6) * (1 + scale_msa.unsqueeze(1)) + shift_msa.unsqueeze(1)
+        shift_msa, scale1_msa, gate_msa, shift_mlp, scale1_mlp, gate_mlp = (m.unsqueeze(1) for m in mod)
+        norm = F.layer_norm(h, (d,), None, None, 1e-6) * scale1_msa + shift_msa
         attn = block.attn
         w = torch.cat([attn.to_q.weight, attn.to_k.weight, attn.to_v.weight], dim=0)
         bias = torch.cat([attn.to_q.bias, attn.to_k.bias, attn.to_v.bias], dim=0)
         q, k, v = torch.split(F.linear(norm, w, bias), self.inner, dim=-1)
         o = AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads)
-        h = h + gate_msa.unsqueeze(1) * attn.to_out[0](o)
-        norm = F.layer_norm(h, (d,), None, None, 1e-6) * (1 + scale_mlp.unsqueeze(1)) + shift_mlp.unsqueeze(1)
-        return h + gate_mlp.unsqueeze(1) * block.ff(norm)
+        h = h + gate_msa * attn.to_out[0](o)
+        norm = F.layer_norm(h, (d,), None, None, 1e-6) * scale1_mlp + shift_mlp
+        ff_in, ff_out = block.ff.ff[0][0], block.ff.ff[2]
+        hidden = GeluOp.apply(F.linear(norm, ff_in.weight), ff_in.bias)  # bias + tanh-GELU in one FastGelu kernel
+        return h + gate_mlp * ff_out(hidden)
 
-    def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: Optional[torch.Tensor]):
+    def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor):
         """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
         Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
-        dit = self.dit
+        dit, d = self.dit, self.dim
         dtype = dit.proj_out.weight.dtype
         keep = keep.to(dtype)
-        temb = dit.time_embed(t)
+        temb = dit.time_embed(t).to(dtype)
         xd = x.to(dtype)
         xc = dit.input_embed(xd, cond.to(dtype), keep)
         xu = dit.input_embed(xd, cond_drop.to(dtype), keep)
         h = torch.cat([xc, xu], dim=0)
-        tt = torch.cat([temb, temb], dim=0).to(dtype)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
-        for block in dit.transformer_blocks:
-            h = self._block(block, h, tt, key_lengths)
-        v = dit.proj_out(dit.norm_out(h, tt))
+        mods, (scale1, shift) = self._modulation(temb)
+        for block, mod in zip(dit.transformer_blocks, mods):
+            h = self._block(block, h, mod, key_lengths)
+        h = F.layer_norm(h, (d,), None, None, 1e-6) * scale1.unsqueeze(1) + shift.unsqueeze(1)
+        v = dit.proj_out(h)
         v_c, v_u = torch.chunk(v, 2, dim=0)
         return v_c, v_u
 

@@ -72,8 +72,7 @@ class BatchedTransformer(nn.Module):
 
     def forward(self, x, cond, cond_drop, lengths, t, dt, cfg):
         if self.fused is not None:
-            pos = torch.arange(_shape(x, 1), dtype=torch.int64)
-            keep = (pos.unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)  # [B, N, 1], shared by both uses
+            keep = self.fused.keep_mask(x, lengths)  # [B, N, 1], shared by both uses
             v_c, v_u = self.fused.velocity(x, cond, cond_drop, t, lengths, keep)
             keep = keep.to(torch.float32)
         else:

@@ -36,6 +36,7 @@ class FusedFp32Tests(unittest.TestCase):
         depth = self.dit.cfg.depth
         self.assertEqual(ops["MultiHeadAttention"], depth)
         self.assertEqual(ops["RotaryEmbedding"], 2 * depth)
+        self.assertEqual(ops["FastGelu"], depth)
         self.assertEqual(ops["Softmax"], 0)
         for n in m.graph.node:
             if n.op_type == "MultiHeadAttention":
