@@ -205,6 +205,21 @@ public sealed class StaticShapesTests : IDisposable
     }
 
     [Fact]
+    public void Steady_state_step_does_not_allocate()
+    {
+        using var a = Item(_static, "a", 8);
+        using var b = Item(_static, "b", 8);
+        _static.RunStep([a, b], CancellationToken.None); // membership change: packs, creates the bucket's bindings
+        _static.RunStep([a, b], CancellationToken.None); // first use of the other parity's binding
+        List<F5Tts.Inference.Engine.IEngineItem> items = [a, b];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _static.RunStep(items, CancellationToken.None);
+        _static.RunStep(items, CancellationToken.None);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Warm_up_runs_in_static_mode()
     {
         _static.WarmUp(CancellationToken.None);
