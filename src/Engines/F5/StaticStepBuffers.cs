@@ -54,6 +54,7 @@ internal sealed class StaticStepBuffers : IDisposable
     private NativeBuffer? _hostX;
     private long _hostFrames;
 
+    private readonly List<NativeBuffer> _owned = [];
     private readonly Dictionary<(int Batch, int Frames), Bucket> _buckets = [];
     private Bucket? _current;
     private int _rows;
@@ -80,18 +81,27 @@ internal sealed class StaticStepBuffers : IDisposable
         }
 
         var capacity = (long)maxBatch * ShapeBuckets.Frames(maxFrames, frameBucket, maxFrames);
-        _x[0] = memory.Allocate(checked(capacity * Mels * FloatSize));
-        _x[1] = memory.Allocate(checked(capacity * Mels * FloatSize));
-        _cond = memory.Allocate(checked(capacity * condDim * FloatSize));
-        _condDrop = memory.Allocate(checked(capacity * condDim * FloatSize));
-        _lengths = memory.Allocate(maxBatch * sizeof(long));
-        _t = memory.Allocate(maxBatch * FloatSize);
-        _dt = memory.Allocate(maxBatch * FloatSize);
-        _cfg = memory.Allocate(maxBatch * FloatSize);
-        _hostT = NativeBuffer.AllocateHost(maxBatch * FloatSize);
-        _hostDt = NativeBuffer.AllocateHost(maxBatch * FloatSize);
-        _hostCfg = NativeBuffer.AllocateHost(maxBatch * FloatSize);
-        _hostLengths = NativeBuffer.AllocateHost(maxBatch * sizeof(long));
+        try
+        {
+            _x[0] = Own(memory.Allocate(checked(capacity * Mels * FloatSize)));
+            _x[1] = Own(memory.Allocate(checked(capacity * Mels * FloatSize)));
+            _cond = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
+            _condDrop = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
+            _lengths = Own(memory.Allocate(maxBatch * sizeof(long)));
+            _t = Own(memory.Allocate(maxBatch * FloatSize));
+            _dt = Own(memory.Allocate(maxBatch * FloatSize));
+            _cfg = Own(memory.Allocate(maxBatch * FloatSize));
+            _hostT = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostDt = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostCfg = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostLengths = Own(NativeBuffer.AllocateHost(maxBatch * sizeof(long)));
+        }
+        catch
+        {
+            // e.g. out of device memory for a large MaxBatchSize: give back what was allocated.
+            Dispose();
+            throw;
+        }
 
         var bytes = _x[0].Bytes + _x[1].Bytes + _cond.Bytes + _condDrop.Bytes + _lengths.Bytes + _t.Bytes + _dt.Bytes + _cfg.Bytes;
         Mode = string.Create(CultureInfo.InvariantCulture, $"static shapes{(CapturesGraphs ? " + CUDA graphs" : string.Empty)} (batch buckets {string.Join(',', BatchBuckets(maxBatch))}; frame bucket {frameBucket})");
@@ -222,6 +232,12 @@ internal sealed class StaticStepBuffers : IDisposable
         }
     }
 
+    private NativeBuffer Own(NativeBuffer buffer)
+    {
+        _owned.Add(buffer);
+        return buffer;
+    }
+
     private Bucket BucketFor(int batch, int frames)
     {
         if (!_buckets.TryGetValue((batch, frames), out var bucket))
@@ -303,10 +319,12 @@ internal sealed class StaticStepBuffers : IDisposable
 
         _buckets.Clear();
         _sharedRunOptions.Dispose();
-        foreach (var buffer in new[] { _x[0], _x[1], _cond, _condDrop, _lengths, _t, _dt, _cfg, _hostT, _hostDt, _hostCfg, _hostLengths })
+        foreach (var buffer in _owned)
         {
             buffer.Dispose();
         }
+
+        _owned.Clear();
 
         _hostCond?.Dispose();
         _hostCondDrop?.Dispose();
