@@ -13,7 +13,8 @@ using Microsoft.Extensions.Logging;
 // GPU harness of issue #11 (docs/benchmarks.md). Usage:
 //   F5Tts.GpuBench --model DIR [--providers CUDA,CPU] [--tf32] [--frames 680] [--iters 20] [--e2e-iters 5]
 //                  [--batches 1,2,4,8,16] [--batch-iters 3] [--peak-tflops X] [--label NAME] [--device-name NAME]
-//                  [--json-out FILE]
+//                  [--json-out FILE] [--cuda-graphs] [--static-shapes] [--frame-bucket 64]
+//                  [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]
 // Prints per-stage p50/p95, end-to-end latency at 32 and 16 (EPSS) steps, batch throughput (16 steps) and the
 // Transformer's FLOP utilisation, then one line "GPUBENCH_JSON {...}".
 return GpuBench.Run(args);
@@ -59,6 +60,10 @@ namespace F5Tts.GpuBench
                 WarmUpFrames = o.Frames > 0 ? o.Frames : 680,
             };
             engineOptions.Cuda.UseTf32 = o.Tf32;
+            engineOptions.Cuda.CudaGraphs = o.CudaGraphs;
+            engineOptions.Cuda.CudnnConvAlgoSearch = o.CudnnSearch;
+            engineOptions.StaticShapes = o.StaticShapes;
+            engineOptions.FrameBucket = o.FrameBucket;
             engineOptions.Cpu.IntraOpThreads = o.CpuThreads;
 
             var load = Stopwatch.StartNew();
@@ -102,6 +107,10 @@ namespace F5Tts.GpuBench
                 ["precision"] = desc.Precision,
                 ["providers"] = trProviders,
                 ["tf32"] = o.Tf32,
+                ["cuda_graphs"] = o.CudaGraphs,
+                ["static_shapes"] = o.StaticShapes || o.CudaGraphs,
+                ["frame_bucket"] = o.FrameBucket,
+                ["cudnn_search"] = o.CudnnSearch,
                 ["frames"] = frames,
                 ["duration_rule_frames"] = rule.TotalFrames,
                 ["text_tokens"] = ids.Length,
@@ -123,9 +132,17 @@ namespace F5Tts.GpuBench
             }
 
             var step = new List<double>();
-            using (var item = engine.Prepare(new EngineInput(reference, ids, frames, new SamplerSettings(NfeSteps: o.Warmup + o.Iters + 1, Seed: 7, UseEpss: false)), ct))
+            // With CUDA graphs each of the bucket's two graph ids (one per ping-pong parity) runs normally twice, then
+            // captures: 6 untimed steps before the usual warm-up.
+            var captureSteps = o.CudaGraphs ? 6 : 0;
+            using (var item = engine.Prepare(new EngineInput(reference, ids, frames, new SamplerSettings(NfeSteps: captureSteps + o.Warmup + o.Iters + 1, Seed: 7, UseEpss: false)), ct))
             {
                 engine.RunStep([item], ct); // membership change: uploads the conditioning, not a steady-state step
+                for (var i = 0; i < captureSteps; i++)
+                {
+                    engine.RunStep([item], ct);
+                }
+
                 for (var i = 0; i < o.Warmup + o.Iters; i++)
                 {
                     var sw = Stopwatch.StartNew();
@@ -220,6 +237,8 @@ namespace F5Tts.GpuBench
                 var preTimes = new List<double>();
                 var decTimes = new List<double>();
                 double audio = 0;
+                // rep 0 is untimed: it also pays the first use of this batch's shape bucket (with --cuda-graphs the first
+                // runs of each of the bucket's two graph ids, one per ping-pong parity, run normally and capture).
                 for (var rep = 0; rep < o.BatchIters + 1; rep++)
                 {
                     var items = new List<IEngineItem>(b);
@@ -464,6 +483,7 @@ namespace F5Tts.GpuBench
             "usage: F5Tts.GpuBench --model DIR [--providers CUDA,CPU] [--tf32] [--frames 680 (0 = duration rule)] [--ref-seconds 3.0]\n" +
             "       [--warmup 3] [--iters 20] [--e2e-iters 5] [--batches 1,2,4,8,16] [--batch-iters 3] [--peak-tflops X]\n" +
             "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
+            "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
             "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)";
 
         public string Model { get; private set; } = string.Empty;
@@ -502,6 +522,18 @@ namespace F5Tts.GpuBench
 
         public bool RequireGpu { get; private set; }
 
+        /// <summary>F5Tts:Engine:Cuda:CudaGraphs (implies static shapes).</summary>
+        public bool CudaGraphs { get; private set; }
+
+        /// <summary>F5Tts:Engine:StaticShapes.</summary>
+        public bool StaticShapes { get; private set; }
+
+        /// <summary>F5Tts:Engine:FrameBucket.</summary>
+        public int FrameBucket { get; private set; } = 64;
+
+        /// <summary>F5Tts:Engine:Cuda:CudnnConvAlgoSearch.</summary>
+        public string CudnnSearch { get; private set; } = "HEURISTIC";
+
         public static Options Parse(string[] args)
         {
             var o = new Options();
@@ -529,6 +561,10 @@ namespace F5Tts.GpuBench
                     case "--verbose": o.Verbose = true; break;
                     case "--placement-only": o.PlacementOnly = true; break;
                     case "--require-gpu": o.RequireGpu = true; break;
+                    case "--cuda-graphs": o.CudaGraphs = true; break;
+                    case "--static-shapes": o.StaticShapes = true; break;
+                    case "--frame-bucket": o.FrameBucket = Int(); break;
+                    case "--cudnn-search": o.CudnnSearch = Next().ToUpperInvariant(); break;
                     default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
                 }
             }
@@ -541,6 +577,11 @@ namespace F5Tts.GpuBench
             if (o.Iters < 1 || o.E2eIters < 1 || o.BatchIters < 1 || o.Warmup < 0 || o.Batches.Length == 0 || o.Batches.Any(b => b < 1))
             {
                 throw new ArgumentException("Iteration counts must be ≥ 1 (warm-up ≥ 0) and batches positive.");
+            }
+
+            if (o.FrameBucket is < 1 or > 4096 || o.CudnnSearch is not ("EXHAUSTIVE" or "HEURISTIC" or "DEFAULT"))
+            {
+                throw new ArgumentException("--frame-bucket must be 1..4096 and --cudnn-search EXHAUSTIVE, HEURISTIC or DEFAULT.");
             }
 
             return o;

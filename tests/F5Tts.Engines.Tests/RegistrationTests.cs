@@ -47,6 +47,8 @@ public sealed class RegistrationTests
     [InlineData("F5Tts:Engine:TensorRt:MaxFrames", "9000", "TensorRt:MaxFrames")]
     [InlineData("F5Tts:Engine:TensorRt:MinBatch", "8", "TensorRt")]
     [InlineData("F5Tts:Engine:Cuda:CudnnConvAlgoSearch", "FAST", "CudnnConvAlgoSearch")]
+    [InlineData("F5Tts:Engine:FrameBucket", "0", "FrameBucket")]
+    [InlineData("F5Tts:Engine:FrameBucket", "5000", "FrameBucket")]
     public void Invalid_options_fail_validation_naming_the_key(string key, string value, string named)
     {
         using var sp = Build(new() { [key] = value, ["F5Tts:Model:Directory"] = Fixtures.Model("tiny-v1-batched") }, new ListLoggerFactory());

@@ -10,7 +10,9 @@ using Microsoft.ML.OnnxRuntime;
 
 // usage: F5Tts.EngineSmoke FIXTURES_DIR [FULL_MODEL_DIR] [PROVIDERS]
 // Golden parity of tests/fixtures on the given provider chain (default CUDA,CPU; TF32 off), then timings of a
-// full-size f5tts-batched/1 model when a directory is given. Exit code 1 when a parity check fails.
+// full-size f5tts-batched/1 model when a directory is given. Exit code 1 when a parity check fails. With CUDA in the
+// chain the batched parity runs a second time with CUDA graphs (static shape buckets, docs/engine.md), same tolerances;
+// a full-size model is then timed in both modes.
 var fixtures = args.Length > 0 ? args[0] : "tests/fixtures";
 var full = args.Length > 1 && args[1] != "-" ? args[1] : null;
 var chain = args.Length > 2 ? args[2] : "CUDA,CPU";
@@ -50,11 +52,28 @@ static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     return m;
 }
 
-// ---- batched golden parity ----
+var withCuda = chain.Contains("CUDA", StringComparison.OrdinalIgnoreCase);
+EngineOptions GraphOptions() => new()
+{
+    TransformerProviders = options.TransformerProviders,
+    PreprocessProviders = options.PreprocessProviders,
+    DecodeProviders = options.DecodeProviders,
+    MaxBatchSize = options.MaxBatchSize,
+    Cuda = { UseTf32 = false, CudaGraphs = true },
+};
+
+// ---- batched golden parity (exact shapes, then CUDA graphs) ----
+BatchedParity(options, "exact shapes");
+if (withCuda)
+{
+    BatchedParity(GraphOptions(), "CUDA graphs");
+}
+
+void BatchedParity(EngineOptions engineOptions, string mode)
 {
     var g = new Golden(Path.Combine(fixtures, "golden", "tiny-v1-batched"));
-    using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", "tiny-v1-batched"), options, logs);
-    Console.WriteLine($"batched tiny-v1: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.ResidencyMode}");
+    using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", "tiny-v1-batched"), engineOptions, logs);
+    Console.WriteLine($"batched tiny-v1 [{mode}]: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.ResidencyMode}");
     EngineInput Input(string item, int nfe, long? seed = null, bool goldenNoise = true) => new(g.F(item + ".audio"), g.I(item + ".text_ids"), (int)g.L(item + ".total_frames")[0],
         new SamplerSettings(NfeSteps: nfe, Seed: seed), 1f, goldenNoise ? g.F(item + ".noise") : null);
 
@@ -105,6 +124,10 @@ static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     // Bit-identical on CPU; cuBLAS/cuDNN kernels may pick differently rounded algorithms between runs on a GPU
     // (measured 3e-8 on an H100), so the GPU bound is 1e-6.
     Check("same seed twice", MaxAbs(s1, s2), chain.StartsWith("CPU", StringComparison.OrdinalIgnoreCase) ? 0 : 1e-6);
+    if (engine.StaticMode is { } staticMode)
+    {
+        Console.WriteLine($"  {staticMode.Mode}: {staticMode.GraphIds} graph ids used, captures graphs: {staticMode.CapturesGraphs}");
+    }
 }
 
 // ---- dakeqq golden parity ----
@@ -127,8 +150,17 @@ static double MaxAbs(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
 // ---- full-size timings ----
 if (full is not null)
 {
+    Timings(options);
+    if (withCuda)
+    {
+        Timings(GraphOptions());
+    }
+}
+
+void Timings(EngineOptions engineOptions)
+{
     var sw = Stopwatch.StartNew();
-    using var engine = OnnxTtsEngineFactory.Create(full, options, logs);
+    using var engine = OnnxTtsEngineFactory.Create(full, engineOptions, logs);
     Console.WriteLine($"full model {engine.Description.Model} {engine.Description.Precision}: load {sw.Elapsed.TotalSeconds:F1} s; providers {Json(engine.Description.ProvidersByStage)}");
     sw.Restart();
     engine.WarmUp(CancellationToken.None);
@@ -159,12 +191,14 @@ if (full is not null)
             steps.Add(sw.Elapsed.TotalMilliseconds);
         }
 
+        // With CUDA graphs the first runs of each of the bucket's two graph ids run normally, then capture.
+        var skip = engineOptions.Cuda.CudaGraphs ? 6 : 1;
         sw.Restart();
         var audio = engine.Decode(items, CancellationToken.None);
         var decode = sw.Elapsed.TotalMilliseconds;
         var seconds = audio.Sum(a => a.Length) / 24000.0;
         var total = steps.Sum() + decode;
-        Console.WriteLine($"  B={batch} N={N} 32 steps: transformer step {Stats(steps.Skip(1).ToList())} (first {steps[0]:F1} ms, sum {steps.Sum():F0} ms); decode {decode:F1} ms; " +
+        Console.WriteLine($"  B={batch} N={N} 32 steps: transformer step {Stats(steps.Skip(skip).ToList())} (first {steps[0]:F1} ms, sum {steps.Sum():F0} ms); decode {decode:F1} ms; " +
             $"{seconds:F1} s audio → {seconds / (total / 1000):F1} s audio/s (transformer+decode)");
         items.ForEach(i => i.Dispose());
     }

@@ -18,6 +18,8 @@ namespace F5Tts.Engines.F5;
 /// Only t, dt and cfg ([B] floats) are re-bound each step. When membership changes the latents are read back once and
 /// the batch is re-packed. Callers should keep the item order stable between steps: any change of the ordered list
 /// counts as a membership change.
+/// With <see cref="EngineOptions.StaticShapes"/> or CUDA graphs the Transformer calls run at bucketed shapes from
+/// buffers allocated once instead (<see cref="StaticStepBuffers"/>, docs/engine.md "CUDA graphs and shape buckets").
 /// </summary>
 internal sealed class BatchedF5Engine : ITtsEngine
 {
@@ -56,6 +58,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private int _current = -1; // -1: latents in _hostX; 0/1: in _ping[i]
     private bool _latentsAhead; // the batch buffers hold newer latents than the items
     private readonly List<BatchedItem> _members = [];
+    private readonly StaticStepBuffers? _static;
     private bool _disposed;
 
     public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger)
@@ -78,6 +81,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _hostDt = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
         _hostCfg = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
         _binding = _tr.Session.CreateIoBinding();
+        if (options.StaticShapes || transformer.CudaGraph)
+        {
+            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, logger);
+        }
 
         Description = new EngineDescription(
             Model: meta.GetValueOrDefault("f5tts.model", "unknown"),
@@ -92,7 +99,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             ProvidersByStage: new Dictionary<string, string>
             {
                 [ModelContracts.PreprocessStage] = pre.ProvidersText,
-                [ModelContracts.TransformerStage] = transformer.ProvidersText,
+                [ModelContracts.TransformerStage] = _static is null ? transformer.ProvidersText : $"{transformer.ProvidersText} ({_static.Mode})",
                 [ModelContracts.DecodeStage] = decode.ProvidersText,
             });
     }
@@ -100,7 +107,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
     public EngineDescription Description { get; }
 
     /// <summary>Residency mode of the latents (for logs and tests).</summary>
-    internal string ResidencyMode => _memory.Mode;
+    internal string ResidencyMode => _static is null ? _memory.Mode : $"{_memory.Mode}; {_static.Mode}";
+
+    /// <summary>The static-shape mode, null when the Transformer runs at exact shapes (for tests and the smoke tool).</summary>
+    internal StaticStepBuffers? StaticMode => _static;
 
     /// <summary>The TensorRT profile of the Transformer's dynamic inputs; the graph's B is the request batch.</summary>
     internal static TrtProfile TrtProfileFor(TensorRtOptions trt, int condDim)
@@ -218,6 +228,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
             Repack(items);
         }
 
+        if (_static is not null)
+        {
+            _static.Step(_members);
+            AfterStep();
+            return;
+        }
+
         var b = _members.Count;
         var ts = _hostT.AsSpan<float>(b);
         var dts = _hostDt.AsSpan<float>(b);
@@ -239,8 +256,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _binding.BindOutput("x_next", _pingValue[next]!);
         _tr.Session.RunWithBinding(_runOptions, _binding);
         _current = next;
+        AfterStep();
+    }
+
+    private void AfterStep()
+    {
         _latentsAhead = true;
-        for (var i = 0; i < b; i++)
+        for (var i = 0; i < _members.Count; i++)
         {
             _members[i].StepsDone++;
         }
@@ -336,6 +358,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
             return;
         }
 
+        if (_static is not null)
+        {
+            _static.ReadBack(_members);
+            _latentsAhead = false;
+            return;
+        }
+
         var b = _members.Count;
         var n = _members.Max(i => i.TotalFrames);
         if (_current >= 0)
@@ -361,6 +390,15 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         SyncLatentsToItems();
+        if (_static is not null)
+        {
+            _static.Pack(own);
+            _members.Clear();
+            _members.AddRange(own);
+            _latentsAhead = false;
+            return;
+        }
+
         var b = own.Count;
         var n = own.Max(i => i.TotalFrames);
         EnsureCapacity((long)b * n);
@@ -514,6 +552,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         _disposed = true;
+        _static?.Dispose();
         DisposeViews();
         _binding.Dispose();
         _ping[0]?.Dispose();

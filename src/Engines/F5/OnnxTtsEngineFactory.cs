@@ -39,7 +39,8 @@ public static class OnnxTtsEngineFactory
 
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
             var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
-            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, ProviderChain.Parse(options.TransformerProviders), profile);
+            // CUDA graphs only for the batched contract: its engine tags every Transformer run with a graph id.
+            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, ProviderChain.Parse(options.TransformerProviders), profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
             disposables.Add(transformer);
 
             var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders));

@@ -31,14 +31,17 @@ internal sealed class OnnxSessionFactory
     /// <summary>
     /// Creates the session of <paramref name="stage"/> from <paramref name="path"/> with <paramref name="chain"/>.
     /// <paramref name="trtProfiles"/> holds the TensorRT optimisation profile (min, opt, max shape strings) of the
-    /// graph's dynamic inputs; null when the stage has none.
+    /// graph's dynamic inputs; null when the stage has none. <paramref name="cudaGraph"/> adds
+    /// <c>enable_cuda_graph=1</c> to the CUDA provider when CUDA is the stage's first GPU provider (not behind TensorRT,
+    /// whose partitions a CUDA graph cannot capture); <see cref="StageSession.CudaGraph"/> tells whether it was.
     /// </summary>
-    public StageSession Create(string stage, string path, IReadOnlyList<ExecutionProvider> chain, TrtProfile? trtProfiles = null)
+    public StageSession Create(string stage, string path, IReadOnlyList<ExecutionProvider> chain, TrtProfile? trtProfiles = null, bool cudaGraph = false)
     {
         var candidates = chain.Where(p => !_unavailable.Contains(p)).ToList();
         while (true)
         {
             var used = new List<ExecutionProvider>();
+            var graph = false;
             using var sessionOptions = CreateBaseOptions();
             foreach (var provider in candidates)
             {
@@ -49,8 +52,10 @@ internal sealed class OnnxSessionFactory
 
                 try
                 {
-                    Append(sessionOptions, provider, trtProfiles);
+                    var withGraph = cudaGraph && provider == ExecutionProvider.CUDA && used.Count == 0;
+                    Append(sessionOptions, provider, trtProfiles, withGraph);
                     used.Add(provider);
+                    graph |= withGraph;
                 }
                 catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
                 {
@@ -62,11 +67,18 @@ internal sealed class OnnxSessionFactory
             }
 
             used.Add(ExecutionProvider.CPU);
+            if (graph)
+            {
+                // ONNX Runtime disables graph capture with a warning (no error) when the graph needs Memcpy nodes; keep
+                // that warning visible for this session.
+                sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
+            }
+
             try
             {
                 var session = new InferenceSession(path, sessionOptions);
-                _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}.", stage, Path.GetFileName(path), string.Join(',', used));
-                return new StageSession(stage, path, session, used);
+                _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}{Graph}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
+                return new StageSession(stage, path, session, used, graph);
             }
             catch (OnnxRuntimeException e) when (used.Count > 1)
             {
@@ -107,7 +119,7 @@ internal sealed class OnnxSessionFactory
         return so;
     }
 
-    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile)
+    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph)
     {
         var device = _options.DeviceId.ToString(CultureInfo.InvariantCulture);
         switch (provider)
@@ -161,6 +173,11 @@ internal sealed class OnnxSessionFactory
                     ["use_tf32"] = cuda.UseTf32 ? "1" : "0",
                     ["do_copy_in_default_stream"] = "1",
                 };
+                if (cudaGraph)
+                {
+                    settings["enable_cuda_graph"] = "1";
+                }
+
                 if (cuda.MemoryLimitBytes > 0)
                 {
                     settings["gpu_mem_limit"] = cuda.MemoryLimitBytes.ToString(CultureInfo.InvariantCulture);

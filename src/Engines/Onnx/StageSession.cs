@@ -6,8 +6,9 @@ namespace F5Tts.Engines.Onnx;
 /// <summary>One graph's session and the providers it was really created with, highest priority first.</summary>
 internal sealed class StageSession : IDisposable
 {
-    public StageSession(string stage, string path, InferenceSession session, IReadOnlyList<ExecutionProvider> providers)
+    public StageSession(string stage, string path, InferenceSession session, IReadOnlyList<ExecutionProvider> providers, bool cudaGraph = false)
     {
+        CudaGraph = cudaGraph;
         Stage = stage;
         Path = path;
         Session = session;
@@ -21,6 +22,12 @@ internal sealed class StageSession : IDisposable
     public string FileName => System.IO.Path.GetFileName(Path);
 
     public InferenceSession Session { get; }
+
+    /// <summary>
+    /// True when the session's CUDA provider was created with <c>enable_cuda_graph=1</c>: every run must then carry a
+    /// <c>gpu_graph_id</c> run option (-1 for a plain run), because a run without one uses graph id 0 and captures.
+    /// </summary>
+    public bool CudaGraph { get; }
 
     public IReadOnlyList<ExecutionProvider> Providers { get; }
 

@@ -64,6 +64,18 @@ public sealed class EngineOptions
     [Range(16, 4096)]
     public int WarmUpFrames { get; set; } = 680;
 
+    /// <summary>
+    /// Static shape buckets for the batched Transformer (docs/engine.md "CUDA graphs and shape buckets"): each call is
+    /// padded to batch = the next power of two (capped at <see cref="MaxBatchSize"/>) and frames = the next multiple of
+    /// <see cref="FrameBucket"/> (capped at the model's max frames), from buffers allocated once. Implied by
+    /// <see cref="CudaOptions.CudaGraphs"/> on a CUDA Transformer.
+    /// </summary>
+    public bool StaticShapes { get; set; }
+
+    /// <summary>Frame granularity of the static shape buckets (padded N is a multiple of it).</summary>
+    [Range(1, 4096)]
+    public int FrameBucket { get; set; } = 64;
+
     /// <summary>TensorRT provider options.</summary>
     [Required]
     public TensorRtOptions TensorRt { get; set; } = new();
@@ -137,6 +149,13 @@ public sealed class CudaOptions
     /// <summary>GPU memory limit of the arena in bytes; 0 = no limit.</summary>
     [Range(0L, long.MaxValue)]
     public long MemoryLimitBytes { get; set; }
+
+    /// <summary>
+    /// Capture and replay the batched Transformer step as CUDA graphs (<c>enable_cuda_graph</c>, one graph per shape
+    /// bucket); implies <see cref="EngineOptions.StaticShapes"/>. Only the Transformer stage of an
+    /// <c>f5tts-batched/1</c> model whose first GPU provider is CUDA; TensorRT and CPU ignore it.
+    /// </summary>
+    public bool CudaGraphs { get; set; }
 }
 
 /// <summary>CPU provider options (<c>F5Tts:Engine:Cpu</c>).</summary>

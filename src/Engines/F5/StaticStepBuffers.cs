@@ -1,0 +1,409 @@
+using System.Globalization;
+using F5Tts.Engines.Onnx;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace F5Tts.Engines.F5;
+
+/// <summary>
+/// Static-shape (and CUDA graph) mode of the batched Transformer step (docs/engine.md "CUDA graphs and shape
+/// buckets"). Every Transformer input and output lives in one buffer allocated once at full capacity
+/// (MaxBatchSize × max frames) in the Transformer's memory, so its address never changes; a batch of b items of at
+/// most n frames runs at the bucket shape (<see cref="ShapeBuckets.Batch"/>(b), <see cref="ShapeBuckets.Frames"/>(n))
+/// through tensor views over the buffer starts. Each (bucket, ping-pong parity) has its own
+/// <see cref="OrtIoBinding"/> bound once and, with CUDA graphs, its own <c>gpu_graph_id</c>: ONNX Runtime runs an id
+/// normally at first, then captures it and afterwards only replays the graph — no feed copies, no shape checks — so
+/// new values must be written into the same device buffers before each run, which is what <see cref="Pack"/> and
+/// <see cref="Step"/> do. Padding rows are zeros with length 1 (never 0: attention over zero keys gives NaN) and
+/// t = dt = cfg = 0, so their x stays 0; they are never read back.
+/// </summary>
+internal sealed class StaticStepBuffers : IDisposable
+{
+    private const int Mels = 100;
+    private const int FloatSize = sizeof(float);
+
+    private readonly InferenceSession _session;
+    private readonly DeviceMemory _memory;
+    private readonly int _maxBatch;
+    private readonly int _maxFrames;
+    private readonly int _frameBucket;
+    private readonly int _condDim;
+
+    // Run options shared by all buckets when graphs are not captured: plain (CPU) or gpu_graph_id = -1 (a session
+    // created with enable_cuda_graph whose buffers could not be put on the device: a run without an id would use id 0
+    // and capture a graph over host feeds).
+    private readonly RunOptions _sharedRunOptions = new();
+
+    // Capacity buffers in the Transformer's memory (device with CUDA, host on CPU). Never regrown.
+    private readonly NativeBuffer[] _x = new NativeBuffer[2];
+    private readonly NativeBuffer _cond;
+    private readonly NativeBuffer _condDrop;
+    private readonly NativeBuffer _lengths;
+    private readonly NativeBuffer _t;
+    private readonly NativeBuffer _dt;
+    private readonly NativeBuffer _cfg;
+
+    // Host staging: [MaxBatchSize] step scalars (fixed) and the packing area (grows; host addresses do not matter).
+    private readonly NativeBuffer _hostT;
+    private readonly NativeBuffer _hostDt;
+    private readonly NativeBuffer _hostCfg;
+    private readonly NativeBuffer _hostLengths;
+    private NativeBuffer? _hostCond;
+    private NativeBuffer? _hostCondDrop;
+    private NativeBuffer? _hostX;
+    private long _hostFrames;
+
+    private readonly List<NativeBuffer> _owned = [];
+    private readonly Dictionary<(int Batch, int Frames), Bucket> _buckets = [];
+    private Bucket? _current;
+    private int _rows;
+    private int _parity; // the latest latents are in _x[_parity]
+    private int _nextGraphId = 1;
+    private bool _disposed;
+
+    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, ILogger logger)
+    {
+        _session = transformer.Session;
+        _memory = memory;
+        _maxBatch = maxBatch;
+        _maxFrames = maxFrames;
+        _frameBucket = frameBucket;
+        _condDim = condDim;
+        CapturesGraphs = transformer.CudaGraph && memory.IsDevice;
+        if (transformer.CudaGraph)
+        {
+            _sharedRunOptions.AddRunConfigEntry("gpu_graph_id", "-1");
+            if (!memory.IsDevice)
+            {
+                logger.LogWarning("CUDA graphs need the Transformer's buffers in device memory, which is not available (see the residency warning); the Transformer runs without graphs.");
+            }
+        }
+
+        var capacity = (long)maxBatch * ShapeBuckets.Frames(maxFrames, frameBucket, maxFrames);
+        try
+        {
+            _x[0] = Own(memory.Allocate(checked(capacity * Mels * FloatSize)));
+            _x[1] = Own(memory.Allocate(checked(capacity * Mels * FloatSize)));
+            _cond = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
+            _condDrop = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
+            _lengths = Own(memory.Allocate(maxBatch * sizeof(long)));
+            _t = Own(memory.Allocate(maxBatch * FloatSize));
+            _dt = Own(memory.Allocate(maxBatch * FloatSize));
+            _cfg = Own(memory.Allocate(maxBatch * FloatSize));
+            _hostT = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostDt = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostCfg = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _hostLengths = Own(NativeBuffer.AllocateHost(maxBatch * sizeof(long)));
+        }
+        catch
+        {
+            // e.g. out of device memory for a large MaxBatchSize: give back what was allocated.
+            Dispose();
+            throw;
+        }
+
+        var bytes = _x[0].Bytes + _x[1].Bytes + _cond.Bytes + _condDrop.Bytes + _lengths.Bytes + _t.Bytes + _dt.Bytes + _cfg.Bytes;
+        Mode = string.Create(CultureInfo.InvariantCulture, $"static shapes{(CapturesGraphs ? " + CUDA graphs" : string.Empty)} (batch buckets {string.Join(',', BatchBuckets(maxBatch))}; frame bucket {frameBucket})");
+        logger.LogInformation(
+            "Transformer {Mode}: {Bytes:0.0} MiB of {Memory} buffers allocated once for {Batch} × {Frames} frames.",
+            Mode, bytes / 1048576.0, memory.IsDevice ? "device" : "host", maxBatch, capacity / maxBatch);
+    }
+
+    /// <summary>True when the steps are captured and replayed as CUDA graphs (device buffers, graph-enabled session).</summary>
+    public bool CapturesGraphs { get; }
+
+    /// <summary>Describes the mode for logs, <c>/v1/models</c> and the benchmark.</summary>
+    public string Mode { get; }
+
+    /// <summary>Shape of the current batch's Transformer call (for tests and logs).</summary>
+    public (int Batch, int Frames) CurrentBucket => _current is null ? (0, 0) : (_current.Batch, _current.Frames);
+
+    /// <summary>Number of CUDA graph ids handed out so far (two per bucket used: one per ping-pong parity).</summary>
+    public int GraphIds => _nextGraphId - 1;
+
+    /// <summary>The batch buckets of <paramref name="maxBatch"/>: 1, 2, 4, … and <paramref name="maxBatch"/> itself.</summary>
+    public static IEnumerable<int> BatchBuckets(int maxBatch)
+    {
+        for (var b = 1; b < maxBatch; b <<= 1)
+        {
+            yield return b;
+        }
+
+        yield return maxBatch;
+    }
+
+    /// <summary>
+    /// Packs <paramref name="items"/> at their bucket's layout on the host and uploads cond, cond_drop, x and lengths
+    /// into the capacity buffers (one copy call); the latents start in ping buffer 0.
+    /// </summary>
+    public void Pack(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var b = items.Count;
+        var n = 0;
+        for (var i = 0; i < b; i++)
+        {
+            n = Math.Max(n, items[i].TotalFrames);
+        }
+
+        var bucket = BucketFor(ShapeBuckets.Batch(b, _maxBatch), ShapeBuckets.Frames(n, _frameBucket, _maxFrames));
+        var bb = bucket.Batch;
+        var nb = bucket.Frames;
+        EnsureHost((long)bb * nb);
+        var allCond = _hostCond!.AsSpan<float>(bb * nb * _condDim);
+        var allDrop = _hostCondDrop!.AsSpan<float>(bb * nb * _condDim);
+        var allX = _hostX!.AsSpan<float>(bb * nb * Mels);
+        var lengths = _hostLengths.AsSpan<long>(bb);
+        allCond.Clear();
+        allDrop.Clear();
+        allX.Clear();
+        for (var i = 0; i < b; i++)
+        {
+            var item = items[i];
+            item.Cond.CopyTo(allCond.Slice(i * nb * _condDim));
+            item.CondDrop.CopyTo(allDrop.Slice(i * nb * _condDim));
+            item.Latent.CopyTo(allX.Slice(i * nb * Mels));
+            lengths[i] = item.TotalFrames;
+        }
+
+        // Padding rows: length 1 and t = dt = cfg = 0 (Step writes only the first b scalars).
+        lengths[b..].Fill(1);
+        _hostT.AsSpan<float>(bb)[b..].Clear();
+        _hostDt.AsSpan<float>(bb)[b..].Clear();
+        _hostCfg.AsSpan<float>(bb)[b..].Clear();
+
+        using var cond = _hostCond.View<float>(bb, nb, _condDim);
+        using var drop = _hostCondDrop.View<float>(bb, nb, _condDim);
+        using var x = _hostX.View<float>(bb, nb, Mels);
+        using var len = _hostLengths.View<long>(bb);
+        _memory.Upload([cond, drop, x, len], [bucket.Cond, bucket.CondDrop, bucket.X[0], bucket.Lengths]);
+        _current = bucket;
+        _rows = b;
+        _parity = 0;
+    }
+
+    /// <summary>
+    /// One Transformer call for the packed items: uploads t, dt, cfg (one copy call) and runs the bucket's binding of
+    /// the current parity (a graph replay once captured). No allocation once the bucket's graphs exist.
+    /// </summary>
+    public void Step(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bucket = _current ?? throw new InvalidOperationException("Pack the batch before stepping it.");
+        if (items.Count != _rows)
+        {
+            throw new InvalidOperationException("The batch changed without a Pack.");
+        }
+
+        var ts = _hostT.AsSpan<float>(_rows);
+        var dts = _hostDt.AsSpan<float>(_rows);
+        var cfgs = _hostCfg.AsSpan<float>(_rows);
+        for (var i = 0; i < _rows; i++)
+        {
+            var item = items[i];
+            ts[i] = item.Grid.TimeAt(item.StepsDone);
+            dts[i] = item.Grid.DeltaAt(item.StepsDone);
+            cfgs[i] = item.Cfg;
+        }
+
+        _memory.Upload(bucket.StepSources, bucket.StepTargets);
+        var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
+        _session.RunWithBinding(graph.RunOptions, graph.Binding);
+        _parity ^= 1;
+    }
+
+    /// <summary>Copies the latest latents of the packed rows back into <paramref name="items"/> (one device→host copy).</summary>
+    public void ReadBack(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bucket = _current ?? throw new InvalidOperationException("Nothing is packed.");
+        var nb = bucket.Frames;
+        using (var x = _hostX!.View<float>(bucket.Batch, nb, Mels))
+        {
+            _memory.CopyToHost(bucket.X[_parity], x);
+        }
+
+        var all = _hostX.AsSpan<float>(bucket.Batch * nb * Mels);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            all.Slice(i * nb * Mels, item.TotalFrames * Mels).CopyTo(item.Latent);
+        }
+    }
+
+    private NativeBuffer Own(NativeBuffer buffer)
+    {
+        _owned.Add(buffer);
+        return buffer;
+    }
+
+    private Bucket BucketFor(int batch, int frames)
+    {
+        if (!_buckets.TryGetValue((batch, frames), out var bucket))
+        {
+            OrtValue Dev(NativeBuffer buffer, int dim) => buffer.View(TensorElementType.Float, [batch, frames, dim], FloatSize);
+            OrtValue Vec(NativeBuffer buffer) => buffer.View(TensorElementType.Float, [batch], FloatSize);
+            bucket = new Bucket(
+                batch,
+                frames,
+                [Dev(_x[0], Mels), Dev(_x[1], Mels)],
+                Dev(_cond, _condDim),
+                Dev(_condDrop, _condDim),
+                _lengths.View(TensorElementType.Int64, [batch], sizeof(long)),
+                [Vec(_t), Vec(_dt), Vec(_cfg)],
+                [Vec(_hostT), Vec(_hostDt), Vec(_hostCfg)]);
+            _buckets.Add((batch, frames), bucket);
+        }
+
+        return bucket;
+    }
+
+    private StepGraph CreateGraph(Bucket bucket, int parity)
+    {
+        var binding = _session.CreateIoBinding();
+        RunOptions runOptions;
+        if (CapturesGraphs)
+        {
+            // A distinct id per (bucket, parity): the graph's input x and output x_next are different buffers.
+            runOptions = new RunOptions();
+            runOptions.AddRunConfigEntry("gpu_graph_id", _nextGraphId.ToString(CultureInfo.InvariantCulture));
+            _nextGraphId++;
+        }
+        else
+        {
+            runOptions = _sharedRunOptions;
+        }
+
+        // Bound once: every input here is consumed on the Transformer's device (ONNX Runtime would copy an input that
+        // a CPU node consumes at bind time, which a CUDA graph could not replay anyway).
+        binding.BindInput("x", bucket.X[parity]);
+        binding.BindInput("cond", bucket.Cond);
+        binding.BindInput("cond_drop", bucket.CondDrop);
+        binding.BindInput("lengths", bucket.Lengths);
+        binding.BindInput("t", bucket.StepTargets[0]);
+        binding.BindInput("dt", bucket.StepTargets[1]);
+        binding.BindInput("cfg", bucket.StepTargets[2]);
+        binding.BindOutput("x_next", bucket.X[parity ^ 1]);
+        return new StepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
+    }
+
+    private void EnsureHost(long frames)
+    {
+        if (frames <= _hostFrames)
+        {
+            return;
+        }
+
+        _hostCond?.Dispose();
+        _hostCondDrop?.Dispose();
+        _hostX?.Dispose();
+        _hostCond = NativeBuffer.AllocateHost(checked(frames * _condDim * FloatSize));
+        _hostCondDrop = NativeBuffer.AllocateHost(checked(frames * _condDim * FloatSize));
+        _hostX = NativeBuffer.AllocateHost(checked(frames * Mels * FloatSize));
+        _hostFrames = frames;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var bucket in _buckets.Values)
+        {
+            bucket.Dispose();
+        }
+
+        _buckets.Clear();
+        _sharedRunOptions.Dispose();
+        foreach (var buffer in _owned)
+        {
+            buffer.Dispose();
+        }
+
+        _owned.Clear();
+
+        _hostCond?.Dispose();
+        _hostCondDrop?.Dispose();
+        _hostX?.Dispose();
+    }
+
+    /// <summary>One bucket's tensor views over the capacity buffers and its two step bindings.</summary>
+    private sealed class Bucket : IDisposable
+    {
+        public Bucket(int batch, int frames, OrtValue[] x, OrtValue cond, OrtValue condDrop, OrtValue lengths, OrtValue[] stepTargets, OrtValue[] stepSources)
+        {
+            Batch = batch;
+            Frames = frames;
+            X = x;
+            Cond = cond;
+            CondDrop = condDrop;
+            Lengths = lengths;
+            StepTargets = stepTargets;
+            StepSources = stepSources;
+        }
+
+        public int Batch { get; }
+
+        public int Frames { get; }
+
+        /// <summary>x [Batch, Frames, 100] over ping-pong buffers 0 and 1.</summary>
+        public OrtValue[] X { get; }
+
+        public OrtValue Cond { get; }
+
+        public OrtValue CondDrop { get; }
+
+        public OrtValue Lengths { get; }
+
+        /// <summary>Device t, dt, cfg [Batch].</summary>
+        public OrtValue[] StepTargets { get; }
+
+        /// <summary>Host t, dt, cfg [Batch].</summary>
+        public OrtValue[] StepSources { get; }
+
+        public StepGraph?[] Graphs { get; } = new StepGraph?[2];
+
+        public void Dispose()
+        {
+            foreach (var graph in Graphs)
+            {
+                graph?.Dispose();
+            }
+
+            foreach (var view in X.Concat(StepTargets).Concat(StepSources).Append(Cond).Append(CondDrop).Append(Lengths))
+            {
+                view.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A binding with every input and output bound, and the run options carrying its graph id.</summary>
+    private sealed class StepGraph : IDisposable
+    {
+        private readonly bool _sharedOptions;
+
+        public StepGraph(OrtIoBinding binding, RunOptions runOptions, bool sharedOptions)
+        {
+            Binding = binding;
+            RunOptions = runOptions;
+            _sharedOptions = sharedOptions;
+        }
+
+        public OrtIoBinding Binding { get; }
+
+        public RunOptions RunOptions { get; }
+
+        public void Dispose()
+        {
+            Binding.Dispose();
+            if (!_sharedOptions)
+            {
+                RunOptions.Dispose();
+            }
+        }
+    }
+}
