@@ -98,6 +98,11 @@ namespace F5Tts.GpuBench
             Console.WriteLine($"# input: reference {o.ReferenceSeconds:0.0} s synthetic ({reference.Length} samples), T_text={ids.Length} (reference transcript {tokens.ReferenceTextBytes} B + sentence {tokens.GeneratedTextBytes} B), duration rule N={rule.TotalFrames}, used N={frames}{(o.Frames > 0 ? " (fixed by --frames)" : string.Empty)}");
 
             EngineInput Input(int steps, long seed) => new(reference, ids, frames, new SamplerSettings(NfeSteps: steps, CfgStrength: 2f, Sway: -1f, Seed: seed, UseEpss: true));
+            if (o.ProfileBatch > 0)
+            {
+                return CudaProfiler.Run(engine, Input, o.ProfileBatch, 2);
+            }
+
             var ct = CancellationToken.None;
             var json = new Dictionary<string, object?>
             {
@@ -522,6 +527,8 @@ namespace F5Tts.GpuBench
 
         public bool RequireGpu { get; private set; }
 
+        public int ProfileBatch { get; private set; }
+
         /// <summary>F5Tts:Engine:Cuda:CudaGraphs (implies static shapes).</summary>
         public bool CudaGraphs { get; private set; }
 
@@ -561,6 +568,7 @@ namespace F5Tts.GpuBench
                     case "--verbose": o.Verbose = true; break;
                     case "--placement-only": o.PlacementOnly = true; break;
                     case "--require-gpu": o.RequireGpu = true; break;
+                    case "--profile-batch": o.ProfileBatch = Int(); break;
                     case "--cuda-graphs": o.CudaGraphs = true; break;
                     case "--static-shapes": o.StaticShapes = true; break;
                     case "--frame-bucket": o.FrameBucket = Int(); break;

@@ -10,21 +10,33 @@ namespace F5Tts.Engines.Tests;
 /// Golden parity of the f5tts-batched/1 engine with the exporter's PyTorch reference (tests/fixtures, tiny-v1, fp32,
 /// CPU provider). Tolerances (tests/fixtures/README.md measured 9.3e-5 on cond, 3.5e-5 on final x, 1.1e-8 on audio):
 /// 1e-3 on Preprocess outputs and multi-step states, 1e-4 on one step from golden inputs and on Decode from the
-/// golden mel, 1e-3 on the end-to-end audio.
+/// golden mel, 1e-3 on the end-to-end audio. The same checks run on the plain export and on the fused-attention
+/// export (<see cref="FusedBatchedGoldenTests"/>): both graphs of the same weights must reproduce one reference.
 /// </summary>
-public sealed class BatchedGoldenTests : IDisposable
+public class BatchedGoldenTests : IDisposable
 {
     private readonly GoldenData _g = GoldenData.Load("tiny-v1-batched");
     private readonly ListLoggerFactory _logs = new();
     private readonly BatchedF5Engine _engine;
+    private readonly string _fp16Model;
 
     public BatchedGoldenTests()
+        : this("tiny-v1-batched", "tiny-v1-batched-fp16")
     {
-        var options = new EngineOptions { TransformerProviders = "CPU", PreprocessProviders = "CPU", DecodeProviders = "CPU", MaxBatchSize = 4, WarmUpFrames = 200 };
-        _engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Fixtures.Model("tiny-v1-batched"), options, _logs);
     }
 
-    public void Dispose() => _engine.Dispose();
+    protected BatchedGoldenTests(string model, string fp16Model)
+    {
+        _fp16Model = fp16Model;
+        var options = new EngineOptions { TransformerProviders = "CPU", PreprocessProviders = "CPU", DecodeProviders = "CPU", MaxBatchSize = 4, WarmUpFrames = 200 };
+        _engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Fixtures.Model(model), options, _logs);
+    }
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private EngineInput Input(string item, int nfe, long? seed = null, bool goldenNoise = true) => new(
         _g.Floats(item + ".audio"),
@@ -233,7 +245,7 @@ public sealed class BatchedGoldenTests : IDisposable
     public void Fp16_transformer_runs_and_stays_near_fp32()
     {
         var options = new EngineOptions { TransformerProviders = "CPU", PreprocessProviders = "CPU", DecodeProviders = "CPU" };
-        using var fp16 = OnnxTtsEngineFactory.Create(Fixtures.Model("tiny-v1-batched-fp16"), options, new ListLoggerFactory());
+        using var fp16 = OnnxTtsEngineFactory.Create(Fixtures.Model(_fp16Model), options, new ListLoggerFactory());
         Assert.Equal("fp16", fp16.Description.Precision);
         using var item = fp16.Prepare(Input("a", 8), CancellationToken.None);
         while (!item.IsComplete)
@@ -245,5 +257,18 @@ public sealed class BatchedGoldenTests : IDisposable
         var error = Close.MaxAbs(_g.Floats("a.nfe8.audio"), audio);
         Assert.True(error < 0.05, $"fp16 vs fp32 golden audio: max abs {error:E3}");
         Assert.All(audio, v => Assert.True(float.IsFinite(v)));
+    }
+}
+
+/// <summary>
+/// The golden checks on <c>tiny-v1-batched-fused</c>: the same weights exported with <c>--attention fused</c>
+/// (com.microsoft RotaryEmbedding, MultiHeadAttention, FastGelu; docs/export.md), which ONNX Runtime's CPU provider
+/// runs too.
+/// </summary>
+public sealed class FusedBatchedGoldenTests : BatchedGoldenTests
+{
+    public FusedBatchedGoldenTests()
+        : base("tiny-v1-batched-fused", "tiny-v1-batched-fused-fp16")
+    {
     }
 }

@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using F5Tts.Inference.Engine;
+
+namespace F5Tts.GpuBench;
+
+/// <summary>
+/// <c>--profile-batch B</c>: runs a few Transformer steps of B items between <c>cudaProfilerStart</c> and
+/// <c>cudaProfilerStop</c>, so that Nsight Compute started with <c>--profile-from-start off</c> records exactly those
+/// kernels (docs/benchmarks.md "Kernel profile"). The CUDA runtime is the one ONNX Runtime's CUDA provider loads.
+/// </summary>
+internal static partial class CudaProfiler
+{
+    private const string CudaRuntime = "libcudart.so.13";
+
+    [LibraryImport(CudaRuntime, EntryPoint = "cudaProfilerStart")]
+    private static partial int ProfilerStart();
+
+    [LibraryImport(CudaRuntime, EntryPoint = "cudaProfilerStop")]
+    private static partial int ProfilerStop();
+
+    [LibraryImport(CudaRuntime, EntryPoint = "cudaDeviceSynchronize")]
+    private static partial int DeviceSynchronize();
+
+    public static int Run(ITtsEngine engine, Func<int, long, EngineInput> input, int batch, int profiledSteps)
+    {
+        var items = new List<IEngineItem>(batch);
+        try
+        {
+            for (var k = 0; k < batch; k++)
+            {
+                items.Add(engine.Prepare(input(32, k), CancellationToken.None));
+            }
+
+            for (var s = 0; s < 8; s++)
+            {
+                engine.RunStep(items, CancellationToken.None); // membership change, bucket capture, warm caches
+            }
+
+            Check(DeviceSynchronize(), "cudaDeviceSynchronize");
+            Check(ProfilerStart(), "cudaProfilerStart");
+            for (var s = 0; s < profiledSteps; s++)
+            {
+                engine.RunStep(items, CancellationToken.None);
+            }
+
+            Check(DeviceSynchronize(), "cudaDeviceSynchronize");
+            Check(ProfilerStop(), "cudaProfilerStop");
+            Console.WriteLine($"profiled {profiledSteps} Transformer steps of batch {batch}");
+            return 0;
+        }
+        finally
+        {
+            foreach (var item in items)
+            {
+                item.Dispose();
+            }
+        }
+    }
+
+    private static void Check(int status, string call)
+    {
+        if (status != 0)
+        {
+            throw new InvalidOperationException($"{call} returned CUDA error {status}.");
+        }
+    }
+}
