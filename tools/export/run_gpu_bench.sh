@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # GPU benchmark of issue #11 in one sitting (docs/benchmarks.md): full-size random-weight models, the PyTorch
 # baseline (bench_pytorch.py) and the C# engine (benchmarks/F5Tts.GpuBench) on fp16 and fp32 exports, then a
-# comparison table. Three modes:
+# comparison table. Modes:
 #
 #   run_gpu_bench.sh pack BUNDLE_DIR DEST      (here) re-split a gpu bundle (BUNDLE_DIR/part1 = xz'd pruned CUDA
 #                                              provider, BUNDLE_DIR/part2 = libonnxruntime.so.xz, providers_shared,
 #                                              app.tar.xz of the GpuBench self-contained linux-x64 publish) into
-#                                              DEST/c1 and DEST/c2 of about 37 MB each, and copy tools/export to
-#                                              DEST/c2/export. Each device call carries one of them (the repository
-#                                              itself travels too, and one call carries at most 64 MiB in all).
-#   run_gpu_bench.sh stage1 DEST               (device, call 1, carrying DEST/c1) stage the first half.
-#   run_gpu_bench.sh run DEST [OUT]            (device, call 2 within ~30 s, carrying DEST/c2) assemble the app in
+#                                              DEST/c1 (~34 MB), DEST/c2 (~26 MB) and DEST/c3 (app + a copy of
+#                                              tools/export, ~12 MB). Each device call carries one of them: the
+#                                              repository travels too (~30 MB with the fixtures), and one call
+#                                              carries at most 64 MiB in all.
+#   run_gpu_bench.sh stage1 DEST               (device, call 1, carrying DEST/c1) stage the first part.
+#   run_gpu_bench.sh stage2 DEST               (device, call 2 within ~30 s, carrying DEST/c2) stage the second.
+#   run_gpu_bench.sh run DEST [OUT]            (device, call 3 within ~30 s, carrying DEST/c3) assemble the app in
 #                                              /opt/f5/app (F5_ROOT), make the models, run everything; logs to OUT ($OUT).
 # Environment for `run`: PLAN=FILE replaces the default sitting by a sourced bash file (see the PLAN hook below);
 # SKIP_MODELS=1 reuses MODELS_DIR (default /tmp/f5bench); ITERS, E2E_ITERS, BATCH_ITERS,
 # BATCHES override the harness defaults; BUDGET_S (default 420) skips optional runs that would not fit.
 set -euo pipefail
-mode=${1:?usage: run_gpu_bench.sh pack|stage1|run ...}
+mode=${1:?usage: run_gpu_bench.sh pack|stage1|stage2|run ...}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root=${F5_ROOT:-/opt/f5}  # where the GPU machine gets the app (override for a dry run elsewhere)
 
@@ -25,16 +27,16 @@ pack)
   bundle=${2:?bundle dir}; dest=${3:?dest dir}
   xzf="$bundle/part1/libonnxruntime_providers_cuda.so.xz"
   [ -f "$xzf" ] && [ -f "$bundle/part2/app.tar.xz" ] || { echo "not a gpu bundle: $bundle" >&2; exit 1; }
-  rm -rf "$dest/c1" "$dest/c2"; mkdir -p "$dest/c1" "$dest/c2/export"
+  rm -rf "$dest/c1" "$dest/c2" "$dest/c3"; mkdir -p "$dest/c1" "$dest/c2" "$dest/c3/export"
   size=$(stat -c %s "$xzf"); half=$(( (size + 1) / 2 ))
   head -c "$half" "$xzf" > "$dest/c1/cuda.xz.a"
   tail -c +"$((half + 1))" "$xzf" > "$dest/c2/cuda.xz.b"
   sha256sum "$xzf" | cut -d' ' -f1 > "$dest/c2/cuda.xz.sha256"
   cp "$bundle/part2/libonnxruntime.so.xz" "$bundle/part2/libonnxruntime_providers_shared.so" "$dest/c1/"
   cp "$here/run_gpu_bench.sh" "$dest/c1/"
-  cp "$bundle/part2/app.tar.xz" "$dest/c2/"
-  (cd "$here" && tar --exclude=__pycache__ --exclude='*.pyc' -cf - .) | tar -x -C "$dest/c2/export"
-  du -sm "$dest/c1" "$dest/c2"
+  cp "$bundle/part2/app.tar.xz" "$dest/c3/"
+  (cd "$here" && tar --exclude=__pycache__ --exclude='*.pyc' -cf - .) | tar -x -C "$dest/c3/export"
+  du -sm "$dest/c1" "$dest/c2" "$dest/c3"
   ;;
 stage1)
   dest=${2:?dest dir}
@@ -45,16 +47,23 @@ stage1)
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
   echo "stage1 done: send call 2 now (the machine keeps files ~30 s)"
   ;;
+stage2)
+  dest=${2:?dest dir}
+  [ -f $root/stage/cuda.xz.a ] || { echo "stage1 files are gone (machine went cold): run stage1 again" >&2; exit 3; }
+  cp "$dest/c2/cuda.xz.b" "$dest/c2/cuda.xz.sha256" $root/stage/
+  echo "stage2 done: send the run call now"
+  ;;
 run)
   dest=${2:?dest dir}; out=${3:-${OUT:-/tmp/f5bench-out}}
   mkdir -p "$out"
   t_start=$SECONDS
   budget=${BUDGET_S:-420}
   [ -f $root/stage/cuda.xz.a ] || { echo "stage1 files are gone (machine went cold): run stage1 again" >&2; exit 3; }
-  cat $root/stage/cuda.xz.a "$dest/c2/cuda.xz.b" > $root/stage/cuda.xz
-  echo "$(cat "$dest/c2/cuda.xz.sha256")  $root/stage/cuda.xz" | sha256sum -c --quiet
+  [ -f $root/stage/cuda.xz.b ] || { echo "stage2 files are gone (machine went cold): run stage1 and stage2 again" >&2; exit 3; }
+  cat $root/stage/cuda.xz.a $root/stage/cuda.xz.b > $root/stage/cuda.xz
+  echo "$(cat $root/stage/cuda.xz.sha256)  $root/stage/cuda.xz" | sha256sum -c --quiet
   xz -d -T0 -c $root/stage/cuda.xz > $root/app/libonnxruntime_providers_cuda.so
-  xz -d -T0 -c "$dest/c2/app.tar.xz" | tar -x -C $root/app
+  xz -d -T0 -c "$dest/c3/app.tar.xz" | tar -x -C $root/app
   export LD_LIBRARY_PATH=$root/app:/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
   # cuDNN 9 for the CUDA provider: the system's if ldconfig knows one, else the one inside PyTorch's wheels.
   if ! ldconfig -p 2>/dev/null | grep -q 'libcudnn.so.9'; then
@@ -77,7 +86,7 @@ run)
   }
   export_model() { # out-dir-name precision attention [extra exporter args]
     local name=$1 precision=$2 attention=$3; shift 3
-    (cd "$dest/c2/export" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base \
+    (cd "$dest/c3/export" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base \
         --vocoder vocos-mel-24khz --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 \
         --precision "$precision" --attention "$attention" --out "$models/$name" "$@") > "$out/export-$name.log" 2>&1
   }
@@ -96,10 +105,10 @@ run)
     mkdir -p "$models"
     common_x=(--contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz --random-init --seed 0
               --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096)
-    (cd "$dest/c2/export" && python3 -m f5tts_export export "${common_x[@]}" --save-checkpoint "$models/checkpoints" \
+    (cd "$dest/c3/export" && python3 -m f5tts_export export "${common_x[@]}" --save-checkpoint "$models/checkpoints" \
         --precision fp32 --out "$models/F5TTS_v1_Base-random-fp32") > "$out/models-fp32.log" 2>&1 &
     p32=$!
-    (cd "$dest/c2/export" && python3 -m f5tts_export export "${common_x[@]}" --precision fp16 \
+    (cd "$dest/c3/export" && python3 -m f5tts_export export "${common_x[@]}" --precision fp16 \
         --out "$models/F5TTS_v1_Base-random-fp16") > "$out/models-fp16.log" 2>&1 &
     p16=$!
     ok=1; wait $p32 || ok=0; wait $p16 || ok=0
@@ -111,7 +120,7 @@ run)
   bench csharp-fp16 "$models/F5TTS_v1_Base-random-fp16"
   tt=$(sed -n 's/^GPUBENCH_JSON //p' "$out/csharp-fp16.log" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["text_tokens"])' 2>/dev/null || echo 82)
   t=$SECONDS
-  timeout 240 python3 "$dest/c2/export/bench_pytorch.py" "$models" --text-tokens "$tt" --device-name "$card" \
+  timeout 240 python3 "$dest/c3/export/bench_pytorch.py" "$models" --text-tokens "$tt" --device-name "$card" \
     --iters "${ITERS:-20}" --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" \
     > "$out/pytorch.log" 2>&1 || echo "pytorch FAILED (rc $?)" | tee -a "$out/pytorch.log"
   echo "pytorch: $((SECONDS - t)) s"
@@ -189,5 +198,5 @@ PY
   echo "total $((SECONDS - t_start)) s"
   ;;
 *)
-  echo "unknown mode $mode (pack|stage1|run)" >&2; exit 2 ;;
+  echo "unknown mode $mode (pack|stage1|stage2|run)" >&2; exit 2 ;;
 esac
