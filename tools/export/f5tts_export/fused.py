@@ -2,7 +2,8 @@
 
 Same weights and the same mathematics as `DiT.velocity`, written for ONNX Runtime's CUDA provider:
 
-* one q/k/v projection (the three Linear weights concatenated at export time -> one GEMM per block);
+* each residual add fused with the LayerNorm after it (`com.microsoft::SkipLayerNormalization`);
+* the cond and uncond rows through the input embedding (its grouped position convolutions) in one batch;
 * RoPE as `com.microsoft::RotaryEmbedding` (interleaved pairs, x-transformers layout) on [B, N, H*Dh] with a constant
   cos/sin cache of `max_frames` rows — no per-head reshapes, no per-call angle tables;
 * attention as `com.microsoft::MultiHeadAttention` on [B, N, H*Dh] with the per-row key lengths as its 1-D
@@ -96,6 +97,23 @@ class GeluOp(torch.autograd.Function):
         return out
 
 
+class SkipNormOp(torch.autograd.Function):
+    """(LayerNorm(x + skip), x + skip), no affine (gamma 1, beta 0), eps 1e-6, as com.microsoft SkipLayerNormalization."""
+
+    @staticmethod
+    def forward(ctx, x, skip, gamma, beta):  # noqa: D102 - reference semantics
+        total = x + skip
+        return F.layer_norm(total, (total.shape[-1],), gamma, beta, 1e-6), total
+
+    @staticmethod
+    def symbolic(g, x, skip, gamma, beta):
+        # outputs: normalised, mean, inv_std_var, input+skip; finalise_onnx() drops the two statistics outputs
+        out, _, _, total = g.op(f"{MS_DOMAIN}::SkipLayerNormalization", x, skip, gamma, beta, epsilon_f=1e-6, outputs=4)
+        out.setType(x.type())
+        total.setType(x.type())
+        return out, total
+
+
 class FusedDiT(nn.Module):
     """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
 
@@ -123,6 +141,8 @@ class FusedDiT(nn.Module):
             one[(6 * i + 4) * d:(6 * i + 5) * d] = 1
         one[6 * depth * d:(6 * depth + 1) * d] = 1  # final norm: scale first, then shift
         self.register_buffer("scale_one", one, persistent=False)
+        self.register_buffer("ln_gamma", torch.ones(d, dtype=dtype), persistent=False)
+        self.register_buffer("ln_beta", torch.zeros(d, dtype=dtype), persistent=False)
 
     def keep_mask(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """[B, N, 1] bool, True at frames < lengths[b]."""
@@ -153,47 +173,59 @@ class FusedDiT(nn.Module):
         blocks = [parts[6 * i:6 * i + 6] for i in range(len(dit.transformer_blocks))]
         return blocks, (parts[base // d], parts[base // d + 1])
 
-    def _block(self, block, h, mod, key_lengths):
-        d = self.dim  # a Python int: no Shape node in the graph
-        shift_msa, scale1_msa, gate_msa, shift_mlp, scale1_mlp, gate_mlp = (m.unsqueeze(1) for m in mod)
-        norm = F.layer_norm(h, (d,), None, None, 1e-6) * scale1_msa + shift_msa
+    def _attention(self, block, norm, key_lengths):
         attn = block.attn
-        w = torch.cat([attn.to_q.weight, attn.to_k.weight, attn.to_v.weight], dim=0)
-        bias = torch.cat([attn.to_q.bias, attn.to_k.bias, attn.to_v.bias], dim=0)
-        q, k, v = torch.split(F.linear(norm, w, bias), self.inner, dim=-1)
-        o = AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads)
-        h = h + gate_msa * attn.to_out[0](o)
-        norm = F.layer_norm(h, (d,), None, None, 1e-6) * scale1_mlp + shift_mlp
-        ff_in, ff_out = block.ff.ff[0][0], block.ff.ff[2]
-        hidden = GeluOp.apply(F.linear(norm, ff_in.weight), ff_in.bias)  # bias + tanh-GELU in one FastGelu kernel
-        return h + gate_mlp * ff_out(hidden)
+        # Three projections rather than one concatenated GEMM + Split: the Split is a full copy of q|k|v
+        # (3.2 ms of a 57 ms step at batch 16 on the H100, docs/benchmarks.md "Kernel profile").
+        q, k, v = attn.to_q(norm), attn.to_k(norm), attn.to_v(norm)
+        return attn.to_out[0](AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads))
+
+    def _transformer(self, h, mods, final, key_lengths):
+        """All blocks and the final AdaLN. Each residual add is fused with the LayerNorm that follows it
+        (SkipLayerNormalization: one kernel returns LN(h + skip) and h + skip)."""
+        d = self.dim
+        skip = None
+        for block, mod in zip(self.dit.transformer_blocks, mods):
+            shift_msa, scale1_msa, gate_msa, shift_mlp, scale1_mlp, gate_mlp = (m.unsqueeze(1) for m in mod)
+            if skip is None:
+                ln = F.layer_norm(h, (d,), None, None, 1e-6)
+            else:
+                ln, h = SkipNormOp.apply(h, skip, self.ln_gamma, self.ln_beta)
+            out = self._attention(block, ln * scale1_msa + shift_msa, key_lengths)
+            ln, h = SkipNormOp.apply(h, gate_msa * out, self.ln_gamma, self.ln_beta)
+            ff_in, ff_out = block.ff.ff[0][0], block.ff.ff[2]
+            hidden = GeluOp.apply(F.linear(ln * scale1_mlp + shift_mlp, ff_in.weight), ff_in.bias)  # one FastGelu
+            skip = gate_mlp * ff_out(hidden)
+        ln, _ = SkipNormOp.apply(h, skip, self.ln_gamma, self.ln_beta)
+        scale1, shift = final
+        return ln * scale1.unsqueeze(1) + shift.unsqueeze(1)
 
     def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor):
         """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
         Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
-        dit, d = self.dit, self.dim
+        dit = self.dit
         dtype = dit.proj_out.weight.dtype
-        keep = keep.to(dtype)
+        keep2 = torch.cat([keep, keep], dim=0).to(dtype)
         temb = dit.time_embed(t).to(dtype)
         xd = x.to(dtype)
-        xc = dit.input_embed(xd, cond.to(dtype), keep)
-        xu = dit.input_embed(xd, cond_drop.to(dtype), keep)
-        h = torch.cat([xc, xu], dim=0)
+        # cond and uncond rows through the input embedding together: half the (launch-bound at batch 1) grouped
+        # position convolutions
+        h = dit.input_embed(torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype), keep2)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
-        mods, (scale1, shift) = self._modulation(temb)
-        for block, mod in zip(dit.transformer_blocks, mods):
-            h = self._block(block, h, mod, key_lengths)
-        h = F.layer_norm(h, (d,), None, None, 1e-6) * scale1.unsqueeze(1) + shift.unsqueeze(1)
-        v = dit.proj_out(h)
+        mods, final = self._modulation(temb)
+        v = dit.proj_out(self._transformer(h, mods, final, key_lengths))
         v_c, v_u = torch.chunk(v, 2, dim=0)
         return v_c, v_u
 
 
 def finalise_onnx(model) -> int:
-    """Gives every MultiHeadAttention node its empty optional `bias` input (q, k, v, '', key_padding_mask) and
-    declares the com.microsoft opset. Returns the number of attention nodes."""
+    """Gives every MultiHeadAttention node its empty optional `bias` input (q, k, v, '', key_padding_mask), drops the
+    statistics outputs of SkipLayerNormalization and declares the com.microsoft opset. Returns the number of attention nodes."""
     count = 0
     for node in model.graph.node:
+        if node.domain == MS_DOMAIN and node.op_type == "SkipLayerNormalization" and len(node.output) == 4:
+            node.output[1] = ""  # mean and inv_std_var: not needed for inference
+            node.output[2] = ""
         if node.domain == MS_DOMAIN and node.op_type == "MultiHeadAttention" and len(node.input) == 4:
             mask = node.input[3]
             node.input[3] = ""

@@ -37,6 +37,7 @@ class FusedFp32Tests(unittest.TestCase):
         self.assertEqual(ops["MultiHeadAttention"], depth)
         self.assertEqual(ops["RotaryEmbedding"], 2 * depth)
         self.assertEqual(ops["FastGelu"], depth)
+        self.assertEqual(ops["SkipLayerNormalization"], 2 * depth)
         self.assertEqual(ops["Softmax"], 0)
         for n in m.graph.node:
             if n.op_type == "MultiHeadAttention":
