@@ -83,7 +83,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _binding = _tr.Session.CreateIoBinding();
         if (options.StaticShapes || transformer.CudaGraph)
         {
-            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, logger);
+            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger);
         }
 
         Description = new EngineDescription(

@@ -40,7 +40,7 @@ public static class OnnxTtsEngineFactory
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
             var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
             // CUDA graphs only for the batched contract: its engine tags every Transformer run with a graph id.
-            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, ProviderChain.Parse(options.TransformerProviders), profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
+            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, TransformerChain(options, pre, logger), profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
             disposables.Add(transformer);
 
             var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders));
@@ -70,6 +70,24 @@ public static class OnnxTtsEngineFactory
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// The Transformer's provider chain. An export made with <c>--attention fused</c> (metadata
+    /// <c>f5tts.attention=fused</c>) uses ONNX Runtime's <c>com.microsoft</c> attention ops, which TensorRT does not
+    /// parse: TensorRT would take the graph apart into dozens of partitions around them, so it is left out for that
+    /// stage (docs/export.md "Attention"). Plain exports keep the configured chain.
+    /// </summary>
+    internal static IReadOnlyList<ExecutionProvider> TransformerChain(EngineOptions options, StageSession preprocess, ILogger logger)
+    {
+        var chain = ProviderChain.Parse(options.TransformerProviders);
+        if (preprocess.Metadata.GetValueOrDefault(ModelContracts.AttentionKey) != "fused" || !chain.Contains(ExecutionProvider.TensorRT))
+        {
+            return chain;
+        }
+
+        logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention=fused), which TensorRT does not parse: TensorRT is skipped for this stage. Export with --attention plain to run it on TensorRT.");
+        return chain.Where(p => p != ExecutionProvider.TensorRT).ToList();
     }
 
     private static string CheckDirectory(string modelDirectory, string root)

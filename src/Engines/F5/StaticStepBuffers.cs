@@ -60,11 +60,15 @@ internal sealed class StaticStepBuffers : IDisposable
     private int _rows;
     private int _parity; // the latest latents are in _x[_parity]
     private int _nextGraphId = 1;
+    private readonly int _maxGraphs;
+    private readonly ILogger _logger;
     private bool _disposed;
 
-    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, ILogger logger)
+    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger)
     {
         _session = transformer.Session;
+        _maxGraphs = maxGraphs;
+        _logger = logger;
         _memory = memory;
         _maxBatch = maxBatch;
         _maxFrames = maxFrames;
@@ -120,7 +124,7 @@ internal sealed class StaticStepBuffers : IDisposable
     public (int Batch, int Frames) CurrentBucket => _current is null ? (0, 0) : (_current.Batch, _current.Frames);
 
     /// <summary>Number of CUDA graph ids handed out so far (two per bucket used: one per ping-pong parity).</summary>
-    public int GraphIds => _nextGraphId - 1;
+    public int GraphIds => Math.Min(_nextGraphId - 1, _maxGraphs);
 
     /// <summary>The batch buckets of <paramref name="maxBatch"/>: 1, 2, 4, … and <paramref name="maxBatch"/> itself.</summary>
     public static IEnumerable<int> BatchBuckets(int maxBatch)
@@ -263,7 +267,19 @@ internal sealed class StaticStepBuffers : IDisposable
     {
         var binding = _session.CreateIoBinding();
         RunOptions runOptions;
-        if (CapturesGraphs)
+        if (CapturesGraphs && _nextGraphId > _maxGraphs)
+        {
+            // ONNX Runtime cannot release a captured graph, and each may hold on to its activations: past the cap,
+            // new shapes run uncaptured (still static-shaped) rather than growing memory without bound.
+            if (_nextGraphId == _maxGraphs + 1)
+            {
+                _logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); Transformer steps of new shape buckets run without graphs.", _maxGraphs);
+                _nextGraphId++;
+            }
+
+            runOptions = _sharedRunOptions;
+        }
+        else if (CapturesGraphs)
         {
             // A distinct id per (bucket, parity): the graph's input x and output x_next are different buffers.
             runOptions = new RunOptions();
