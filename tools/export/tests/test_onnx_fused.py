@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 import torch
 
-from test_onnx_batched import _step
+from test_onnx_batched import _step, batch_vs_alone
 
 
 def _ref_step(dit, x, c, cd, t=0.3, dt=0.05, cfg=2.0):
@@ -66,21 +66,10 @@ class FusedFp32Tests(unittest.TestCase):
 
     def test_batch_equals_items_alone(self):
         lens = [90, 61, 33]
-        g = torch.Generator().manual_seed(9)
-        items = [_inputs(n, 20 + i) for i, n in enumerate(lens)]
-        ts, dts, cfgs = [0.1, 0.55, 0.9], [0.02, 0.07, 0.1], [2.0, 1.0, 3.5]
-        nmax = max(lens)
-        pad = lambda z: torch.nn.functional.pad(z, (0, 0, 0, nmax - z.shape[1]), value=0.7)
-        xb, cb, cdb = (torch.cat([pad(i[k]) for i in items]) for k in range(3))
-        out = _step(self.dir, xb, cb, cdb, lens, ts, dts, cfgs)
-        worst = 0.0
-        for b, (x, c, cd) in enumerate(items):
-            alone = _step(self.dir, x, c, cd, [lens[b]], [ts[b]], [dts[b]], [cfgs[b]])
-            worst = max(worst, _util.max_abs(out[b:b + 1, : lens[b]], alone))
-            self.assertTrue(np.all(out[b, lens[b]:] == 0))
+        worst, zeros = batch_vs_alone(self.dir, [_inputs(n, 20 + i) for i, n in enumerate(lens)], lens)
         _util.metric("fused_transformer_batch_vs_alone_max_abs", worst)
+        self.assertTrue(zeros)
         self.assertLessEqual(worst, 1e-5)
-        del g
 
     def test_long_positions_use_the_cache(self):
         # positions beyond the export's 24-frame example must come from the max_frames cache
