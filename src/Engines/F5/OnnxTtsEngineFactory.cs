@@ -75,8 +75,8 @@ public static class OnnxTtsEngineFactory
     /// <summary>
     /// The Transformer's provider chain. An export made with <c>--attention fused</c> (metadata
     /// <c>f5tts.attention=fused</c>) uses ONNX Runtime's <c>com.microsoft</c> attention ops, which TensorRT does not
-    /// parse: TensorRT would take the graph apart into dozens of partitions around them, so it is left out for that
-    /// stage (docs/export.md "Attention"). Plain exports keep the configured chain.
+    /// parse: TensorRT would take the graph apart into dozens of partitions around them, so CUDA takes its place for
+    /// that stage (docs/export.md "Attention"). Plain exports keep the configured chain.
     /// </summary>
     internal static IReadOnlyList<ExecutionProvider> TransformerChain(EngineOptions options, StageSession preprocess, ILogger logger)
     {
@@ -86,8 +86,9 @@ public static class OnnxTtsEngineFactory
             return chain;
         }
 
-        logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention=fused), which TensorRT does not parse: TensorRT is skipped for this stage. Export with --attention plain to run it on TensorRT.");
-        return chain.Where(p => p != ExecutionProvider.TensorRT).ToList();
+        logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention=fused), which TensorRT does not parse: TensorRT is skipped for this stage (CUDA takes its place). Export with --attention plain to run it on TensorRT.");
+        // CUDA takes TensorRT's place (once), so that a TensorRT-only chain still runs the stage on the GPU.
+        return chain.Select(p => p == ExecutionProvider.TensorRT ? ExecutionProvider.CUDA : p).Distinct().ToList();
     }
 
     private static string CheckDirectory(string modelDirectory, string root)
