@@ -59,9 +59,10 @@ def main(argv=None) -> int:
     ex.add_argument("--out", required=True, help="output directory")
     ex.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
     ex.add_argument("--max-frames", type=int, default=4096)
-    ex.add_argument("--attention", choices=["fused", "plain"], default="fused",
+    ex.add_argument("--attention", choices=["fused", "f5ops", "plain"], default="fused",
                     help="f5tts-batched/1 Transformer attention: fused (com.microsoft RotaryEmbedding + "
-                         "MultiHeadAttention; ONNX Runtime CUDA/CPU, fastest) or plain (standard ONNX ops; TensorRT)")
+                         "MultiHeadAttention; ONNX Runtime CUDA/CPU), f5ops (fused + the project's f5tts.ops kernels; "
+                         "needs libf5tts_ops, docs/custom-ops.md) or plain (standard ONNX ops; TensorRT)")
     ex.add_argument("--vocab", help="vocab.txt to copy beside the graphs (default: the bundled official one)")
     ex.add_argument("--model-name", help="value of f5tts.model (default: --model)")
     ex.add_argument("--nfe-step", type=int, default=32, help="dakeqq: grid points (32 -> 31 Transformer calls)")

@@ -32,6 +32,14 @@ def _onnx_export(module: torch.nn.Module, args, path: Path, input_names, output_
                           export_params=True, dynamo=False, custom_opsets=custom_opsets)
 
 
+def _custom_opsets(attention: str) -> Optional[Dict[str, int]]:
+    if attention == "plain":
+        return None
+    if attention == "f5ops":
+        return {fused.MS_DOMAIN: 1, fused.OPS_DOMAIN: 1}
+    return {fused.MS_DOMAIN: 1}
+
+
 def _finalise_fused(path: Path, depth: int) -> None:
     import onnx
     model = onnx.load(str(path))
@@ -61,7 +69,8 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
     All graph inputs/outputs are float32 in both precisions; fp16 only changes the Transformer's internal compute
     (weights and activations fp16; LayerNorm statistics, attention logits/softmax, the time sinusoid, RoPE angles and
     the Euler update in fp32). attention="fused" writes the Transformer with com.microsoft RotaryEmbedding and
-    MultiHeadAttention (fused.py; ONNX Runtime only, fp16 attention without fp32 logits)."""
+    MultiHeadAttention (fused.py; ONNX Runtime only, fp16 attention without fp32 logits); attention="f5ops" adds the
+    f5tts.ops kernels (one pass per residual update and per q|k|v; the graph needs libf5tts_ops, docs/custom-ops.md)."""
     if precision not in ("fp32", "fp16"):
         raise ValueError("precision must be fp32 or fp16")
     out = Path(out_dir)
@@ -88,8 +97,8 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
                  {"x": {0: "batch", 1: "frames"}, "cond": {0: "batch", 1: "frames"},
                   "cond_drop": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "t": {0: "batch"},
                   "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}},
-                 custom_opsets={fused.MS_DOMAIN: 1} if attention == "fused" else None)
-    if attention == "fused":
+                 custom_opsets=_custom_opsets(attention))
+    if attention != "plain":
         _finalise_fused(out / "F5_Transformer.onnx", cfg.depth)
 
     dec = graphs.BatchedDecode(vocos)
@@ -111,6 +120,8 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
     }
     if attention != "plain":
         meta["f5tts.attention"] = attention
+    if attention == "f5ops":
+        meta["f5tts.custom_ops"] = fused.OPS_DOMAIN
     for name in ("F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx"):
         _set_metadata(out / name, {**meta, "f5tts.graph": name[3:-5].lower()})
     _copy_vocab(out, vocab)

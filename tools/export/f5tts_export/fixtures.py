@@ -157,6 +157,14 @@ def golden_dakeqq(dit, vocos, out: Path, nfe_step: int = 32) -> None:
     w.write(out)
 
 
+def make_f5ops(dit, vocos, models: Path) -> None:
+    """The --attention f5ops fixture (the graph needs libf5tts_ops; the C# golden tests run it on the library's CPU
+    kernels, and on its CUDA kernels on the GPU machine). fp32 only: the fp16 arithmetic of the same kernels is
+    covered by the exporter's tests, and every fixture travels with the repository to the GPU machine."""
+    export.export_batched(dit, vocos, models / "tiny-v1-batched-f5ops", "tiny-v1", "fp32", max_frames=4096,
+                          attention="f5ops")
+
+
 def make_all(root) -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -169,6 +177,7 @@ def make_all(root) -> None:
                           attention="fused")
     export.export_batched(dit, vocos, models / "tiny-v1-batched-fused-fp16", "tiny-v1", "fp16", max_frames=4096,
                           attention="fused")
+    make_f5ops(dit, vocos, models)
     export.export_dakeqq(dit, vocos, models / "tiny-v1-dakeqq", "tiny-v1", nfe_step=32)
     golden_batched(dit, vocos, root / "golden" / "tiny-v1-batched")
     golden_dakeqq(dit, vocos, root / "golden" / "tiny-v1-dakeqq")

@@ -31,6 +31,8 @@ from torch import nn
 from .dit import DiT
 
 MS_DOMAIN = "com.microsoft"
+# The project's own kernels (src/Native/F5Tts.Ops, docs/custom-ops.md), used by `--attention f5ops`.
+OPS_DOMAIN = "f5tts.ops"
 
 
 def _rope_tables(inv_freq: torch.Tensor, rows: int):
@@ -114,12 +116,75 @@ class SkipNormOp(torch.autograd.Function):
         return out, total
 
 
+def _modulate(h: torch.Tensor, scale1: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """LayerNorm(h) (no affine, eps 1e-6) * scale1[r] + shift[r] in fp32; h [R, N, D] fp32, scale1/shift [R, D]."""
+    ln = F.layer_norm(h, (h.shape[-1],), None, None, 1e-6)
+    return ln * scale1.float().unsqueeze(1) + shift.float().unsqueeze(1)
+
+
+class ModulatedNormOp(torch.autograd.Function):
+    """f5tts.ops::ModulatedNorm: LayerNorm(x) * scale1 + shift, one pass (fp32 inside)."""
+
+    @staticmethod
+    def forward(ctx, x, scale1, shift):  # noqa: D102 - reference semantics
+        return _modulate(x.float(), scale1, shift).to(x.dtype)
+
+    @staticmethod
+    def symbolic(g, x, scale1, shift):
+        out = g.op(f"{OPS_DOMAIN}::ModulatedNorm", x, scale1, shift, epsilon_f=1e-6)
+        out.setType(x.type())
+        return out
+
+
+class GatedResidualNormOp(torch.autograd.Function):
+    """f5tts.ops::GatedResidualNorm: h = x + gate * (delta + bias); (LayerNorm(h) * scale1 + shift, h), one pass.
+    Replaces the projection's bias Add, the gate Mul, SkipLayerNormalization and the modulation Mul/Add."""
+
+    @staticmethod
+    def forward(ctx, x, delta, bias, gate, scale1, shift):  # noqa: D102 - reference semantics
+        h = x.float() + gate.float().unsqueeze(1) * (delta.float() + bias.float())
+        return _modulate(h, scale1, shift).to(x.dtype), h.to(x.dtype)
+
+    @staticmethod
+    def symbolic(g, x, delta, bias, gate, scale1, shift):
+        y, h = g.op(f"{OPS_DOMAIN}::GatedResidualNorm", x, delta, bias, gate, scale1, shift, epsilon_f=1e-6, outputs=2)
+        y.setType(x.type())
+        h.setType(x.type())
+        return y, h
+
+
+class QkvRotaryOp(torch.autograd.Function):
+    """f5tts.ops::QkvRotary: splits one q|k|v projection [R, N, 3I], adds its bias and applies RoPE (interleaved
+    pairs, the first rotary_heads heads) to q and k, one pass. Replaces three bias Adds and two RotaryEmbeddings."""
+
+    @staticmethod
+    def forward(ctx, qkv, bias, cos_cache, sin_cache, heads: int, rotary_heads: int):  # noqa: D102
+        y = qkv.float() + bias.float()
+        q, k, v = torch.chunk(y, 3, dim=-1)
+        rotated = rotary_heads * (q.shape[-1] // heads)
+
+        def rope(t):
+            head = RotaryOp.forward(None, t[..., :rotated], cos_cache, sin_cache, rotary_heads)
+            return torch.cat([head, t[..., rotated:]], dim=-1)
+
+        return rope(q).to(qkv.dtype), rope(k).to(qkv.dtype), v.to(qkv.dtype)
+
+    @staticmethod
+    def symbolic(g, qkv, bias, cos_cache, sin_cache, heads: int, rotary_heads: int):
+        q, k, v = g.op(f"{OPS_DOMAIN}::QkvRotary", qkv, bias, cos_cache, sin_cache, num_heads_i=heads,
+                       rotary_heads_i=rotary_heads, outputs=3)
+        for t in (q, k, v):
+            t.setType(qkv.type())
+        return q, k, v
+
+
 class FusedDiT(nn.Module):
     """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
 
-    def __init__(self, dit: DiT, max_frames: int):
+    def __init__(self, dit: DiT, max_frames: int, custom_ops: bool = False):
         super().__init__()
         self.dit = dit
+        self.custom_ops = custom_ops
         cfg = dit.cfg
         self.heads = cfg.heads
         self.dim_head = cfg.dim_head
@@ -175,10 +240,33 @@ class FusedDiT(nn.Module):
 
     def _attention(self, block, norm, key_lengths):
         attn = block.attn
+        if self.custom_ops:
+            # One q|k|v GEMM (weights concatenated at export time), then one pass for bias + split + RoPE; the output
+            # projection's bias is added by the GatedResidualNorm that follows.
+            w = torch.cat([attn.to_q.weight, attn.to_k.weight, attn.to_v.weight], dim=0)
+            b = torch.cat([attn.to_q.bias, attn.to_k.bias, attn.to_v.bias], dim=0)
+            q, k, v = QkvRotaryOp.apply(F.linear(norm, w), b, self.rope_cos, self.rope_sin, self.heads, self.pe_heads)
+            return F.linear(AttentionOp.apply(q, k, v, key_lengths, self.heads), attn.to_out[0].weight)
         # Three projections rather than one concatenated GEMM + Split: the Split is a full copy of q|k|v
         # (3.2 ms of a 57 ms step at batch 16 on the H100, docs/benchmarks.md "Kernel profile").
         q, k, v = attn.to_q(norm), attn.to_k(norm), attn.to_v(norm)
         return attn.to_out[0](AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads))
+
+    def _transformer_ops(self, h, mods, final, key_lengths):
+        """All blocks and the final AdaLN on f5tts.ops kernels: each residual update (bias, gate, add) is fused with the
+        LayerNorm and AdaLN modulation that follow it, so a block is 5 GEMMs, attention and 4 memory passes."""
+        shift_msa, scale1_msa = mods[0][0], mods[0][1]
+        norm = ModulatedNormOp.apply(h, scale1_msa, shift_msa)
+        for i, (block, mod) in enumerate(zip(self.dit.transformer_blocks, mods)):
+            _, _, gate_msa, shift_mlp, scale1_mlp, gate_mlp = mod
+            out = self._attention(block, norm, key_lengths)
+            norm, h = GatedResidualNormOp.apply(h, out, block.attn.to_out[0].bias, gate_msa, scale1_mlp, shift_mlp)
+            ff_in, ff_out = block.ff.ff[0][0], block.ff.ff[2]
+            hidden = GeluOp.apply(F.linear(norm, ff_in.weight), ff_in.bias)
+            delta = F.linear(hidden, ff_out.weight)
+            scale1, shift = (mods[i + 1][1], mods[i + 1][0]) if i + 1 < len(mods) else final
+            norm, h = GatedResidualNormOp.apply(h, delta, ff_out.bias, gate_mlp, scale1, shift)
+        return norm
 
     def _transformer(self, h, mods, final, key_lengths):
         """All blocks and the final AdaLN. Each residual add is fused with the LayerNorm that follows it
@@ -213,7 +301,8 @@ class FusedDiT(nn.Module):
         h = dit.input_embed(torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype), keep2)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
         mods, final = self._modulation(temb)
-        v = dit.proj_out(self._transformer(h, mods, final, key_lengths))
+        body = self._transformer_ops if self.custom_ops else self._transformer
+        v = dit.proj_out(body(h, mods, final, key_lengths))
         v_c, v_u = torch.chunk(v, 2, dim=0)
         return v_c, v_u
 

@@ -60,15 +60,16 @@ class BatchedPreprocess(nn.Module):
 
 class BatchedTransformer(nn.Module):
     """attention: "plain" (MatMul/Softmax with an additive key bias, logits in fp32: any provider, TensorRT) or
-    "fused" (com.microsoft RotaryEmbedding + MultiHeadAttention, see fused.py: ONNX Runtime CPU/CUDA)."""
+    "fused" (com.microsoft RotaryEmbedding + MultiHeadAttention, see fused.py: ONNX Runtime CPU/CUDA) or "f5ops"
+    ("fused" with the project's f5tts.ops kernels for the memory passes: needs libf5tts_ops, docs/custom-ops.md)."""
 
     def __init__(self, dit: DiT, dtype: torch.dtype = torch.float32, attention: str = "plain", max_frames: int = 4096):
         super().__init__()
         self.dit = copy.deepcopy(dit).to(dtype)
         self.dit.rotary_embed.inv_freq.data = dit.rotary_embed.inv_freq.data.float().clone()
-        if attention not in ("plain", "fused"):
-            raise ValueError("attention must be plain or fused")
-        self.fused = FusedDiT(self.dit, max_frames) if attention == "fused" else None
+        if attention not in ("plain", "fused", "f5ops"):
+            raise ValueError("attention must be plain, fused or f5ops")
+        self.fused = None if attention == "plain" else FusedDiT(self.dit, max_frames, custom_ops=attention == "f5ops")
 
     def forward(self, x, cond, cond_drop, lengths, t, dt, cfg):
         if self.fused is not None:

@@ -65,11 +65,21 @@ def exported(contract: str, name: str = "tiny-v1", precision: str = "fp32", atte
     return out
 
 
+def ops_library() -> str | None:
+    """The f5tts.ops custom-op library (src/Native/F5Tts.Ops) for graphs exported with --attention f5ops: the path
+    in F5TTS_OPS_LIB, or None (the Python wheel ships no ONNX Runtime headers to build it with here)."""
+    path = os.environ.get("F5TTS_OPS_LIB")
+    return path if path and Path(path).is_file() else None
+
+
 @functools.lru_cache(maxsize=None)
 def session(path: str):
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.log_severity_level = 3
+    lib = ops_library()
+    if lib:
+        so.register_custom_ops_library(lib)
     return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
 
 

@@ -120,5 +120,76 @@ class FusedFp16Tests(unittest.TestCase):
         self.assertLessEqual(err, 2e-2)
 
 
+class F5OpsTests(unittest.TestCase):
+    """--attention f5ops: the fused graph with the f5tts.ops kernels (CPU kernels of libf5tts_ops here; the CUDA ones
+    are checked against the same golden data by the C# suite on the GPU machine)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if _util.ops_library() is None:
+            raise unittest.SkipTest("set F5TTS_OPS_LIB to a built libf5tts_ops.so (src/Native/F5Tts.Ops/build.sh)")
+        cls.dir = _util.exported("f5tts-batched/1", "tiny-v1", "fp32", "f5ops")
+        cls.fused = _util.exported("f5tts-batched/1", "tiny-v1", "fp32", "fused")
+        cls.dit = _util.tiny_dit("tiny-v1")
+
+    def test_graph_uses_the_ops_and_says_so(self):
+        m = onnx.load(str(self.dir / "F5_Transformer.onnx"))
+        ops = Counter((n.domain, n.op_type) for n in m.graph.node)
+        depth = self.dit.cfg.depth
+        self.assertEqual(ops[("f5tts.ops", "QkvRotary")], depth)
+        self.assertEqual(ops[("f5tts.ops", "GatedResidualNorm")], 2 * depth)
+        self.assertEqual(ops[("f5tts.ops", "ModulatedNorm")], 1)
+        self.assertEqual(ops[("com.microsoft", "MultiHeadAttention")], depth)
+        self.assertEqual(ops[("com.microsoft", "RotaryEmbedding")], 0)
+        self.assertEqual(ops[("com.microsoft", "SkipLayerNormalization")], 0)
+        meta = {p.key: p.value for p in m.metadata_props}
+        self.assertEqual(meta.get("f5tts.attention"), "f5ops")
+        self.assertEqual(meta.get("f5tts.custom_ops"), "f5tts.ops")
+        fused = onnx.load(str(self.fused / "F5_Transformer.onnx"))
+        _util.metric("f5ops_transformer_nodes", sum(ops.values()))
+        _util.metric("fused_transformer_nodes_again", len(fused.graph.node))
+        self.assertLess(sum(ops.values()), len(fused.graph.node))
+
+    def test_step_matches_reference_and_fused(self):
+        x, c, cd = _inputs(77, 4)
+        out = _step(self.dir, x, c, cd, [77], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd))
+        _util.metric("f5ops_transformer_step_fp32_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+        fused = _step(self.fused, x, c, cd, [77], [0.3], [0.05], [2.0])
+        self.assertLessEqual(_util.max_abs(out, fused), 1e-4)
+
+    def test_batch_equals_items_alone(self):
+        lens = [90, 61, 33]
+        worst, zeros = batch_vs_alone(self.dir, [_inputs(n, 20 + i) for i, n in enumerate(lens)], lens)
+        _util.metric("f5ops_transformer_batch_vs_alone_max_abs", worst)
+        self.assertTrue(zeros)
+        self.assertLessEqual(worst, 1e-5)
+
+    def test_long_positions(self):
+        x, c, cd = _inputs(700, 6)
+        out = _step(self.dir, x, c, cd, [700], [0.5], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd, 0.5))
+        _util.metric("f5ops_transformer_step_fp32_N700_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+
+    def test_v0_rotates_only_the_first_head(self):
+        d0 = _util.exported("f5tts-batched/1", "tiny-v0", "fp32", "f5ops")
+        dit0 = _util.tiny_dit("tiny-v0")
+        x, c, cd = _inputs(50, 4)
+        out = _step(d0, x, c, cd, [50], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(dit0, x, c, cd))
+        _util.metric("f5ops_v0_step_fp32_max_abs", err)
+        self.assertLessEqual(err, 1e-4)
+
+    def test_fp16_step(self):
+        d16 = _util.exported("f5tts-batched/1", "tiny-v1", "fp16", "f5ops")
+        x, c, cd = _inputs(77, 4)
+        out = _step(d16, x, c, cd, [77], [0.3], [0.05], [2.0])
+        err = _util.max_abs(out, _ref_step(self.dit, x, c, cd))
+        _util.metric("f5ops_transformer_step_fp16_vs_fp32_state_max_abs", err)
+        self.assertLessEqual(err, 2e-2)
+
+
 if __name__ == "__main__":
     unittest.main()
