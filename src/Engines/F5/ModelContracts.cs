@@ -12,7 +12,7 @@ public static class ModelContracts
     /// <summary>Metadata key that names the contract on every f5tts-batched graph.</summary>
     public const string ContractKey = "f5tts.contract";
 
-    /// <summary>Metadata key of an f5tts-batched export's attention spelling: <c>fused</c> (com.microsoft ops) or absent (plain).</summary>
+    /// <summary>Metadata key of an f5tts-batched export's attention spelling: <c>fused</c> (com.microsoft ops), <c>f5ops</c> (plus the f5tts.ops custom ops) or absent (plain).</summary>
     public const string AttentionKey = "f5tts.attention";
 
     public const string PreprocessFile = "F5_Preprocess.onnx";

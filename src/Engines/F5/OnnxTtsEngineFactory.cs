@@ -73,20 +73,21 @@ public static class OnnxTtsEngineFactory
     }
 
     /// <summary>
-    /// The Transformer's provider chain. An export made with <c>--attention fused</c> (metadata
-    /// <c>f5tts.attention=fused</c>) uses ONNX Runtime's <c>com.microsoft</c> attention ops, which TensorRT does not
+    /// The Transformer's provider chain. An export made with <c>--attention fused</c> or <c>f5ops</c> (metadata
+    /// <c>f5tts.attention</c> present and not <c>plain</c>) uses ONNX Runtime's <c>com.microsoft</c> attention ops, which TensorRT does not
     /// parse: TensorRT would take the graph apart into dozens of partitions around them, so CUDA takes its place for
     /// that stage (docs/export.md "Attention"). Plain exports keep the configured chain.
     /// </summary>
     internal static IReadOnlyList<ExecutionProvider> TransformerChain(EngineOptions options, StageSession preprocess, ILogger logger)
     {
         var chain = ProviderChain.Parse(options.TransformerProviders);
-        if (preprocess.Metadata.GetValueOrDefault(ModelContracts.AttentionKey) != "fused" || !chain.Contains(ExecutionProvider.TensorRT))
+        var attention = preprocess.Metadata.GetValueOrDefault(ModelContracts.AttentionKey);
+        if (attention is null or "plain" || !chain.Contains(ExecutionProvider.TensorRT))
         {
             return chain;
         }
 
-        logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention=fused), which TensorRT does not parse: TensorRT is skipped for this stage (CUDA takes its place). Export with --attention plain to run it on TensorRT.");
+        logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention={Attention}), which TensorRT does not parse: TensorRT is skipped for this stage (CUDA takes its place). Export with --attention plain to run it on TensorRT.", attention);
         // CUDA takes TensorRT's place (once), so that a TensorRT-only chain still runs the stage on the GPU.
         return chain.Select(p => p == ExecutionProvider.TensorRT ? ExecutionProvider.CUDA : p).Distinct().ToList();
     }

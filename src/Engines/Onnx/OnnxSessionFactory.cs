@@ -17,13 +17,21 @@ internal sealed class OnnxSessionFactory
     private readonly ILogger _logger;
     private readonly string _contentRoot;
     private readonly HashSet<ExecutionProvider> _unavailable = [];
+    private readonly string? _customOps;
 
     public OnnxSessionFactory(EngineOptions options, ILogger logger, string contentRoot)
     {
         _options = options;
         _logger = logger;
         _contentRoot = contentRoot;
+        _customOps = FindCustomOpsLibrary();
     }
+
+    /// <summary>File name of the <c>f5tts.ops</c> custom-op library (src/Native/F5Tts.Ops).</summary>
+    public const string CustomOpsFileName = "libf5tts_ops.so";
+
+    /// <summary>The custom-op library registered with every session, or null when none was found.</summary>
+    public string? CustomOpsLibrary => _customOps;
 
     /// <summary>Providers that failed to load so far (each warned about once).</summary>
     public IReadOnlyCollection<ExecutionProvider> Unavailable => _unavailable;
@@ -90,6 +98,13 @@ internal sealed class OnnxSessionFactory
                     "Stage {Stage}: creating the session of {File} with {Provider} failed ({Reason}); falling back to the next provider.",
                     stage, Path.GetFileName(path), dropped, FirstLine(e.Message));
             }
+            catch (OnnxRuntimeException e) when (_customOps is null && e.Message.Contains(CustomOpsDomain, StringComparison.Ordinal))
+            {
+                throw new ModelLoadException(
+                    $"{Path.GetFileName(path)} uses the {CustomOpsDomain} custom ops (an --attention f5ops export), but no {CustomOpsFileName} was found " +
+                    $"beside the application ({AppContext.BaseDirectory}) and {EngineOptions.SectionName}:CustomOpsLibrary is not set. Build it with " +
+                    "src/Native/F5Tts.Ops/build.sh (docs/custom-ops.md) or load an export made with --attention fused.", e);
+            }
             catch (OnnxRuntimeException e)
             {
                 throw new ModelLoadException($"{Path.GetFileName(path)}: ONNX Runtime cannot load the graph ({FirstLine(e.Message)}). Path: {path}", e);
@@ -116,7 +131,40 @@ internal sealed class OnnxSessionFactory
             so.IntraOpNumThreads = _options.Cpu.IntraOpThreads;
         }
 
+        if (_customOps is not null)
+        {
+            try
+            {
+                so.RegisterCustomOpLibrary(_customOps);
+            }
+            catch
+            {
+                so.Dispose();
+                throw;
+            }
+        }
+
         return so;
+    }
+
+    private const string CustomOpsDomain = "f5tts.ops";
+
+    /// <summary>
+    /// The configured library (which must exist: a typo must not silently fall back to graphs that then fail to load),
+    /// else the copy the build places beside the application, else null.
+    /// </summary>
+    private string? FindCustomOpsLibrary()
+    {
+        if (!string.IsNullOrWhiteSpace(_options.CustomOpsLibrary))
+        {
+            var configured = Resolve(_options.CustomOpsLibrary);
+            return File.Exists(configured)
+                ? configured
+                : throw new ModelLoadException($"{EngineOptions.SectionName}:CustomOpsLibrary: {configured} does not exist.");
+        }
+
+        var beside = Path.Combine(AppContext.BaseDirectory, CustomOpsFileName);
+        return File.Exists(beside) ? beside : null;
     }
 
     private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph)

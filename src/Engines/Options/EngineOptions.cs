@@ -76,6 +76,13 @@ public sealed class EngineOptions
     [Range(1, 4096)]
     public int FrameBucket { get; set; } = 64;
 
+    /// <summary>
+    /// The <c>f5tts.ops</c> custom-op library (<c>libf5tts_ops.so</c>, src/Native/F5Tts.Ops, docs/custom-ops.md) that
+    /// exports made with <c>--attention f5ops</c> need. Empty: the copy beside the application, registered when present.
+    /// A path (relative to the content root) must exist. Registering it costs nothing for graphs that do not use it.
+    /// </summary>
+    public string? CustomOpsLibrary { get; set; }
+
     /// <summary>TensorRT provider options.</summary>
     [Required]
     public TensorRtOptions TensorRt { get; set; } = new();
