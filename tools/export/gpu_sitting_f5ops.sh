@@ -9,7 +9,7 @@
 #   5. a kernel profile of the f5ops step at batch 1 and 16 (Nsight Compute);
 #   6. results-final.jsonl, summary.md, kernels.md, logs.tar.xz.
 set +e +o pipefail
-ex="$dest/c3/export"
+ex="$(cd "$dest/c3/export" && pwd)"
 repo=${REPO_ROOT:-$PWD}
 lib=$root/app/libf5tts_ops.so
 t0=$SECONDS
@@ -53,6 +53,5 @@ fi
 cd "$out" || exit 1
 sed -n 's/^GPUBENCH_JSON //p' csharp-*.log > results-final.jsonl
 python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
-rm -f ./*.err export-*.log
-tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.csv 2>/dev/null)
+tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
 echo "sitting $((SECONDS - t0)) s"

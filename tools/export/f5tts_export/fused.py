@@ -173,8 +173,14 @@ class QkvRotaryOp(torch.autograd.Function):
     def symbolic(g, qkv, bias, cos_cache, sin_cache, heads: int, rotary_heads: int):
         q, k, v = g.op(f"{OPS_DOMAIN}::QkvRotary", qkv, bias, cos_cache, sin_cache, num_heads_i=heads,
                        rotary_heads_i=rotary_heads, outputs=3)
+        # Each output has a third of qkv's last axis: declare that shape, or ONNX shape inference rejects the
+        # MatMuls downstream.
+        sizes = qkv.type().varyingSizes()
+        typ = qkv.type()
+        if sizes is not None and sizes[-1] is not None:
+            typ = typ.with_sizes(sizes[:-1] + [sizes[-1] // 3])
         for t in (q, k, v):
-            t.setType(qkv.type())
+            t.setType(typ)
         return q, k, v
 
 
