@@ -15,6 +15,8 @@ lib=$root/app/libf5tts_ops.so
 t0=$SECONDS
 export_model fused-fp16 fp16 fused & e1=$!
 export_model f5ops-fp16 fp16 f5ops & e2=$!
+export_model fused-fp32 fp32 fused & e5=$!
+export_model f5ops-fp32 fp32 f5ops & e6=$!
 (
   fx=$(mktemp -d)
   cd "$ex" && python3 - "$fx" <<'PY'
@@ -29,13 +31,18 @@ PY
     && tar -C "$repo/tests/fixtures/models" -xf "$out/fixtures.tar"
 ) > "$out/fixture.log" 2>&1 & e3=$!
 (cd "$ex/tests" && F5TTS_OPS_LIB=$lib timeout 400 python3 -m unittest -v test_onnx_fused) > "$out/pytests.log" 2>&1 & e4=$!
-wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?
-echo "exports (fused rc $r1, f5ops rc $r2, fixture rc $r3) in $((SECONDS - t0)) s"
+wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e5; r5=$?; wait $e6; r6=$?
+echo "exports (fp16 fused rc $r1, f5ops rc $r2; fp32 fused rc $r5, f5ops rc $r6; fixture rc $r3) in $((SECONDS - t0)) s"
 t=$SECONDS
 timeout 240 $root/app/F5Tts.EngineSmoke "$repo/tests/fixtures" "$models/fused-fp16,$models/f5ops-fp16" CUDA,CPU \
   tiny-v1-batched-fused,tiny-v1-batched-f5ops > "$out/smoke.log" 2>&1
 echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c PASS "$out/smoke.log") PASS, $(grep -c FAIL "$out/smoke.log") FAIL"
-grep -E "FAIL|compare|SMOKE" "$out/smoke.log" | head -20
+grep -E "FAIL|compare|SMOKE|Unhandled" "$out/smoke.log" | head -20
+t=$SECONDS
+timeout 200 $root/app/F5Tts.EngineSmoke "$repo/tests/fixtures" "$models/fused-fp32,$models/f5ops-fp32" CUDA,CPU \
+  tiny-v1-batched-f5ops > "$out/smoke-fp32.log" 2>&1
+echo "smoke fp32 rc $? in $((SECONDS - t)) s"
+grep -E "FAIL|compare|SMOKE|Unhandled" "$out/smoke-fp32.log" | head -20
 bench csharp-fused-fp16-graphs "$models/fused-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-fp16 "$models/f5ops-fp16"
