@@ -13,6 +13,13 @@ ex="$(cd "$dest/c3/export" && pwd)"
 repo=${REPO_ROOT:-$PWD}
 lib=$root/app/libf5tts_ops.so
 t0=$SECONDS
+# CHECKS=0: timings only (the fp16 exports, GpuBench, the kernel profile), for a rerun after the checks passed.
+if [ "${CHECKS:-1}" = 0 ]; then
+  export_model fused-fp16 fp16 fused --save-checkpoint "$models/checkpoints" & e1=$!
+  export_model f5ops-fp16 fp16 f5ops & e2=$!
+  wait $e1; wait $e2
+  echo "exports in $((SECONDS - t0)) s"
+else
 export_model fused-fp16 fp16 fused & e1=$!
 export_model f5ops-fp16 fp16 f5ops & e2=$!
 export_model fused-fp32 fp32 fused & e5=$!
@@ -43,12 +50,20 @@ timeout 200 $root/app/F5Tts.EngineSmoke "$repo/tests/fixtures" "$models/fused-fp
   tiny-v1-batched-f5ops > "$out/smoke-fp32.log" 2>&1
 echo "smoke fp32 rc $? in $((SECONDS - t)) s"
 grep -E "FAIL|compare|SMOKE|Unhandled" "$out/smoke-fp32.log" | head -20
+fi
 bench csharp-fused-fp16-graphs "$models/fused-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-fp16 "$models/f5ops-fp16"
-wait $e4
+if [ "${CHECKS:-1}" = 0 ]; then  # the PyTorch baseline on the same card (bench_pytorch.py, as gpu_sitting.sh)
+  t=$SECONDS
+  timeout 300 python3 "$ex/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
+    --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
+    || echo "pytorch FAILED"
+  echo "pytorch: $((SECONDS - t)) s"
+fi
+[ "${CHECKS:-1}" = 0 ] || { wait $e4
 echo "pytests: $(tail -n 3 "$out/pytests.log" | tr '\n' ' ')"
-grep METRIC "$out/pytests.log"
+grep METRIC "$out/pytests.log"; }
 if [ -x /usr/local/cuda/bin/ncu ]; then
   for b in 1 16; do
     timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
@@ -58,7 +73,7 @@ if [ -x /usr/local/cuda/bin/ncu ]; then
   python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
 fi
 cd "$out" || exit 1
-sed -n 's/^GPUBENCH_JSON //p' csharp-*.log > results-final.jsonl
+{ sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl
 python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
 tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
 echo "sitting $((SECONDS - t0)) s"
