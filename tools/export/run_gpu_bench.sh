@@ -6,8 +6,8 @@
 #   run_gpu_bench.sh pack BUNDLE_DIR DEST      (here) re-split a gpu bundle (BUNDLE_DIR/part1 = xz'd pruned CUDA
 #                                              provider, BUNDLE_DIR/part2 = libonnxruntime.so.xz, providers_shared,
 #                                              app.tar.xz of the GpuBench self-contained linux-x64 publish) into
-#                                              DEST/c1 (~34 MB), DEST/c2 (~26 MB) and DEST/c3 (app + a copy of
-#                                              tools/export, ~12 MB). Each device call carries one of them: the
+#                                              DEST/c1 (~26 MB), DEST/c2 (~26 MB) and DEST/c3 (app, libonnxruntime,
+#                                              ONNX Runtime's headers and a copy of tools/export, ~22 MB). Each device call carries one of them: the
 #                                              repository travels too (~30 MB with the fixtures), and one call
 #                                              carries at most 64 MiB in all.
 #   run_gpu_bench.sh stage1 DEST               (device, call 1, carrying DEST/c1) stage the first part.
@@ -31,7 +31,8 @@ pack)
   head -c "$half" "$xzf" > "$dest/c1/cuda.xz.a"
   tail -c +"$((half + 1))" "$xzf" > "$dest/c2/cuda.xz.b"
   sha256sum "$xzf" | cut -d' ' -f1 > "$dest/c2/cuda.xz.sha256"
-  cp "$bundle/part2/libonnxruntime.so.xz" "$bundle/part2/libonnxruntime_providers_shared.so" "$dest/c1/"
+  cp "$bundle/part2/libonnxruntime_providers_shared.so" "$dest/c1/"
+  cp "$bundle/part2/libonnxruntime.so.xz" "$dest/c3/"   # c3 is the lightest transfer
   cp "$here/run_gpu_bench.sh" "$dest/c1/"
   cp "$bundle/part2/app.tar.xz" "$dest/c3/"
   # ONNX Runtime's C/C++ headers: the GPU machine builds libf5tts_ops.so with CUDA (src/Native/F5Tts.Ops) against them
@@ -44,7 +45,6 @@ stage1)
   dest=${2:?dest dir}
   mkdir -p $root/app $root/stage
   cp "$dest/c1/cuda.xz.a" $root/stage/
-  xz -d -T0 -c "$dest/c1/libonnxruntime.so.xz" > $root/app/libonnxruntime.so
   cp "$dest/c1/libonnxruntime_providers_shared.so" $root/app/
   nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv
   echo "stage1 done: send call 2 now (the machine keeps files ~30 s)"
@@ -65,6 +65,7 @@ run)
   echo "$(cat $root/stage/cuda.xz.sha256)  $root/stage/cuda.xz" | sha256sum -c --quiet
   xz -d -T0 -c $root/stage/cuda.xz > $root/app/libonnxruntime_providers_cuda.so
   xz -d -T0 -c "$dest/c3/app.tar.xz" | tar -x -C $root/app
+  xz -d -T0 -c "$dest/c3/libonnxruntime.so.xz" > $root/app/libonnxruntime.so
   export LD_LIBRARY_PATH=$root/app:/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
   # cuDNN 9 for the CUDA provider: the system's if ldconfig knows one, else the one inside PyTorch's wheels.
   if ! ldconfig -p 2>/dev/null | grep -q 'libcudnn.so.9'; then
