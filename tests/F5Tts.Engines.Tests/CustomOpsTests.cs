@@ -83,6 +83,21 @@ public sealed class CustomOpsTests : IDisposable
     }
 
     [Fact]
+    public void The_f5ops_fixture_declares_the_ops_and_needs_the_library()
+    {
+        var model = Fixtures.Model("tiny-v1-batched-f5ops");
+        using (var pre = Factory().Create("preprocess", Path.Combine(model, "F5_Preprocess.onnx"), Cpu))
+        {
+            Assert.Equal("f5ops", pre.Metadata["f5tts.attention"]);
+            Assert.Equal(Domain, pre.Metadata["f5tts.custom_ops"]);
+        }
+
+        var e = Assert.Throws<ModelLoadException>(() => Factory(appDirectory: _dir.File("no-library-here")).Create("transformer", Path.Combine(model, "F5_Transformer.onnx"), Cpu));
+        Assert.Contains("F5_Transformer.onnx uses the f5tts.ops custom ops", e.Message, StringComparison.Ordinal);
+        Assert.Contains("libf5tts_ops.so", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ModulatedNorm_normalises_each_row_then_scales_and_shifts_per_item()
     {
         const int Items = 2, Frames = 3, Dim = 8;
