@@ -8,14 +8,20 @@ using F5Tts.Inference.Sampling;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 
-// usage: F5Tts.EngineSmoke FIXTURES_DIR [FULL_MODEL_DIR] [PROVIDERS]
+// usage: F5Tts.EngineSmoke FIXTURES_DIR [FULL_MODEL_DIR|-] [PROVIDERS] [BATCHED_FIXTURES]
 // Golden parity of tests/fixtures on the given provider chain (default CUDA,CPU; TF32 off), then timings of a
 // full-size f5tts-batched/1 model when a directory is given. Exit code 1 when a parity check fails. With CUDA in the
 // chain the batched parity runs a second time with CUDA graphs (static shape buckets, docs/engine.md), same tolerances;
-// a full-size model is then timed in both modes.
+// a full-size model is then timed in both modes. BATCHED_FIXTURES: comma-separated model directories under
+// FIXTURES_DIR/models that share the tiny-v1-batched golden data (default tiny-v1-batched; e.g.
+// tiny-v1-batched-fused,tiny-v1-batched-f5ops).
 var fixtures = args.Length > 0 ? args[0] : "tests/fixtures";
-var full = args.Length > 1 && args[1] != "-" ? args[1] : null;
+// FULL_MODEL_DIR may name two exports of the same weights ("A,B", e.g. fused and f5ops): both are timed, and their
+// Transformer outputs for identical inputs are compared after 1 and after 32 steps.
+var fullDirs = args.Length > 1 && args[1] != "-" ? args[1].Split(',', StringSplitOptions.RemoveEmptyEntries) : [];
+var full = fullDirs.Length > 0 ? fullDirs[0] : null;
 var chain = args.Length > 2 ? args[2] : "CUDA,CPU";
+var batchedModels = (args.Length > 3 ? args[3] : "tiny-v1-batched").Split(',', StringSplitOptions.RemoveEmptyEntries);
 using var logs = new ConsoleLoggerFactory();
 var failures = 0;
 
@@ -63,17 +69,20 @@ EngineOptions GraphOptions() => new()
 };
 
 // ---- batched golden parity (exact shapes, then CUDA graphs) ----
-BatchedParity(options, "exact shapes");
-if (withCuda)
+foreach (var model in batchedModels)
 {
-    BatchedParity(GraphOptions(), "CUDA graphs");
+    BatchedParity(options, model, "exact shapes");
+    if (withCuda)
+    {
+        BatchedParity(GraphOptions(), model, "CUDA graphs");
+    }
 }
 
-void BatchedParity(EngineOptions engineOptions, string mode)
+void BatchedParity(EngineOptions engineOptions, string model, string mode)
 {
     var g = new Golden(Path.Combine(fixtures, "golden", "tiny-v1-batched"));
-    using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", "tiny-v1-batched"), engineOptions, logs);
-    Console.WriteLine($"batched tiny-v1 [{mode}]: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.ResidencyMode}");
+    using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Path.Combine(fixtures, "models", model), engineOptions, logs);
+    Console.WriteLine($"batched {model} [{mode}]: providers {Json(engine.Description.ProvidersByStage)}; latents: {engine.ResidencyMode}");
     EngineInput Input(string item, int nfe, long? seed = null, bool goldenNoise = true) => new(g.F(item + ".audio"), g.I(item + ".text_ids"), (int)g.L(item + ".total_frames")[0],
         new SamplerSettings(NfeSteps: nfe, Seed: seed), 1f, goldenNoise ? g.F(item + ".noise") : null);
 
@@ -148,19 +157,55 @@ void BatchedParity(EngineOptions engineOptions, string mode)
 }
 
 // ---- full-size timings ----
-if (full is not null)
+foreach (var dir in fullDirs)
 {
-    Timings(options);
+    Timings(options, dir);
     if (withCuda)
     {
-        Timings(GraphOptions());
+        Timings(GraphOptions(), dir);
     }
 }
 
-void Timings(EngineOptions engineOptions)
+if (fullDirs.Length == 2)
+{
+    CompareExports(withCuda ? GraphOptions() : options, fullDirs[0], fullDirs[1]);
+}
+
+void CompareExports(EngineOptions engineOptions, string dirA, string dirB)
+{
+    // The same weights exported two ways must agree to fp16 rounding: after one step the states differ by the
+    // kernels' rounding only; over 32 steps the ODE integrates those differences (random weights, no contraction).
+    const int N = 680;
+    var refAudio = GaussianNoise.Generate(3, 72000).Select(v => v * 0.1f).ToArray();
+    var ids = Enumerable.Range(0, 120).Select(i => 1 + (i * 37 % 2000)).ToArray();
+    var states = new List<(float[] One, float[] All)>();
+    foreach (var dir in new[] { dirA, dirB })
+    {
+        using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(dir, engineOptions, logs);
+        using var item = (BatchedF5Engine.BatchedItem)engine.Prepare(new EngineInput(refAudio, ids, N, new SamplerSettings(NfeSteps: 32, Seed: 7)), CancellationToken.None);
+        engine.RunStep([item], CancellationToken.None);
+        engine.Decode([item], CancellationToken.None); // brings the device-resident latents back into item.Latent
+        var one = item.Latent.ToArray();
+        while (!item.IsComplete)
+        {
+            engine.RunStep([item], CancellationToken.None);
+        }
+
+        engine.Decode([item], CancellationToken.None);
+        states.Add((one, item.Latent.ToArray()));
+    }
+
+    double Scale(float[] a) => a.Max(v => Math.Abs((double)v));
+    var e1 = MaxAbs(states[0].One, states[1].One);
+    var e32 = MaxAbs(states[0].All, states[1].All);
+    Console.WriteLine($"compare {Path.GetFileName(dirA)} vs {Path.GetFileName(dirB)}: after 1 step max abs {e1:E3} (state max {Scale(states[0].One):F2}); after 32 steps max abs {e32:E3} (state max {Scale(states[0].All):F2})");
+    Check("exports agree after 1 step (fp16, relative to the state's max)", e1 / Scale(states[0].One), 1e-2);
+}
+
+void Timings(EngineOptions engineOptions, string modelDir)
 {
     var sw = Stopwatch.StartNew();
-    using var engine = OnnxTtsEngineFactory.Create(full, engineOptions, logs);
+    using var engine = OnnxTtsEngineFactory.Create(modelDir, engineOptions, logs);
     Console.WriteLine($"full model {engine.Description.Model} {engine.Description.Precision}: load {sw.Elapsed.TotalSeconds:F1} s; providers {Json(engine.Description.ProvidersByStage)}");
     sw.Restart();
     engine.WarmUp(CancellationToken.None);

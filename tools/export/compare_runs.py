@@ -1,10 +1,11 @@
 """Comparison table of one GPU sitting (gpu_sitting.sh): reads results-final.jsonl (GPUBENCH_JSON / PYBENCH_JSON
-objects) and prints a Markdown table, C# fused + CUDA graphs against each other run. Usage: compare_runs.py FILE"""
+objects) and prints a Markdown table, the fastest C# configuration present (f5ops + CUDA graphs, else fused + CUDA
+graphs) against each other run. Usage: compare_runs.py FILE"""
 import json
 import sys
 
-ORDER = ["csharp-fused-fp16-graphs", "csharp-fused-fp16", "csharp-plain-fp16", "pytorch-export-fp16", "pytorch-sdpa-fp16"]
-MAIN = "csharp-fused-fp16-graphs"
+ORDER = ["csharp-f5ops-fp16-graphs", "csharp-f5ops-fp16", "csharp-fused-fp16-graphs", "csharp-fused-fp16",
+         "csharp-plain-fp16", "pytorch-export-fp16", "pytorch-sdpa-fp16"]
 
 
 def get(r, *path):
@@ -24,6 +25,7 @@ def batch(r, b, key):
 def main(path):
     rows = {r["label"]: r for r in (json.loads(l) for l in open(path) if l.strip())}
     labels = [l for l in ORDER if l in rows]
+    MAIN = labels[0] if labels else None
     metrics = [
         ("Transformer step B=1 p50 ms", lambda r: get(r, "step_ms", "p50")),
         ("end to end 32 steps p50 ms", lambda r: get(r, "e2e_ms", "32", "p50")),

@@ -34,6 +34,9 @@ pack)
   cp "$bundle/part2/libonnxruntime.so.xz" "$bundle/part2/libonnxruntime_providers_shared.so" "$dest/c1/"
   cp "$here/run_gpu_bench.sh" "$dest/c1/"
   cp "$bundle/part2/app.tar.xz" "$dest/c3/"
+  # ONNX Runtime's C/C++ headers: the GPU machine builds libf5tts_ops.so with CUDA (src/Native/F5Tts.Ops) against them
+  inc=$(ls -d "${NUGET_PACKAGES:-$HOME/.nuget/packages}"/microsoft.ml.onnxruntime.gpu.linux/*/buildTransitive/native/include | sort -V | tail -n 1)
+  cp -r "$inc" "$dest/c3/ort-include"
   (cd "$here" && tar --exclude=__pycache__ --exclude='*.pyc' -cf - .) | tar -x -C "$dest/c3/export"
   du -sm "$dest/c1" "$dest/c2" "$dest/c3"
   ;;
@@ -70,6 +73,12 @@ run)
     echo "cuDNN: ${cudnn:-not found}"
   fi
   export PYTHONUNBUFFERED=1
+  # The f5tts.ops custom-op library with its CUDA kernels, beside the app (replacing a CPU-only build from the
+  # publish): the repository's working tree is the current directory on the GPU machine.
+  if [ -d "${REPO_ROOT:-$PWD}/src/Native/F5Tts.Ops" ] && [ -d "$dest/c3/ort-include" ]; then
+    F5TTS_OPS_CUDA=1 F5TTS_OPS_ARCHS=90 bash "${REPO_ROOT:-$PWD}/src/Native/F5Tts.Ops/build.sh" $root/app "$dest/c3/ort-include" \
+      > "$out/ops-build.log" 2>&1 && tail -n 1 "$out/ops-build.log" || { echo "f5tts.ops build FAILED"; cat "$out/ops-build.log"; }
+  fi
   card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
   { date -u; nvidia-smi; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv; } > "$out/setup.log" 2>&1 || true
   echo "card: $card; app unpacked in $((SECONDS - t_start)) s"

@@ -161,11 +161,16 @@ class QkvRotaryOp(torch.autograd.Function):
     def forward(ctx, qkv, bias, cos_cache, sin_cache, heads: int, rotary_heads: int):  # noqa: D102
         y = qkv.float() + bias.float()
         q, k, v = torch.chunk(y, 3, dim=-1)
-        rotated = rotary_heads * (q.shape[-1] // heads)
+        n = q.shape[1]
+        cos = cos_cache[:n].float()[None, :, None, :]  # [1, N, 1, Dh/2]
+        sin = sin_cache[:n].float()[None, :, None, :]
+        rotates = (torch.arange(heads) < rotary_heads).view(1, 1, heads, 1, 1)
 
         def rope(t):
-            head = RotaryOp.forward(None, t[..., :rotated], cos_cache, sin_cache, rotary_heads)
-            return torch.cat([head, t[..., rotated:]], dim=-1)
+            pairs = t.unflatten(-1, (heads, -1, 2))  # [B, N, H, Dh/2, 2]
+            a, b = pairs[..., 0], pairs[..., 1]
+            turned = torch.stack((a * cos - b * sin, b * cos + a * sin), dim=-1)
+            return torch.where(rotates, turned, pairs).flatten(2)
 
         return rope(q).to(qkv.dtype), rope(k).to(qkv.dtype), v.to(qkv.dtype)
 
@@ -173,8 +178,14 @@ class QkvRotaryOp(torch.autograd.Function):
     def symbolic(g, qkv, bias, cos_cache, sin_cache, heads: int, rotary_heads: int):
         q, k, v = g.op(f"{OPS_DOMAIN}::QkvRotary", qkv, bias, cos_cache, sin_cache, num_heads_i=heads,
                        rotary_heads_i=rotary_heads, outputs=3)
+        # Each output has a third of qkv's last axis: declare that shape, or ONNX shape inference rejects the
+        # MatMuls downstream.
+        sizes = qkv.type().varyingSizes()
+        typ = qkv.type()
+        if sizes is not None and sizes[-1] is not None:
+            typ = typ.with_sizes(sizes[:-1] + [sizes[-1] // 3])
         for t in (q, k, v):
-            t.setType(qkv.type())
+            t.setType(typ)
         return q, k, v
 
 

@@ -1,0 +1,64 @@
+# GPU sitting for the f5tts.ops custom-op library (issue #11, docs/benchmarks.md "f5tts.ops"), sourced by
+# `PLAN=tools/export/gpu_sitting_f5ops.sh run_gpu_bench.sh run` with the app unpacked and libf5tts_ops.so built with
+# CUDA beside it. About 8 minutes on an H100:
+#   1. exporter tests of --attention f5ops on the library's CPU kernels, and the tiny f5ops fixture (fixtures.tar);
+#   2. full-size exports (random F5TTS_v1_Base, seed 0): fp16 fused and fp16 f5ops;
+#   3. golden parity of tiny-v1-batched-fused and tiny-v1-batched-f5ops on CUDA, exact shapes and CUDA graphs, and the
+#      full-size fused vs f5ops comparison (tools/engine-smoke);
+#   4. F5Tts.GpuBench: fused + CUDA graphs (the previous default) and f5ops with and without CUDA graphs;
+#   5. a kernel profile of the f5ops step at batch 1 and 16 (Nsight Compute);
+#   6. results-final.jsonl, summary.md, kernels.md, logs.tar.xz.
+set +e +o pipefail
+ex="$(cd "$dest/c3/export" && pwd)"
+repo=${REPO_ROOT:-$PWD}
+lib=$root/app/libf5tts_ops.so
+t0=$SECONDS
+export_model fused-fp16 fp16 fused & e1=$!
+export_model f5ops-fp16 fp16 f5ops & e2=$!
+export_model fused-fp32 fp32 fused & e5=$!
+export_model f5ops-fp32 fp32 f5ops & e6=$!
+(
+  fx=$(mktemp -d)
+  cd "$ex" && python3 - "$fx" <<'PY'
+import sys
+from pathlib import Path
+from f5tts_export import fixtures
+root = Path(sys.argv[1])
+dit, vocos = fixtures.build_models(root)
+fixtures.make_f5ops(dit, vocos, root / "models")
+PY
+  tar -C "$fx/models" -cf "$out/fixtures.tar" tiny-v1-batched-f5ops && mkdir -p "$repo/tests/fixtures/models" \
+    && tar -C "$repo/tests/fixtures/models" -xf "$out/fixtures.tar"
+) > "$out/fixture.log" 2>&1 & e3=$!
+(cd "$ex/tests" && F5TTS_OPS_LIB=$lib timeout 400 python3 -m unittest -v test_onnx_fused) > "$out/pytests.log" 2>&1 & e4=$!
+wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e5; r5=$?; wait $e6; r6=$?
+echo "exports (fp16 fused rc $r1, f5ops rc $r2; fp32 fused rc $r5, f5ops rc $r6; fixture rc $r3) in $((SECONDS - t0)) s"
+t=$SECONDS
+timeout 240 $root/app/F5Tts.EngineSmoke "$repo/tests/fixtures" "$models/fused-fp16,$models/f5ops-fp16" CUDA,CPU \
+  tiny-v1-batched-fused,tiny-v1-batched-f5ops > "$out/smoke.log" 2>&1
+echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c PASS "$out/smoke.log") PASS, $(grep -c FAIL "$out/smoke.log") FAIL"
+grep -E "FAIL|compare|SMOKE|Unhandled" "$out/smoke.log" | head -20
+t=$SECONDS
+timeout 200 $root/app/F5Tts.EngineSmoke "$repo/tests/fixtures" "$models/fused-fp32,$models/f5ops-fp32" CUDA,CPU \
+  tiny-v1-batched-f5ops > "$out/smoke-fp32.log" 2>&1
+echo "smoke fp32 rc $? in $((SECONDS - t)) s"
+grep -E "FAIL|compare|SMOKE|Unhandled" "$out/smoke-fp32.log" | head -20
+bench csharp-fused-fp16-graphs "$models/fused-fp16" --cuda-graphs
+bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
+bench csharp-f5ops-fp16 "$models/f5ops-fp16"
+wait $e4
+echo "pytests: $(tail -n 3 "$out/pytests.log" | tr '\n' ' ')"
+grep METRIC "$out/pytests.log"
+if [ -x /usr/local/cuda/bin/ncu ]; then
+  for b in 1 16; do
+    timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
+      $root/app/F5Tts.GpuBench --model "$models/f5ops-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b \
+      > "$out/ncu-b$b.csv" 2>/dev/null
+  done
+  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
+fi
+cd "$out" || exit 1
+sed -n 's/^GPUBENCH_JSON //p' csharp-*.log > results-final.jsonl
+python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
+tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
+echo "sitting $((SECONDS - t0)) s"
