@@ -17,13 +17,20 @@ internal sealed class OnnxSessionFactory
     private readonly ILogger _logger;
     private readonly string _contentRoot;
     private readonly HashSet<ExecutionProvider> _unavailable = [];
+    private readonly string _appDirectory;
     private readonly string? _customOps;
 
-    public OnnxSessionFactory(EngineOptions options, ILogger logger, string contentRoot)
+    /// <param name="options">The engine options.</param>
+    /// <param name="logger">Receives provider fallbacks and session summaries.</param>
+    /// <param name="contentRoot">Base of relative paths in <paramref name="options"/>.</param>
+    /// <param name="appDirectory">Where the default <see cref="CustomOpsFileName"/> is looked for: the application's
+    /// directory (<see cref="AppContext.BaseDirectory"/>) unless a test points it at a folder without one.</param>
+    public OnnxSessionFactory(EngineOptions options, ILogger logger, string contentRoot, string? appDirectory = null)
     {
         _options = options;
         _logger = logger;
         _contentRoot = contentRoot;
+        _appDirectory = appDirectory ?? AppContext.BaseDirectory;
         _customOps = FindCustomOpsLibrary();
     }
 
@@ -102,7 +109,7 @@ internal sealed class OnnxSessionFactory
             {
                 throw new ModelLoadException(
                     $"{Path.GetFileName(path)} uses the {CustomOpsDomain} custom ops (an --attention f5ops export), but no {CustomOpsFileName} was found " +
-                    $"beside the application ({AppContext.BaseDirectory}) and {EngineOptions.SectionName}:CustomOpsLibrary is not set. Build it with " +
+                    $"beside the application ({_appDirectory}) and {EngineOptions.SectionName}:CustomOpsLibrary is not set. Build it with " +
                     "src/Native/F5Tts.Ops/build.sh (docs/custom-ops.md) or load an export made with --attention fused.", e);
             }
             catch (OnnxRuntimeException e)
@@ -163,7 +170,7 @@ internal sealed class OnnxSessionFactory
                 : throw new ModelLoadException($"{EngineOptions.SectionName}:CustomOpsLibrary: {configured} does not exist.");
         }
 
-        var beside = Path.Combine(AppContext.BaseDirectory, CustomOpsFileName);
+        var beside = Path.Combine(_appDirectory, CustomOpsFileName);
         return File.Exists(beside) ? beside : null;
     }
 

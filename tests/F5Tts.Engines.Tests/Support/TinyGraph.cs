@@ -9,6 +9,7 @@ namespace F5Tts.Engines.Tests.Support;
 internal sealed class TinyGraph
 {
     private readonly List<byte> _graph = [];
+    private readonly SortedSet<string> _domains = new(StringComparer.Ordinal);
     private int _nodes;
 
     public TinyGraph Input(string name, int elementType, params object[] dims)
@@ -38,7 +39,11 @@ internal sealed class TinyGraph
     }
 
     /// <summary>Adds a node; attributes are (name, value) with value long, float, long[] or string.</summary>
-    public TinyGraph Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
+    public TinyGraph Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes) =>
+        DomainNode(string.Empty, op, inputs, outputs, attributes);
+
+    /// <summary>Adds a node of a custom-op <paramref name="domain"/> (imported at opset version 1).</summary>
+    public TinyGraph DomainNode(string domain, string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
         var node = new List<byte>();
         foreach (var i in inputs)
@@ -53,6 +58,12 @@ internal sealed class TinyGraph
 
         Str(node, 3, op + "_" + _nodes++);
         Str(node, 4, op);
+        if (domain.Length > 0)
+        {
+            Str(node, 7, domain);
+            _domains.Add(domain);
+        }
+
         foreach (var (name, value) in attributes)
         {
             var a = new List<byte>();
@@ -103,6 +114,13 @@ internal sealed class TinyGraph
         Str(opset, 1, string.Empty);
         Varint(opset, 2, 17);
         Msg(model, 8, opset);
+        foreach (var domain in _domains)
+        {
+            var custom = new List<byte>();
+            Str(custom, 1, domain);
+            Varint(custom, 2, 1);
+            Msg(model, 8, custom);
+        }
         foreach (var (k, v) in metadata ?? new Dictionary<string, string>())
         {
             var entry = new List<byte>();

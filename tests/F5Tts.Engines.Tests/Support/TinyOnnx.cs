@@ -9,6 +9,7 @@ namespace F5Tts.Engines.Tests.Support;
 internal static class TinyOnnx
 {
     public const int Float = 1;
+    public const int Float16 = 10;
     public const int Int16 = 5;
     public const int Int32 = 6;
     public const int Int64 = 7;
