@@ -47,7 +47,12 @@ namespace F5Tts.GpuBench
 
             if (o.PlacementOnly)
             {
-                return Placement.Print(o.Model, o.Tf32);
+                return Placement.Print(o.Model, o.Tf32, o.PlacementGraph);
+            }
+
+            if (o.ProfilePreprocess is not null)
+            {
+                return Placement.ProfilePreprocess(o.Model, o.Tf32, o.PreferNhwc, o.ProfilePreprocess, o.Frames > 0 ? o.Frames : 680);
             }
 
             using var loggerFactory = new StderrLoggerFactory(o.Verbose ? LogLevel.Debug : LogLevel.Information);
@@ -62,6 +67,7 @@ namespace F5Tts.GpuBench
             engineOptions.Cuda.UseTf32 = o.Tf32;
             engineOptions.Cuda.CudaGraphs = o.CudaGraphs;
             engineOptions.Cuda.CudnnConvAlgoSearch = o.CudnnSearch;
+            engineOptions.Cuda.PreferNhwc = o.PreferNhwc;
             engineOptions.StaticShapes = o.StaticShapes;
             engineOptions.FrameBucket = o.FrameBucket;
             engineOptions.Cpu.IntraOpThreads = o.CpuThreads;
@@ -116,6 +122,7 @@ namespace F5Tts.GpuBench
                 ["static_shapes"] = o.StaticShapes || o.CudaGraphs,
                 ["frame_bucket"] = o.FrameBucket,
                 ["cudnn_search"] = o.CudnnSearch,
+                ["prefer_nhwc"] = o.PreferNhwc,
                 ["frames"] = frames,
                 ["duration_rule_frames"] = rule.TotalFrames,
                 ["text_tokens"] = ids.Length,
@@ -525,6 +532,15 @@ namespace F5Tts.GpuBench
 
         public bool PlacementOnly { get; private set; }
 
+        /// <summary>Graph file whose placement --placement-only reports (default F5_Transformer.onnx).</summary>
+        public string PlacementGraph { get; private set; } = "F5_Transformer.onnx";
+
+        /// <summary>ONNX Runtime profile of the Preprocess graph alone, written to this file prefix.</summary>
+        public string? ProfilePreprocess { get; private set; }
+
+        /// <summary>F5Tts:Engine:Cuda:PreferNhwc.</summary>
+        public bool PreferNhwc { get; private set; }
+
         public bool RequireGpu { get; private set; }
 
         public int ProfileBatch { get; private set; }
@@ -567,6 +583,9 @@ namespace F5Tts.GpuBench
                     case "--json-out": o.JsonOut = Next(); break;
                     case "--verbose": o.Verbose = true; break;
                     case "--placement-only": o.PlacementOnly = true; break;
+                    case "--placement-graph": o.PlacementGraph = Next(); break;
+                    case "--profile-preprocess": o.ProfilePreprocess = Next(); break;
+                    case "--prefer-nhwc": o.PreferNhwc = true; break;
                     case "--require-gpu": o.RequireGpu = true; break;
                     case "--profile-batch": o.ProfileBatch = Int(); break;
                     case "--cuda-graphs": o.CudaGraphs = true; break;

@@ -233,6 +233,11 @@ internal sealed class OnnxSessionFactory
                     settings["enable_cuda_graph"] = "1";
                 }
 
+                if (cuda.PreferNhwc)
+                {
+                    settings["prefer_nhwc"] = "1";
+                }
+
                 if (cuda.MemoryLimitBytes > 0)
                 {
                     settings["gpu_mem_limit"] = cuda.MemoryLimitBytes.ToString(CultureInfo.InvariantCulture);

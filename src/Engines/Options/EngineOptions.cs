@@ -153,6 +153,13 @@ public sealed class CudaOptions
     /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, reference §10.10).</summary>
     public bool UseTf32 { get; set; }
 
+    /// <summary>
+    /// The CUDA provider's <c>prefer_nhwc</c>: ONNX Runtime rewrites convolutions to channels-last, where cuDNN's fast
+    /// kernels live, instead of transposing around each one (the Transformer's grouped position convolutions, the
+    /// Preprocess STFT, Vocos). Off by default; docs/benchmarks.md has the measurement.
+    /// </summary>
+    public bool PreferNhwc { get; set; }
+
     /// <summary>GPU memory limit of the arena in bytes; 0 = no limit.</summary>
     [Range(0L, long.MaxValue)]
     public long MemoryLimitBytes { get; set; }
