@@ -57,6 +57,20 @@ internal static partial class CudaProfiler
         }
     }
 
+    /// <summary>Synchronises the device and starts the profiler's capture (a no-op without a profiler attached).</summary>
+    public static void Start()
+    {
+        Check(DeviceSynchronize(), "cudaDeviceSynchronize");
+        Check(ProfilerStart(), "cudaProfilerStart");
+    }
+
+    /// <summary>Synchronises the device and stops the profiler's capture.</summary>
+    public static void Stop()
+    {
+        Check(DeviceSynchronize(), "cudaDeviceSynchronize");
+        Check(ProfilerStop(), "cudaProfilerStop");
+    }
+
     private static void Check(int status, string call)
     {
         if (status != 0)

@@ -40,7 +40,7 @@ internal static class Placement
     /// 10 timed runs for a 3 s reference, 82 text tokens and <paramref name="frames"/> frames; the profile (every
     /// node's kernel time and provider, and the copies between host and device) goes to PREFIX_*.json.
     /// </summary>
-    public static int ProfilePreprocess(string modelDirectory, bool tf32, bool preferNhwc, string prefix, int frames)
+    public static int ProfilePreprocess(string modelDirectory, bool tf32, bool preferNhwc, string cudnnSearch, string prefix, int frames)
     {
         var path = Path.Combine(modelDirectory, "F5_Preprocess.onnx");
         using var so = new SessionOptions
@@ -50,7 +50,10 @@ internal static class Placement
         };
         using (var cuda = new OrtCUDAProviderOptions())
         {
-            var settings = new Dictionary<string, string> { ["device_id"] = "0", ["use_tf32"] = tf32 ? "1" : "0", ["do_copy_in_default_stream"] = "1" };
+            var settings = new Dictionary<string, string>
+            {
+                ["device_id"] = "0", ["use_tf32"] = tf32 ? "1" : "0", ["do_copy_in_default_stream"] = "1", ["cudnn_conv_algo_search"] = cudnnSearch,
+            };
             if (preferNhwc)
             {
                 settings["prefer_nhwc"] = "1";
@@ -60,8 +63,8 @@ internal static class Placement
             so.AppendExecutionProvider_CUDA(cuda);
         }
 
+        so.ProfileOutputPathPrefix = prefix; // before EnableProfiling, which hands the prefix to ONNX Runtime
         so.EnableProfiling = true;
-        so.ProfileOutputPathPrefix = prefix;
         using var session = new InferenceSession(path, so);
         var audio = new float[72000];
         for (var i = 0; i < audio.Length; i++)
@@ -77,17 +80,27 @@ internal static class Placement
         var times = new List<double>();
         for (var r = 0; r < 13; r++)
         {
+            if (r == 12)
+            {
+                CudaProfiler.Start(); // Nsight Compute with --profile-from-start off records the last run's kernels
+            }
+
             var sw = System.Diagnostics.Stopwatch.StartNew();
             using var outputs = session.Run(runOptions, ["audio", "text_ids", "total_frames"], [audioValue, idsValue, totalValue], ["cond", "cond_drop", "ref_frames"]);
             if (r >= 3)
             {
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
+
+            if (r == 12)
+            {
+                CudaProfiler.Stop();
+            }
         }
 
         var file = session.EndProfiling();
         times.Sort();
-        Console.WriteLine($"preprocess alone (nhwc {preferNhwc}): p50 {times[times.Count / 2]:F2} ms, min {times[0]:F2} ms over {times.Count} runs; profile {file}");
+        Console.WriteLine($"preprocess alone (nhwc {preferNhwc}, cudnn {cudnnSearch}): p50 {times[times.Count / 2]:F2} ms, min {times[0]:F2} ms over {times.Count} runs; profile {file}");
         return 0;
     }
 }

@@ -52,7 +52,7 @@ namespace F5Tts.GpuBench
 
             if (o.ProfilePreprocess is not null)
             {
-                return Placement.ProfilePreprocess(o.Model, o.Tf32, o.PreferNhwc, o.ProfilePreprocess, o.Frames > 0 ? o.Frames : 680);
+                return Placement.ProfilePreprocess(o.Model, o.Tf32, o.PreferNhwc, o.CudnnSearch, o.ProfilePreprocess, o.Frames > 0 ? o.Frames : 680);
             }
 
             using var loggerFactory = new StderrLoggerFactory(o.Verbose ? LogLevel.Debug : LogLevel.Information);

@@ -1,6 +1,7 @@
 """Summarises Nsight Compute CSVs of `F5Tts.GpuBench --profile-batch B` (docs/benchmarks.md "Kernel profile"):
 GPU time per Transformer step by kernel name. Usage: python3 summarize_ncu.py DIR  (reads DIR/ncu-b1.csv,
-DIR/ncu-b16.csv written by `ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw`)."""
+DIR/ncu-b16.csv written by `ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw`).
+`summarize_ncu.py DIR NAME.csv` summarises one other capture of one run (e.g. `--profile-preprocess`)."""
 import collections
 import csv
 import io
@@ -10,15 +11,19 @@ import sys
 STEPS = 2  # CudaProfiler.Run profiles two steps
 
 
-def main(folder: str) -> None:
-    for b in (1, 16):
+def main(folder: str, single: str = "") -> None:
+    global STEPS
+    captures = [(single, single)] if single else [(f"B={b}", f"ncu-b{b}.csv") for b in (1, 16)]
+    if single:
+        STEPS = 1
+    for b, name in captures:
         try:
-            text = open(f"{folder}/ncu-b{b}.csv", errors="replace").read()
+            text = open(f"{folder}/{name}", errors="replace").read()
         except OSError:
             continue
         start = text.find('"ID"')
         if start < 0:
-            print(f"B={b}: no ncu table ({text[:300]!r})")
+            print(f"{b}: no ncu table ({text[:300]!r})")
             continue
         rows = [r for r in csv.DictReader(io.StringIO(text[start:]))
                 if r.get("gpu__time_duration.sum", "").replace(".", "", 1).replace(",", "").isdigit()]
@@ -30,7 +35,7 @@ def main(folder: str) -> None:
             agg[short][0] += 1
             agg[short][1] += ns
             total += ns
-        print(f"\n### B={b}: {len(rows) // STEPS} kernels per step, GPU time {total / 1e6 / STEPS:.2f} ms per step "
+        print(f"\n### {b}: {len(rows) // STEPS} kernels per step, GPU time {total / 1e6 / STEPS:.2f} ms per step "
               "(kernels serialised by the profiler)\n")
         print("| kernel | launches/step | ms/step | share |")
         print("|---|---:|---:|---:|")
@@ -39,4 +44,4 @@ def main(folder: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "")

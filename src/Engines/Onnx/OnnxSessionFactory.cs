@@ -1,4 +1,5 @@
 using System.Globalization;
+using F5Tts.Engines.F5;
 using F5Tts.Engines.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -68,7 +69,7 @@ internal sealed class OnnxSessionFactory
                 try
                 {
                     var withGraph = cudaGraph && provider == ExecutionProvider.CUDA && used.Count == 0;
-                    Append(sessionOptions, provider, trtProfiles, withGraph);
+                    Append(sessionOptions, provider, trtProfiles, withGraph, nhwc: _options.Cuda.PreferNhwc && stage != ModelContracts.TransformerStage);
                     used.Add(provider);
                     graph |= withGraph;
                 }
@@ -174,7 +175,7 @@ internal sealed class OnnxSessionFactory
         return File.Exists(beside) ? beside : null;
     }
 
-    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph)
+    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph, bool nhwc)
     {
         var device = _options.DeviceId.ToString(CultureInfo.InvariantCulture);
         switch (provider)
@@ -233,7 +234,7 @@ internal sealed class OnnxSessionFactory
                     settings["enable_cuda_graph"] = "1";
                 }
 
-                if (cuda.PreferNhwc)
+                if (nhwc)
                 {
                     settings["prefer_nhwc"] = "1";
                 }

@@ -154,9 +154,10 @@ public sealed class CudaOptions
     public bool UseTf32 { get; set; }
 
     /// <summary>
-    /// The CUDA provider's <c>prefer_nhwc</c>: ONNX Runtime rewrites convolutions to channels-last, where cuDNN's fast
-    /// kernels live, instead of transposing around each one (the Transformer's grouped position convolutions, the
-    /// Preprocess STFT, Vocos). Off by default; docs/benchmarks.md has the measurement.
+    /// The CUDA provider's <c>prefer_nhwc</c> for the Preprocess and Decode stages: ONNX Runtime rewrites their
+    /// convolutions (the STFT, Vocos) to channels-last instead of transposing around each one. Never applied to the
+    /// Transformer: there it leaves layout nodes off the CUDA provider, which rules out its CUDA graphs, and its grouped
+    /// position convolutions did not get faster (docs/benchmarks.md "f5tts.ops"). Off by default.
     /// </summary>
     public bool PreferNhwc { get; set; }
 
