@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Service-level GPU check (docs/benchmarks.md "The service on the GPU"): the real F5Tts.Api process with its default
-# configuration (CUDA graphs on) on the fused fp16 full-size random-weight export, the built-in voice, the test
+# configuration (CUDA graphs on) on the fp16 full-size random-weight export (MODEL_ATTENTION: f5ops by default, with
+# libf5tts_ops.so beside the app; fused; plain), the built-in voice, the test
 # sentence. Single requests (32 steps, 16 steps EPSS) and 16 concurrent clients (16 steps), then /metrics and logs.
 # Runs on the GPU machine with the self-contained linux-x64 publish of src/Api in /opt/f5/app (ONNX Runtime's GPU
 # libraries beside it, as gpu-bundle.sh packs them) and tools/export in /opt/f5/export; results to $OUT/service.json.
@@ -11,10 +12,11 @@ cudnn=$(find /usr/local /usr/lib /opt -name 'libcudnn.so.9*' 2>/dev/null | head 
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1); echo "card: $card"
 t=$SECONDS
 (cd /opt/f5/export && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
-  --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 --out $models/fused-fp16) > /tmp/export.log 2>&1
+  --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 \
+  --attention "${MODEL_ATTENTION:-f5ops}" --out $models/model-fp16) > /tmp/export.log 2>&1
 echo "export rc $? in $((SECONDS - t)) s"
 mkdir -p /tmp/svc && cd /tmp/svc
-F5Tts__Model__Directory=$models/fused-fp16 F5Tts__Voices__Directory=/tmp/svc/voices Urls=http://127.0.0.1:8080 \
+F5Tts__Model__Directory=$models/model-fp16 F5Tts__Voices__Directory=/tmp/svc/voices Urls=http://127.0.0.1:8080 \
   $app/F5Tts.Api --contentRoot $app > "$out/service.log" 2>&1 & pid=$!
 for i in $(seq 1 120); do curl -sf http://127.0.0.1:8080/health/ready > /dev/null && break; sleep 0.5; done
 echo "ready after $((SECONDS - t)) s (incl. export)"; curl -s http://127.0.0.1:8080/v1/models | head -c 1500; echo
