@@ -43,7 +43,7 @@ run)
   cat $(ls $blob/part.* | sort -V) > /opt/f5/blob.tar
   echo "$(cat "$last/blob.sha256")  /opt/f5/blob.tar" | sha256sum -c --quiet || { echo "chunks missing or stale: the machine went cold, start again at c0" >&2; exit 3; }
   rm -rf /opt/f5/x && mkdir -p /opt/f5/x /opt/f5/app && tar -C /opt/f5/x -xf /opt/f5/blob.tar
-  (cd /opt/f5/x && bash gpu/part1/unpack.sh | sed 's/^/  /' && sed 's#\.gpu/#gpu/#g' gpu/part2/unpack.sh | bash | sed 's/^/  /')
+  (cd /opt/f5/x && sed "s#\.gpu/#gpu/#g" gpu/part1/unpack.sh | bash | sed "s/^/  /" && sed 's#\.gpu/#gpu/#g' gpu/part2/unpack.sh | bash | sed 's/^/  /')
   rm -rf /opt/f5/export && cp -r /opt/f5/x/export /opt/f5/export
   F5TTS_OPS_CUDA=1 F5TTS_OPS_ARCHS=90 bash "$repo/src/Native/F5Tts.Ops/build.sh" /opt/f5/app /opt/f5/x/ort-include | tail -n 1
   bash "$repo/benchmarks/load/gpu-service.sh"

@@ -19,9 +19,14 @@ public sealed class StreamingTests : IDisposable
         "The fourth sentence talks about nothing in particular, but it adds more words to the request. " +
         "Finally, the fifth sentence ends the paragraph and the test.";
 
+    /// <summary>Two sentences: more than FirstChunkMaxBytes (40), far less than one chunk's budget.</summary>
+    internal const string TwoSentences = "The first sentence is short. The second one is a little longer than the first one was.";
+
+    // ShortFirstChunkForWholeResponses: whole responses chunk like streamed ones, so the two can be compared.
     private readonly F5TtsApiFactory _factory = new(new Dictionary<string, string?>
     {
         ["F5Tts:Text:FirstChunkMaxBytes"] = "40",
+        ["F5Tts:Synthesis:ShortFirstChunkForWholeResponses"] = "true",
     });
 
     private readonly HttpClient _client;
@@ -70,6 +75,16 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(wholeSamples.Length, streamedSamples.Length);
         // Chunks ride different batches when streamed; batched == alone to < 1e-5, so at most 1 LSB after rounding.
         Assert.True(wholeSamples.Zip(streamedSamples, (a, b) => Math.Abs(a - b)).Max() <= 1);
+        Assert.True(Speech.HeaderNumber(whole, "X-Chunks") >= 3, "five sentences with a short first chunk");
+    }
+
+    [Fact]
+    public async Task With_the_option_a_whole_response_splits_off_the_short_first_chunk_too()
+    {
+        await Speech.WaitReadyAsync(_client, Ct);
+        using var whole = await Speech.PostJsonAsync(_client, "v1/tts", new TtsBody(TwoSentences, 4, 3, "pcm", false), Ct);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(2, Speech.HeaderNumber(whole, "X-Chunks"));
     }
 
     [Fact]
@@ -124,3 +139,37 @@ internal sealed record TtsBody(
     [property: System.Text.Json.Serialization.JsonPropertyName("seed")] long Seed,
     [property: System.Text.Json.Serialization.JsonPropertyName("format")] string Format,
     [property: System.Text.Json.Serialization.JsonPropertyName("stream")] bool Stream);
+
+/// <summary>
+/// Default chunking of whole responses: no short first chunk (it only serves streaming's time to first audio), so a
+/// text that fits one chunk is synthesised in one — compare the two chunks of the same text in <see cref="StreamingTests"/>.
+/// </summary>
+public sealed class WholeResponseChunkingTests : IDisposable
+{
+    private readonly F5TtsApiFactory _factory = new(new Dictionary<string, string?>
+    {
+        ["F5Tts:Text:FirstChunkMaxBytes"] = "40",
+    });
+
+    private readonly HttpClient _client;
+
+    public WholeResponseChunkingTests() => _client = _factory.CreateSocketClient();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+    }
+
+    [Fact]
+    public async Task A_whole_response_that_fits_one_chunk_is_one_chunk()
+    {
+        await Speech.WaitReadyAsync(_client, Ct);
+        using var whole = await Speech.PostJsonAsync(_client, "v1/tts", new TtsBody(StreamingTests.TwoSentences, 4, 3, "pcm", false), Ct);
+        Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+        Assert.Equal(1, Speech.HeaderNumber(whole, "X-Chunks"));
+        Assert.True(Speech.HeaderNumber(whole, "X-Audio-Duration") > 1);
+    }
+}

@@ -45,8 +45,11 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Response header: the largest batch the request's chunks rode in.</summary>
     public const string BatchSizeHeader = "X-Batch-Size";
 
+    /// <summary>Response header: how many text chunks the request was synthesised in.</summary>
+    public const string ChunksHeader = "X-Chunks";
+
     private static readonly string[] TimingHeaders =
-        [QueueTimeHeader, InferenceTimeHeader, TotalTimeHeader, AudioDurationHeader, BatchSizeHeader];
+        [QueueTimeHeader, InferenceTimeHeader, TotalTimeHeader, AudioDurationHeader, BatchSizeHeader, ChunksHeader];
 
     /// <summary>Names of the timing headers, for CORS exposure and docs.</summary>
     public static IReadOnlyList<string> Headers => TimingHeaders;
@@ -262,6 +265,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         h[TotalTimeHeader] = Seconds(total);
         h[AudioDurationHeader] = Seconds(TimeSpan.FromSeconds((double)samples / TtsService.SampleRate));
         h[BatchSizeHeader] = timing.MaxBatchSize.ToString(CultureInfo.InvariantCulture);
+        h[ChunksHeader] = timing.Chunks.ToString(CultureInfo.InvariantCulture);
     }
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture);

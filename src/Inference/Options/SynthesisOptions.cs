@@ -48,6 +48,15 @@ public sealed class SynthesisOptions : IValidatableObject
     [Range(0.0, 2.0)]
     public double CrossFadeSeconds { get; set; } = 0.15;
 
+    /// <summary>
+    /// Whole (non-streamed) responses also split off the short first chunk that streaming uses for an early first audio
+    /// (<c>F5Tts:Text:FirstChunkMaxBytes</c>), so that the same request streamed and whole gives the same audio (within
+    /// 1 LSB). Off by default: for a whole response the extra chunk buys nothing and costs one more Preprocess, the
+    /// reference's frames run through the Transformer once more, and a batch of two instead of one (on an H200 a short
+    /// sentence took 204 ms at 32 steps in two chunks, docs/benchmarks.md "The service on the GPU").
+    /// </summary>
+    public bool ShortFirstChunkForWholeResponses { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (DefaultNfeSteps > MaxNfeSteps)

@@ -88,9 +88,11 @@ internal sealed class TtsService
     /// <param name="request">The request.</param>
     /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
     /// <param name="cancellationToken">Client abort.</param>
-    /// <param name="firstChunkAhead">Streaming: submit the (short) first chunk alone and the rest once it is done, so
-    /// the first audio is not held back by the longer chunks sharing its batch steps. Whole responses submit every
-    /// chunk at once, which finishes soonest overall. The audio is the same either way (batched == alone).</param>
+    /// <param name="firstChunkAhead">Streaming: split off a short first chunk and submit it alone, the rest once it is
+    /// done, so the first audio is not held back by the longer chunks sharing its batch steps. Whole responses plan
+    /// without the short chunk (unless <see cref="SynthesisOptions.ShortFirstChunkForWholeResponses"/>) and submit every
+    /// chunk at once, which finishes soonest overall. With the same chunks the audio is the same either way
+    /// (batched == alone).</param>
     public async IAsyncEnumerable<float[]> StreamAsync(
         TtsRequest request,
         Action<TtsTiming>? onCompleted,
@@ -105,7 +107,7 @@ internal sealed class TtsService
         var speed = ResolveSpeed(request.Speed);
         var (reference, transcript) = ResolveReference(request);
         var plan = _text.Plan(request.Text, transcript, reference.Samples.Length, speed, request.Normalize, model.MaxFrames,
-            shortFirstChunk: true);
+            shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
         _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(frontendStarted));
 
         var timeout = TimeSpan.FromSeconds(_batching.RequestTimeoutSeconds);
