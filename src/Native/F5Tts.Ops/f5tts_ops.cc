@@ -23,11 +23,21 @@ namespace f5tts_ops {
 namespace {
 
 constexpr const char* kDomain = "f5tts.ops";
-// The custom-op ABI version these ops declare: 16 is the first with KernelComputeV2 (errors as statuses), so the
-// library loads in any ONNX Runtime from 1.16 on, including Python wheels older than the C# package.
+// The custom-op ABI version these ops declare: 16 is the first with KernelComputeV2 (errors as statuses). Every
+// OrtApi function this file calls exists from 1.16 on (tensor data is read through GetTensorMutableData, not the
+// 1.23 GetTensorData the C++ wrapper's GetTensorRawData uses), so the library loads in any ONNX Runtime from 1.16 on,
+// including Python wheels older than the C# package.
 constexpr uint32_t kOpApiVersion = 16;
-// Dynamic shared memory of the CUDA norm kernel holds one fp32 row.
-constexpr int64_t kMaxDim = 12288;
+// The general CUDA norm kernel keeps one fp32 row in shared memory: 8192 floats = 32 KiB, under the 48 KiB a kernel
+// gets without opting in (the fast path for D = 256·k ≤ 2048 uses registers).
+constexpr int64_t kMaxDim = 8192;
+
+// Data pointer of an input: the OrtApi 1.0 call (ORT does not modify or own anything through it here).
+const void* Data(const Ort::ConstValue& v) {
+  void* out = nullptr;
+  Ort::ThrowOnError(Ort::GetApi().GetTensorMutableData(const_cast<OrtValue*>(static_cast<const OrtValue*>(v)), &out));
+  return out;
+}
 
 template <typename T>
 float ToF(T v) {
@@ -149,23 +159,23 @@ struct NormKernel {
     if (dim % 2 != 0 || dim > kMaxDim) Fail(op, "D must be even and at most " + std::to_string(kMaxDim));
     const bool half = info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
     NormArgs a{};
-    a.x = x.GetTensorRawData();
+    a.x = Data(x);
     size_t next = 1;
     if (Gated) {
       auto delta = ctx.GetInput(1), bias = ctx.GetInput(2), gate = ctx.GetInput(3);
       Expect(op, "delta", delta.GetTensorTypeAndShapeInfo().GetShape(), shape);
       Expect(op, "bias", bias.GetTensorTypeAndShapeInfo().GetShape(), {dim});
       Expect(op, "gate", gate.GetTensorTypeAndShapeInfo().GetShape(), {items, dim});
-      a.delta = delta.GetTensorRawData();
-      a.bias = bias.GetTensorRawData();
-      a.gate = gate.GetTensorRawData();
+      a.delta = Data(delta);
+      a.bias = Data(bias);
+      a.gate = Data(gate);
       next = 4;
     }
     auto scale1 = ctx.GetInput(next), shift = ctx.GetInput(next + 1);
     Expect(op, "scale1", scale1.GetTensorTypeAndShapeInfo().GetShape(), {items, dim});
     Expect(op, "shift", shift.GetTensorTypeAndShapeInfo().GetShape(), {items, dim});
-    a.scale1 = scale1.GetTensorRawData();
-    a.shift = shift.GetTensorRawData();
+    a.scale1 = Data(scale1);
+    a.shift = Data(shift);
     a.y = ctx.GetOutput(0, shape).GetTensorMutableRawData();
     if (Gated) a.h = ctx.GetOutput(1, shape).GetTensorMutableRawData();
     a.rows = items * frames;
@@ -235,10 +245,10 @@ struct QkvKernel {
     Expect(op, "sin", sin.GetTensorTypeAndShapeInfo().GetShape(), table);
     const std::vector<int64_t> out_shape{shape[0], shape[1], inner};
     QkvArgs a{};
-    a.qkv = qkv.GetTensorRawData();
-    a.bias = bias.GetTensorRawData();
-    a.cos = cos.GetTensorRawData();
-    a.sin = sin.GetTensorRawData();
+    a.qkv = Data(qkv);
+    a.bias = Data(bias);
+    a.cos = Data(cos);
+    a.sin = Data(sin);
     a.q = ctx.GetOutput(0, out_shape).GetTensorMutableRawData();
     a.k = ctx.GetOutput(1, out_shape).GetTensorMutableRawData();
     a.v = ctx.GetOutput(2, out_shape).GetTensorMutableRawData();
@@ -326,7 +336,11 @@ __attribute__((visibility("default"))) OrtStatus* ORT_API_CALL RegisterCustomOps
                                                                                const OrtApiBase* api_base) {
   using namespace f5tts_ops;
   const OrtApi* api = api_base->GetApi(kOpApiVersion);
-  if (api == nullptr) return nullptr;  // cannot even report: this ONNX Runtime predates the ABI we need
+  if (api == nullptr) {
+    // This ONNX Runtime predates the ABI the ops need; report it through the oldest API, which every version serves.
+    const OrtApi* oldest = api_base->GetApi(1);
+    return oldest == nullptr ? nullptr : oldest->CreateStatus(ORT_FAIL, "f5tts.ops needs ONNX Runtime 1.16 or newer");
+  }
   Ort::InitApi(api);
   try {
     auto reg = std::make_unique<Registration>();
