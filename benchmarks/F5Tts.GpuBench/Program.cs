@@ -52,7 +52,7 @@ namespace F5Tts.GpuBench
 
             if (o.ProfilePreprocess is not null)
             {
-                return Placement.ProfilePreprocess(o.Model, o.Tf32, o.PreferNhwc, o.CudnnSearch, o.ProfilePreprocess, o.Frames > 0 ? o.Frames : 680);
+                return Placement.ProfilePreprocess(o.Model, o.Tf32, o.PreferNhwc, o.Conv1dNc1d, o.CudnnSearch, o.ProfilePreprocess, o.Frames > 0 ? o.Frames : 680);
             }
 
             using var loggerFactory = new StderrLoggerFactory(o.Verbose ? LogLevel.Debug : LogLevel.Information);
@@ -68,6 +68,7 @@ namespace F5Tts.GpuBench
             engineOptions.Cuda.CudaGraphs = o.CudaGraphs;
             engineOptions.Cuda.CudnnConvAlgoSearch = o.CudnnSearch;
             engineOptions.Cuda.PreferNhwc = o.PreferNhwc;
+            engineOptions.Cuda.Conv1dPadToNc1d = o.Conv1dNc1d;
             engineOptions.StaticShapes = o.StaticShapes;
             engineOptions.FrameBucket = o.FrameBucket;
             engineOptions.Cpu.IntraOpThreads = o.CpuThreads;
@@ -123,6 +124,7 @@ namespace F5Tts.GpuBench
                 ["frame_bucket"] = o.FrameBucket,
                 ["cudnn_search"] = o.CudnnSearch,
                 ["prefer_nhwc"] = o.PreferNhwc,
+                ["conv1d_pad_to_nc1d"] = o.Conv1dNc1d,
                 ["frames"] = frames,
                 ["duration_rule_frames"] = rule.TotalFrames,
                 ["text_tokens"] = ids.Length,
@@ -541,6 +543,9 @@ namespace F5Tts.GpuBench
         /// <summary>F5Tts:Engine:Cuda:PreferNhwc.</summary>
         public bool PreferNhwc { get; private set; }
 
+        /// <summary>F5Tts:Engine:Cuda:Conv1dPadToNc1d.</summary>
+        public bool Conv1dNc1d { get; private set; }
+
         public bool RequireGpu { get; private set; }
 
         public int ProfileBatch { get; private set; }
@@ -586,6 +591,7 @@ namespace F5Tts.GpuBench
                     case "--placement-graph": o.PlacementGraph = Next(); break;
                     case "--profile-preprocess": o.ProfilePreprocess = Next(); break;
                     case "--prefer-nhwc": o.PreferNhwc = true; break;
+                    case "--conv1d-nc1d": o.Conv1dNc1d = true; break;
                     case "--require-gpu": o.RequireGpu = true; break;
                     case "--profile-batch": o.ProfileBatch = Int(); break;
                     case "--cuda-graphs": o.CudaGraphs = true; break;

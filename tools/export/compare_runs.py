@@ -4,7 +4,7 @@ graphs) against each other run. Usage: compare_runs.py FILE"""
 import json
 import sys
 
-ORDER = ["csharp-f5ops-fp16-graphs-nhwc", "csharp-f5ops-fp16-graphs", "csharp-f5ops-fp16", "csharp-fused-fp16-graphs", "csharp-fused-fp16",
+ORDER = ["csharp-f5ops-fp16-graphs-nc1d", "csharp-f5ops-fp16-graphs-nhwc", "csharp-f5ops-fp16-graphs", "csharp-f5ops-fp16", "csharp-fused-fp16-graphs", "csharp-fused-fp16",
          "csharp-plain-fp16", "pytorch-export-fp16", "pytorch-sdpa-fp16"]
 
 

@@ -234,6 +234,11 @@ internal sealed class OnnxSessionFactory
                     settings["enable_cuda_graph"] = "1";
                 }
 
+                if (cuda.Conv1dPadToNc1d)
+                {
+                    settings["cudnn_conv1d_pad_to_nc1d"] = "1";
+                }
+
                 if (nhwc)
                 {
                     settings["prefer_nhwc"] = "1";

@@ -161,6 +161,13 @@ public sealed class CudaOptions
     /// </summary>
     public bool PreferNhwc { get; set; }
 
+    /// <summary>
+    /// The CUDA provider's <c>cudnn_conv1d_pad_to_nc1d</c>: a 1-D convolution reaches cuDNN as [N, C, 1, L] instead of
+    /// [N, C, L, 1], which changes the algorithms cuDNN offers (the Transformer's grouped position convolutions, the
+    /// Preprocess STFT, Vocos). docs/benchmarks.md has the measurement.
+    /// </summary>
+    public bool Conv1dPadToNc1d { get; set; }
+
     /// <summary>GPU memory limit of the arena in bytes; 0 = no limit.</summary>
     [Range(0L, long.MaxValue)]
     public long MemoryLimitBytes { get; set; }
