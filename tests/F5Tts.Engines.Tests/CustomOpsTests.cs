@@ -1,3 +1,4 @@
+using F5Tts.Engines.F5;
 using F5Tts.Engines.Onnx;
 using F5Tts.Engines.Options;
 using F5Tts.Engines.Tests.Support;
@@ -80,6 +81,26 @@ public sealed class CustomOpsTests : IDisposable
         TinyOnnx.Write(model, [new("x", TinyOnnx.Float, "N")], [new("y", TinyOnnx.Float, "N")]);
         using var s = Factory(appDirectory: _dir.File("no-library-here")).Create("decode", model, Cpu);
         Assert.Equal([ExecutionProvider.CPU], s.Providers);
+    }
+
+    [Fact]
+    public void A_CPU_only_library_on_a_CUDA_chain_is_reported_before_the_Transformer_is_built()
+    {
+        var factory = Factory();
+        // What the library says about itself: here it is built by build.sh, with CUDA kernels exactly when nvcc was
+        // found at build time (none on the CI machine).
+        var nvcc = File.Exists("/usr/local/cuda/bin/nvcc") || (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, "nvcc")));
+        Assert.Equal(nvcc, factory.CustomOpsHaveCuda);
+
+        using var f5ops = factory.Create("preprocess", Path.Combine(Fixtures.Model("tiny-v1-batched-f5ops"), "F5_Preprocess.onnx"), Cpu);
+        using var fused = factory.Create("preprocess", Path.Combine(Fixtures.Model("tiny-v1-batched-fused"), "F5_Preprocess.onnx"), Cpu);
+        var logger = _logs.CreateLogger("test");
+        var cuda = new[] { ExecutionProvider.CUDA, ExecutionProvider.CPU };
+        Assert.Equal(!nvcc, OnnxTtsEngineFactory.WarnIfCustomOpsLackCuda(f5ops, cuda, factory, logger));
+        Assert.False(OnnxTtsEngineFactory.WarnIfCustomOpsLackCuda(f5ops, Cpu, factory, logger));   // CPU chain: CPU kernels are right
+        Assert.False(OnnxTtsEngineFactory.WarnIfCustomOpsLackCuda(fused, cuda, factory, logger));  // no custom ops in the graph
+        Assert.Equal(nvcc ? 0 : 1, _logs.Warnings.Count(w => w.Contains("built without CUDA kernels", StringComparison.Ordinal)));
     }
 
     [Fact]

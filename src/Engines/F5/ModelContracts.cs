@@ -15,6 +15,9 @@ public static class ModelContracts
     /// <summary>Metadata key of an f5tts-batched export's attention spelling: <c>fused</c> (com.microsoft ops), <c>f5ops</c> (plus the f5tts.ops custom ops) or absent (plain).</summary>
     public const string AttentionKey = "f5tts.attention";
 
+    /// <summary>Metadata key naming the custom-op domain an export needs (<c>f5tts.ops</c> for <c>--attention f5ops</c>).</summary>
+    public const string CustomOpsKey = "f5tts.custom_ops";
+
     public const string PreprocessFile = "F5_Preprocess.onnx";
     public const string TransformerFile = "F5_Transformer.onnx";
     public const string DecodeFile = "F5_Decode.onnx";

@@ -40,7 +40,9 @@ public static class OnnxTtsEngineFactory
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
             var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
             // CUDA graphs only for the batched contract: its engine tags every Transformer run with a graph id.
-            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, TransformerChain(options, pre, logger), profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
+            var transformerChain = TransformerChain(options, pre, logger);
+            WarnIfCustomOpsLackCuda(pre, transformerChain, factory, logger);
+            var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, transformerChain, profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
             disposables.Add(transformer);
 
             var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders));
@@ -90,6 +92,25 @@ public static class OnnxTtsEngineFactory
         logger.LogInformation("The Transformer of this export uses ONNX Runtime's fused attention ops (f5tts.attention={Attention}), which TensorRT does not parse: TensorRT is skipped for this stage (CUDA takes its place). Export with --attention plain to run it on TensorRT.", attention);
         // CUDA takes TensorRT's place (once), so that a TensorRT-only chain still runs the stage on the GPU.
         return chain.Select(p => p == ExecutionProvider.TensorRT ? ExecutionProvider.CUDA : p).Distinct().ToList();
+    }
+
+    /// <summary>
+    /// An f5ops export on a CUDA chain with a custom-op library built without nvcc: the ops exist for the CPU provider
+    /// only, so ONNX Runtime would run them on the CPU between CUDA kernels (copies at every op, and no CUDA graphs,
+    /// which makes the session fall back further). Said once, loudly, with the fix, before the session is built.
+    /// </summary>
+    internal static bool WarnIfCustomOpsLackCuda(StageSession preprocess, IReadOnlyList<ExecutionProvider> chain, OnnxSessionFactory factory, ILogger logger)
+    {
+        if (preprocess.Metadata.GetValueOrDefault(ModelContracts.CustomOpsKey) is null || !chain.Contains(ExecutionProvider.CUDA)
+            || factory.CustomOpsHaveCuda is not false)
+        {
+            return false;
+        }
+
+        logger.LogWarning(
+            "This export's Transformer uses the f5tts.ops custom ops, but {Library} was built without CUDA kernels (no nvcc when it was built): on the GPU those ops would run on the CPU. Rebuild it with CUDA (src/Native/F5Tts.Ops/build.sh with nvcc, or the GPU container image; docs/custom-ops.md) or export with --attention fused.",
+            factory.CustomOpsLibrary);
+        return true;
     }
 
     private static string CheckDirectory(string modelDirectory, string root)

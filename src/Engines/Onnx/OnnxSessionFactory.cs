@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using F5Tts.Engines.F5;
 using F5Tts.Engines.Options;
 using Microsoft.Extensions.Logging;
@@ -40,6 +41,41 @@ internal sealed class OnnxSessionFactory
 
     /// <summary>The custom-op library registered with every session, or null when none was found.</summary>
     public string? CustomOpsLibrary => _customOps;
+
+    /// <summary>
+    /// Whether the registered custom-op library carries CUDA kernels (its <c>F5TtsOpsProviders</c> export says
+    /// "cpu,cuda"): a library built without nvcc registers its ops for the CPU provider only. Null without a library.
+    /// </summary>
+    public bool? CustomOpsHaveCuda => _customOpsHaveCuda ??= _customOps is null ? null : ProbeCuda(_customOps);
+
+    private bool? _customOpsHaveCuda;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate IntPtr ProvidersExport();
+
+    private static bool ProbeCuda(string library)
+    {
+        // The same dlopen handle ONNX Runtime gets when it registers the library; loading twice only counts references.
+        if (!NativeLibrary.TryLoad(library, out var handle))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!NativeLibrary.TryGetExport(handle, "F5TtsOpsProviders", out var export))
+            {
+                return false;
+            }
+
+            var providers = Marshal.PtrToStringUTF8(Marshal.GetDelegateForFunctionPointer<ProvidersExport>(export)()) ?? string.Empty;
+            return providers.Split(',').Contains("cuda", StringComparer.Ordinal);
+        }
+        finally
+        {
+            NativeLibrary.Free(handle);
+        }
+    }
 
     /// <summary>Providers that failed to load so far (each warned about once).</summary>
     public IReadOnlyCollection<ExecutionProvider> Unavailable => _unavailable;
