@@ -119,6 +119,25 @@ class TextEmbedding(nn.Module):
     def forward(self, text: torch.Tensor, seq_len: int, drop_text: bool = False) -> torch.Tensor:
         return self.embed_tokens(self.pad_tokens(text, seq_len), drop_text)
 
+    def embed_tokens_pair(self, tokens: torch.Tensor):
+        """(embed_tokens(tokens), embed_tokens(tokens, drop_text=True)) in one batch of 2B rows: every op is per row
+        (GRN's norm runs over each row's own frames), so this is the same mathematics with half the graph nodes — the
+        export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "Preprocess")."""
+        b = tokens.shape[0]
+        text_mask = tokens == 0
+        x = self.text_embed(torch.cat([tokens, torch.zeros_like(tokens)], dim=0))
+        if self.extra_modeling:
+            x = x + text_pos_embed(torch._shape_as_tensor(tokens)[1], self.text_dim).to(x.dtype).unsqueeze(0)
+            if self.mask_padding:
+                keep = (~text_mask).unsqueeze(-1).to(x.dtype)
+                keep = torch.cat([keep, keep], dim=0)
+                x = x * keep
+                for block in self.text_blocks:
+                    x = block(x) * keep
+            else:
+                x = self.text_blocks(x)
+        return x[:b], x[b:]
+
     def embed_tokens(self, tokens: torch.Tensor, drop_text: bool = False) -> torch.Tensor:
         """tokens [B, N] int64 already +1 and zero-padded to N -> [B, N, text_dim]."""
         text_mask = tokens == 0  # computed from the real ids also for the dropped branch

@@ -40,8 +40,7 @@ class ConditionBuilder(nn.Module):
         ids = text_ids.to(torch.int64) + 1
         t_len = _shape(ids, 1)
         tok = ids.index_select(1, torch.minimum(pos, t_len - 1)) * (pos < t_len).to(torch.int64).view(1, -1)
-        text = self.text_embed.embed_tokens(tok, drop_text=False)
-        text_drop = self.text_embed.embed_tokens(tok, drop_text=True)
+        text, text_drop = self.text_embed.embed_tokens_pair(tok)  # one batch: half the nodes of two passes
         cond = torch.cat([mel_full, text], dim=-1)
         cond_drop = torch.cat([torch.zeros_like(mel_full), text_drop], dim=-1)
         return cond, cond_drop, f
