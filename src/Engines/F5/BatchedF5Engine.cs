@@ -129,9 +129,22 @@ internal sealed class BatchedF5Engine : ITtsEngine
         trt);
     }
 
-    /// <summary>Conditioning width (100 mel + text dim; 612 for F5TTS_v1_Base) from the Preprocess output.</summary>
-    internal static int CondDimOf(StageSession pre) =>
-        pre.Session.OutputMetadata.TryGetValue("cond", out var m) && m.Dimensions.Length == 3 && m.Dimensions[2] > Mels ? m.Dimensions[2] : 612;
+    /// <summary>
+    /// Width of the conditioning (mel + text embedding): the static last axis of Preprocess's <c>cond</c> output where the
+    /// graph declares one, else n_mels + <c>f5tts.text_dim</c> from the export's metadata (exports since the text blocks
+    /// run as one batch leave that axis symbolic), else F5-TTS's 612.
+    /// </summary>
+    internal static int CondDimOf(StageSession pre)
+    {
+        if (pre.Session.OutputMetadata.TryGetValue("cond", out var m) && m.Dimensions.Length == 3 && m.Dimensions[2] > Mels)
+        {
+            return m.Dimensions[2];
+        }
+
+        return pre.Metadata.TryGetValue("f5tts.text_dim", out var text) && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) && t > 0
+            ? Mels + t
+            : 612;
+    }
 
     public void WarmUp(CancellationToken cancellationToken)
     {
