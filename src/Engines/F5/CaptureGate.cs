@@ -33,6 +33,9 @@ internal sealed class CaptureGate : IDisposable
     /// <summary>Enters the shared (Preprocess) side; pair with <see cref="ExitShared"/>.</summary>
     public void EnterShared() => _lock.EnterReadLock();
 
+    /// <summary>Tries the shared side without waiting longer than <paramref name="timeout"/> (tests).</summary>
+    public bool TryEnterSharedForTest(TimeSpan timeout) => _lock.TryEnterReadLock(timeout);
+
     /// <summary>Leaves the shared side.</summary>
     public void ExitShared() => _lock.ExitReadLock();
 
