@@ -101,6 +101,11 @@ internal sealed class BatchScheduler : IDisposable
 
         _thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"f5tts-worker-{_name}" };
         _thread.Start();
+        _logger.LogInformation(
+            "Batch worker {Worker} started (max batch {MaxBatch}); Preprocess {Where}",
+            _name,
+            _maxBatchSize,
+            _overlap ? "overlaps the Transformer steps on a preparation thread" : "runs on the worker thread between steps");
     }
 
     /// <summary>
