@@ -33,6 +33,8 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly RunOptions _runOptions = new();
+    private readonly RunOptions _prepareRunOptions = new(); // Prepare's own: it may run on the preparation thread
+    private readonly CaptureGate _gate = new();
     private readonly OrtIoBinding _binding;
     private readonly int _condDim;
     private readonly int _maxFrames;
@@ -83,7 +85,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _binding = _tr.Session.CreateIoBinding();
         if (options.StaticShapes || transformer.CudaGraph)
         {
-            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger);
+            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger, _gate);
         }
 
         Description = new EngineDescription(
@@ -105,6 +107,16 @@ internal sealed class BatchedF5Engine : ITtsEngine
     }
 
     public EngineDescription Description { get; }
+
+    /// <summary>
+    /// True: <see cref="Prepare"/> touches only the Preprocess session, its own run options and per-call buffers (the
+    /// item's arrays live on the host until the worker packs them), so it may run beside <see cref="RunStep"/> and
+    /// <see cref="Decode"/>; a Transformer run that may capture a CUDA graph waits for it (<see cref="CaptureGate"/>).
+    /// </summary>
+    public bool ConcurrentPrepare => true;
+
+    /// <summary>The gate between Preprocess and CUDA graph captures (for tests).</summary>
+    internal CaptureGate Gate => _gate;
 
     /// <summary>Residency mode of the latents (for logs and tests).</summary>
     internal string ResidencyMode => _static is null ? _memory.Mode : $"{_memory.Mode}; {_static.Mode}";
@@ -186,7 +198,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
         using var ids = idsBuffer.View<int>(1, input.TextIds.Length);
         using var total = totalBuffer.View<long>(1);
-        using var outputs = _pre.Session.Run(_runOptions, ["audio", "text_ids", "total_frames"], [audio, ids, total], ["cond", "cond_drop", "ref_frames"]);
+        using var outputs = RunPreprocess(audio, ids, total);
 
         var condSize = n * _condDim;
         var cond = GC.AllocateUninitializedArray<float>(condSize);
@@ -210,6 +222,20 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         return new BatchedItem(this, n, refFrames, grid, input.Sampler.CfgStrength, input.OutputGain, cond, condDrop, latent);
+    }
+
+    private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total)
+    {
+        // Shared side of the gate: a Transformer run that may capture a CUDA graph waits until this run ended.
+        _gate.EnterShared();
+        try
+        {
+            return _pre.Session.Run(_prepareRunOptions, ["audio", "text_ids", "total_frames"], [audio, ids, total], ["cond", "cond_drop", "ref_frames"]);
+        }
+        finally
+        {
+            _gate.ExitShared();
+        }
     }
 
     public void RunStep(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken)
@@ -578,6 +604,8 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _hostDt.Dispose();
         _hostCfg.Dispose();
         _runOptions.Dispose();
+        _prepareRunOptions.Dispose();
+        _gate.Dispose();
         _memory.Dispose();
         _pre.Dispose();
         _tr.Dispose();

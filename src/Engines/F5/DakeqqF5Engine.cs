@@ -66,6 +66,13 @@ internal sealed class DakeqqF5Engine : ITtsEngine
 
     public EngineDescription Description { get; }
 
+    /// <summary>
+    /// False: Prepare builds the item's Transformer binding (uploading its tensors on a GPU), allocates its device
+    /// latents and registers it with the engine, so it stays on the worker thread; with one item per batch nothing could
+    /// be prepared ahead of the running one anyway.
+    /// </summary>
+    public bool ConcurrentPrepare => false;
+
     /// <summary>Where the latents live (tests read them back through it).</summary>
     internal DeviceMemory Memory => _memory;
 

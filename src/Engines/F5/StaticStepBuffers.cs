@@ -62,11 +62,13 @@ internal sealed class StaticStepBuffers : IDisposable
     private int _nextGraphId = 1;
     private readonly int _maxGraphs;
     private readonly ILogger _logger;
+    private readonly CaptureGate _gate;
     private bool _disposed;
 
-    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger)
+    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger, CaptureGate gate)
     {
         _session = transformer.Session;
+        _gate = gate;
         _maxGraphs = maxGraphs;
         _logger = logger;
         _memory = memory;
@@ -213,7 +215,26 @@ internal sealed class StaticStepBuffers : IDisposable
 
         _memory.Upload(bucket.StepSources, bucket.StepTargets);
         var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
-        _session.RunWithBinding(graph.RunOptions, graph.Binding);
+        if (CaptureGate.MayCapture(CapturesGraphs, graph.HasGraphId, graph.Runs))
+        {
+            // This run may be the capture: no Preprocess may touch CUDA on another thread meanwhile.
+            _gate.EnterExclusive();
+            try
+            {
+                _session.RunWithBinding(graph.RunOptions, graph.Binding);
+            }
+            finally
+            {
+                _gate.ExitExclusive();
+            }
+
+            graph.Runs++;
+        }
+        else
+        {
+            _session.RunWithBinding(graph.RunOptions, graph.Binding);
+        }
+
         _parity ^= 1;
     }
 
@@ -412,6 +433,12 @@ internal sealed class StaticStepBuffers : IDisposable
         public OrtIoBinding Binding { get; }
 
         public RunOptions RunOptions { get; }
+
+        /// <summary>True when the runs carry this graph's own <c>gpu_graph_id</c> (captured after its first runs).</summary>
+        public bool HasGraphId => !_sharedOptions;
+
+        /// <summary>Runs so far, counted up to <see cref="CaptureGate.RunsUntilReplay"/> only.</summary>
+        public int Runs { get; set; }
 
         public void Dispose()
         {

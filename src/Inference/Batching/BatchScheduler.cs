@@ -14,6 +14,10 @@ namespace F5Tts.Inference.Batching;
 /// admits waiting ones (length-bucketed, bounded by batch size and padded frames), runs one step over the batch and
 /// decodes the items that finished. Because the batched Transformer takes a time step per item, a request never
 /// waits for a whole batch to finish before it can start.
+/// Where the engine allows it (<see cref="ITtsEngine.ConcurrentPrepare"/>) and F5Tts:Batching:OverlapPreprocess is on,
+/// admitted jobs are prepared (Preprocess) on a second, dedicated thread while the worker keeps stepping the running
+/// batch; each prepared item joins at the next step boundary. A job counts toward the batch limits from the moment it
+/// is admitted for preparation, so joining never overshoots them (docs/serving.md "Preprocess overlap").
 /// </summary>
 internal sealed class BatchScheduler : IDisposable
 {
@@ -25,7 +29,12 @@ internal sealed class BatchScheduler : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _maxBatchSize;
     private readonly string _name;
+    private readonly bool _overlap;
+    private readonly Channel<SynthesisJob>? _toPrepare;
+    private readonly Channel<Prepared>? _prepared;
     private Thread? _thread;
+    private Thread? _prepareThread;
+    private volatile bool _abandonPrepare;
     private int _waiting;
     private int _running;
     private long _step;
@@ -50,12 +59,23 @@ internal sealed class BatchScheduler : IDisposable
             SingleReader = true,
             SingleWriter = false,
         });
+
+        // With one item per batch nothing can be prepared ahead of the running one: overlap would only add a hop.
+        _overlap = options.OverlapPreprocess && engine.ConcurrentPrepare && _maxBatchSize > 1;
+        if (_overlap)
+        {
+            _toPrepare = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            _prepared = Channel.CreateUnbounded<Prepared>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        }
     }
+
+    /// <summary>True when Preprocess runs on the preparation thread, overlapping the Transformer steps.</summary>
+    public bool OverlapsPreprocess => _overlap;
 
     /// <summary>Requests waiting for a batch slot.</summary>
     public int WaitingCount => Volatile.Read(ref _waiting);
 
-    /// <summary>Requests currently inside a batch.</summary>
+    /// <summary>Requests admitted to a batch: being prepared or riding in it.</summary>
     public int RunningCount => Volatile.Read(ref _running);
 
     /// <summary>Transformer calls made so far.</summary>
@@ -73,8 +93,19 @@ internal sealed class BatchScheduler : IDisposable
             throw new InvalidOperationException("The scheduler is already running.");
         }
 
+        if (_overlap)
+        {
+            _prepareThread = new Thread(PrepareLoop) { IsBackground = true, Name = $"f5tts-prepare-{_name}" };
+            _prepareThread.Start();
+        }
+
         _thread = new Thread(WorkerLoop) { IsBackground = true, Name = $"f5tts-worker-{_name}" };
         _thread.Start();
+        _logger.LogInformation(
+            "Batch worker {Worker} started (max batch {MaxBatch}); Preprocess {Where}",
+            _name,
+            _maxBatchSize,
+            _overlap ? "overlaps the Transformer steps on a preparation thread" : "runs on the worker thread between steps");
     }
 
     /// <summary>
@@ -173,12 +204,13 @@ internal sealed class BatchScheduler : IDisposable
     {
         var pending = new List<SynthesisJob>();
         var active = new List<(SynthesisJob Job, IEngineItem Item)>();
+        var preparing = new List<SynthesisJob>(); // admitted, handed to the preparation thread, not yet joined
         var stop = _stopping.Token;
         try
         {
             while (true)
             {
-                if (active.Count == 0 && pending.Count == 0)
+                if (active.Count == 0 && pending.Count == 0 && preparing.Count == 0)
                 {
                     if (!WaitForWork(pending, stop))
                     {
@@ -193,7 +225,19 @@ internal sealed class BatchScheduler : IDisposable
                 stop.ThrowIfCancellationRequested();
                 pending.RemoveAll(j => !j.IsWaiting); // cancelled while waiting: already completed
                 RemoveCancelled(active);
-                Admit(pending, active, stop);
+                if (_overlap)
+                {
+                    JoinPrepared(preparing, active, stop);
+                }
+
+                Admit(pending, active, preparing, stop);
+                if (_overlap && active.Count == 0 && preparing.Count > 0)
+                {
+                    // Nothing to step meanwhile: let the admitted jobs finish preparing so they start as one batch,
+                    // as they would when prepared on this thread.
+                    WaitForPrepared(preparing, active, stop);
+                }
+
                 if (active.Count == 0)
                 {
                     continue;
@@ -213,8 +257,143 @@ internal sealed class BatchScheduler : IDisposable
         }
         finally
         {
-            FailAll(pending, active, Stopped());
+            StopPreparing(preparing);
+            FailAll(pending, active, preparing, Stopped());
             _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The preparation thread: runs Preprocess for each job the worker admitted, in admission order, and hands the
+    /// item (or the error) back; the worker joins it at a step boundary. Never touches the batch.
+    /// </summary>
+    private void PrepareLoop()
+    {
+        var stop = _stopping.Token;
+        var reader = _toPrepare!.Reader;
+        try
+        {
+            while (reader.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
+            {
+                while (!_abandonPrepare && reader.TryRead(out var job))
+                {
+                    _prepared!.Writer.TryWrite(PrepareOne(job, stop));
+                }
+
+                if (_abandonPrepare)
+                {
+                    return; // the worker stopped: it fails what is left
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Forced stop: the worker fails what is left.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogCritical(ex, "Preparation thread of {Worker} crashed", _name);
+        }
+        finally
+        {
+            _prepared!.Writer.TryComplete();
+        }
+    }
+
+    private Prepared PrepareOne(SynthesisJob job, CancellationToken stop)
+    {
+        if (job.CancellationToken.IsCancellationRequested)
+        {
+            return new Prepared(job, null, null); // cancelled before its turn: no Preprocess for nothing
+        }
+
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var item = _engine.Prepare(job.Input, stop);
+            _metrics.RecordStage(PipelineStage.Preprocess, Stopwatch.GetElapsedTime(started));
+            return new Prepared(job, item, null);
+        }
+        catch (Exception ex)
+        {
+            if (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+            {
+                _logger.LogError(ex, "Preprocess failed for one request on {Worker}", _name);
+            }
+
+            return new Prepared(job, null, ex);
+        }
+    }
+
+    /// <summary>
+    /// Joins the items prepared since the last step boundary (worker thread, never blocks). A job cancelled while being
+    /// prepared completes as cancelled at once; its item is dropped when it arrives.
+    /// </summary>
+    private void JoinPrepared(List<SynthesisJob> preparing, List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        while (_prepared!.Reader.TryRead(out var prepared))
+        {
+            var (job, item, error) = prepared;
+            preparing.Remove(job);
+            if (item is not null && !job.CancellationToken.IsCancellationRequested)
+            {
+                job.MarkJoined(Interlocked.Read(ref _step));
+                active.Add((job, item));
+                continue;
+            }
+
+            item?.Dispose();
+            Interlocked.Decrement(ref _running);
+            if (error is not null && !job.CancellationToken.IsCancellationRequested)
+            {
+                Fail(job, error is OperationCanceledException && stop.IsCancellationRequested ? Stopped() : error);
+            }
+            else if (job.TryFinish() >= 0)
+            {
+                job.Completion.TrySetCanceled(job.CancellationToken);
+            }
+        }
+
+        foreach (var job in preparing)
+        {
+            if (job.CancellationToken.IsCancellationRequested && job.TryFinish() >= 0)
+            {
+                job.Completion.TrySetCanceled(job.CancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Blocks until every job handed to the preparation thread came back (or the scheduler stops).</summary>
+    private void WaitForPrepared(List<SynthesisJob> preparing, List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        while (preparing.Count > 0)
+        {
+            if (!_prepared!.Reader.WaitToReadAsync(stop).AsTask().GetAwaiter().GetResult())
+            {
+                throw new InvalidOperationException("The preparation thread ended with jobs in flight.");
+            }
+
+            JoinPrepared(preparing, active, stop);
+        }
+    }
+
+    /// <summary>
+    /// Worker exit: stops the preparation thread after its current Prepare (which the stop token interrupts on a
+    /// forced stop) and disposes the items it produced; the jobs stay in <paramref name="preparing"/> to be failed.
+    /// </summary>
+    private void StopPreparing(List<SynthesisJob> preparing)
+    {
+        if (!_overlap)
+        {
+            return;
+        }
+
+        _abandonPrepare = true;
+        _toPrepare!.Writer.TryComplete();
+        _prepareThread?.Join();
+        while (_prepared!.Reader.TryRead(out var prepared))
+        {
+            prepared.Item?.Dispose();
         }
     }
 
@@ -296,9 +475,11 @@ internal sealed class BatchScheduler : IDisposable
     /// padded frames (items × longest) within MaxBatchFrames, and longest/shortest within MaxLengthRatio. A job that
     /// has waited longer than MaxBucketWaitMilliseconds blocks younger ones from overtaking it.
     /// </summary>
-    private void Admit(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    private void Admit(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, List<SynthesisJob> preparing, CancellationToken stop)
     {
-        if (pending.Count == 0 || active.Count >= _maxBatchSize)
+        // Jobs being prepared are members already: they join at a coming step boundary.
+        var members = active.Count + preparing.Count;
+        if (pending.Count == 0 || members >= _maxBatchSize)
         {
             return;
         }
@@ -311,16 +492,22 @@ internal sealed class BatchScheduler : IDisposable
             maxFrames = Math.Max(maxFrames, item.TotalFrames);
         }
 
+        foreach (var job in preparing)
+        {
+            minFrames = Math.Min(minFrames, job.Input.TotalFrames);
+            maxFrames = Math.Max(maxFrames, job.Input.TotalFrames);
+        }
+
         var starvation = Stopwatch.Frequency / 1000 * _options.MaxBucketWaitMilliseconds;
         var now = Stopwatch.GetTimestamp();
-        for (var i = 0; i < pending.Count && active.Count < _maxBatchSize; i++)
+        for (var i = 0; i < pending.Count && members < _maxBatchSize; i++)
         {
             var job = pending[i];
             var frames = job.Input.TotalFrames;
             var newMin = Math.Min(minFrames, frames);
             var newMax = Math.Max(maxFrames, frames);
-            var fits = active.Count == 0
-                || ((long)(active.Count + 1) * newMax <= _options.MaxBatchFrames
+            var fits = members == 0
+                || ((long)(members + 1) * newMax <= _options.MaxBatchFrames
                     && newMax <= newMin * _options.MaxLengthRatio);
             if (!fits)
             {
@@ -342,12 +529,23 @@ internal sealed class BatchScheduler : IDisposable
             Interlocked.Increment(ref _running);
             _metrics.QueueLeft();
             _metrics.RecordQueueWait(Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp));
+            if (_overlap)
+            {
+                preparing.Add(job);
+                _toPrepare!.Writer.TryWrite(job); // unbounded, completed only by this thread at exit
+                members++;
+                minFrames = newMin;
+                maxFrames = newMax;
+                continue;
+            }
+
             try
             {
                 var started = Stopwatch.GetTimestamp();
                 var item = _engine.Prepare(job.Input, stop);
                 _metrics.RecordStage(PipelineStage.Preprocess, Stopwatch.GetElapsedTime(started));
                 active.Add((job, item));
+                members++;
                 minFrames = Math.Min(minFrames, item.TotalFrames);
                 maxFrames = Math.Max(maxFrames, item.TotalFrames);
             }
@@ -460,8 +658,15 @@ internal sealed class BatchScheduler : IDisposable
         }
     }
 
-    private void FailAll(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, Exception error)
+    private void FailAll(List<SynthesisJob> pending, List<(SynthesisJob Job, IEngineItem Item)> active, List<SynthesisJob> preparing, Exception error)
     {
+        foreach (var job in preparing)
+        {
+            Interlocked.Decrement(ref _running);
+            Fail(job, error);
+        }
+
+        preparing.Clear();
         foreach (var job in pending)
         {
             FailWaiting(job, error);
@@ -506,4 +711,7 @@ internal sealed class BatchScheduler : IDisposable
             job.Completion.TrySetException(error);
         }
     }
+
+    /// <summary>What the preparation thread hands back: the item, or the error, or neither when the job was cancelled first.</summary>
+    private readonly record struct Prepared(SynthesisJob Job, IEngineItem? Item, Exception? Error);
 }

@@ -48,6 +48,12 @@ internal sealed class SynthesisJob
         return true;
     }
 
+    /// <summary>
+    /// Records the step at which a job prepared on the preparation thread joined the batch (it was started, and its
+    /// queue wait ended, when it was admitted for preparation). Worker thread only.
+    /// </summary>
+    public void MarkJoined(long step) => AdmittedAtStep = step;
+
     /// <summary>Finishes a job that has not started yet (cancelled in the queue); false if it started or finished.</summary>
     public bool TryCancelWaiting() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
 

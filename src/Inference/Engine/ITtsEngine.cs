@@ -3,12 +3,21 @@ namespace F5Tts.Inference.Engine;
 /// <summary>
 /// The seam between the engine-agnostic core and a model runtime (design §1–§3). One instance owns one device's
 /// sessions. All methods are synchronous and are called from a single long-running worker thread per device,
-/// never from request threads; the batcher decides which items ride each Transformer call.
+/// never from request threads (except <see cref="Prepare"/> on one preparation thread where
+/// <see cref="ConcurrentPrepare"/> allows it); the batcher decides which items ride each Transformer call.
 /// </summary>
 public interface ITtsEngine : IDisposable
 {
     /// <summary>What is loaded: model, contract, precision, limits and the providers really in use per stage.</summary>
     EngineDescription Description { get; }
+
+    /// <summary>
+    /// True when <see cref="Prepare"/> may run on one other thread concurrently with <see cref="RunStep"/> and
+    /// <see cref="Decode"/> (which stay on the worker thread); the engine itself gates whatever must not overlap (e.g. a
+    /// Transformer run that captures a CUDA graph). The batcher then prepares newly admitted requests while the running
+    /// batch keeps stepping (docs/serving.md "Preprocess overlap"). False keeps every call on the worker thread.
+    /// </summary>
+    bool ConcurrentPrepare => false;
 
     /// <summary>
     /// Runs each stage once at typical shapes so that the first request does not pay for kernel selection,

@@ -39,6 +39,13 @@ public sealed class BatchingOptions
     [Range(0, 600_000)]
     public int MaxBucketWaitMilliseconds { get; set; } = 500;
 
+    /// <summary>
+    /// Runs Preprocess for newly admitted requests on a second thread while the running batch keeps stepping, where the
+    /// engine allows it (<see cref="F5Tts.Inference.Engine.ITtsEngine.ConcurrentPrepare"/>); false prepares them on the
+    /// worker thread between steps, leaving the Transformer idle meanwhile.
+    /// </summary>
+    public bool OverlapPreprocess { get; set; } = true;
+
     /// <summary>Requests waiting for a batch slot beyond which new requests get 429.</summary>
     [Range(1, 100_000)]
     public int QueueCapacity { get; set; } = 256;

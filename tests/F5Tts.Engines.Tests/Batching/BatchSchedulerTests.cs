@@ -13,7 +13,8 @@ namespace F5Tts.Engines.Tests.Batching;
 
 /// <summary>
 /// The batch scheduler driving the real engine on the tiny f5tts-batched/1 fixture (ONNX Runtime, CPU): step-level
-/// continuous batching, per-item results equal to running alone, admission bound, cancellation and drain.
+/// continuous batching, per-item results equal to running alone, admission bound, cancellation and drain — each with
+/// Preprocess overlapping the steps (on the preparation thread) and without it (on the worker thread).
 /// Ordering is shown by the scheduler's step counter, never by timing.
 /// </summary>
 public sealed class BatchSchedulerTests : IDisposable
@@ -41,10 +42,12 @@ public sealed class BatchSchedulerTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task A_request_arriving_mid_batch_joins_at_a_step_boundary_and_leaves_when_done()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_request_arriving_mid_batch_joins_at_a_step_boundary_and_leaves_when_done(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 }, overlap);
         var longJob = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 3);
         var shortInput = Input(frames: 240, seed: 2, nfe: 6);
@@ -60,10 +63,12 @@ public sealed class BatchSchedulerTests : IDisposable
         Close.Assert(RunAlone(shortInput), b.Audio, BatchTolerance, "joined item vs alone");
     }
 
-    [Fact]
-    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
         var inputs = new[] { Input(200, 11, 8), Input(230, 12, 8), Input(260, 13, 6), Input(210, 14, 7) };
         var outcomes = await Task.WhenAll(inputs.Select(i => scheduler.SubmitAsync(i, Ct)));
 
@@ -74,10 +79,12 @@ public sealed class BatchSchedulerTests : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Length_bucketing_keeps_a_much_longer_request_out_of_a_running_batch()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Length_bucketing_keeps_a_much_longer_request_out_of_a_running_batch(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxLengthRatio = 1.5, MaxBucketWaitMilliseconds = 600_000 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxLengthRatio = 1.5, MaxBucketWaitMilliseconds = 600_000 }, overlap);
         var shortJob = scheduler.SubmitAsync(Input(frames: 200, seed: 3, nfe: 40), Ct);
         await WaitForStepsAsync(scheduler, 2);
         var longJob = scheduler.SubmitAsync(Input(frames: 900, seed: 4, nfe: 4), Ct);
@@ -88,10 +95,12 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.True(l.AdmittedAtStep >= s.CompletedAtStep, $"long admitted at {l.AdmittedAtStep}, short done at {s.CompletedAtStep}");
     }
 
-    [Fact]
-    public async Task Full_queue_rejects_with_retry_after_and_a_cancelled_waiter_frees_its_slot_at_once()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Full_queue_rejects_with_retry_after_and_a_cancelled_waiter_frees_its_slot_at_once(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, QueueCapacity = 1, MaxWaitMilliseconds = 0, RetryAfterSeconds = 3 });
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, QueueCapacity = 1, MaxWaitMilliseconds = 0, RetryAfterSeconds = 3 }, overlap);
         var running = scheduler.SubmitAsync(Input(frames: 300, seed: 5, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 1);
         using var waiterCancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -111,10 +120,12 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty((await admitted).Audio);
     }
 
-    [Fact]
-    public async Task Cancelling_a_running_request_removes_it_and_the_batch_goes_on()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cancelling_a_running_request_removes_it_and_the_batch_goes_on(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var doomedInput = Input(frames: 220, seed: 9, nfe: 64);
         var keptInput = Input(frames: 230, seed: 10, nfe: 12);
@@ -130,10 +141,12 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.Equal(0, scheduler.RunningCount);
     }
 
-    [Fact]
-    public async Task Drain_finishes_running_and_queued_work_and_refuses_new_requests()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Drain_finishes_running_and_queued_work_and_refuses_new_requests(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, MaxWaitMilliseconds = 0 }, overlap);
         var running = scheduler.SubmitAsync(Input(frames: 250, seed: 15, nfe: 32), Ct);
         var queued = scheduler.SubmitAsync(Input(frames: 250, seed: 16, nfe: 8), Ct);
         await WaitForStepsAsync(scheduler, 1);
@@ -147,10 +160,12 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty((await queued).Audio);
     }
 
-    [Fact]
-    public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving(bool overlap)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
         var goodInput = Input(frames: 240, seed: 20, nfe: 6);
         var good = scheduler.SubmitAsync(goodInput, Ct);
         // An id outside the vocabulary: the engine refuses it when preparing the item.
@@ -163,9 +178,11 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty(after.Audio);
     }
 
-    private BatchScheduler Start(BatchingOptions options)
+    private BatchScheduler Start(BatchingOptions options, bool overlap)
     {
+        options.OverlapPreprocess = overlap;
         var scheduler = new BatchScheduler(_engine, options, _metrics, NullLogger.Instance);
+        Assert.Equal(overlap && scheduler.MaxBatchSize > 1, scheduler.OverlapsPreprocess);
         scheduler.Start();
         return scheduler;
     }
