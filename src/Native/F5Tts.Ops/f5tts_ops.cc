@@ -4,7 +4,6 @@
 //   ModulatedNorm(x [R,N,D], scale1 [R,D], shift [R,D]) -> y [R,N,D]
 //   GatedResidualNorm(x [R,N,D], delta [R,N,D], bias [D], gate [R,D], scale1 [R,D], shift [R,D]) -> (y, h) [R,N,D]
 //   QkvRotary(qkv [R,N,3I], bias [3I], cos [M,Dh/2], sin [M,Dh/2]; num_heads, rotary_heads) -> (q, k, v) [R,N,I]
-//   GroupedConvMish(x [R,N,D], w [G,K,C,C], b [D], keep [R,N,1]) -> y [R,N,D]   (see ConvArgs in f5tts_ops.h)
 // Every op is registered for the CPU provider and, when built with CUDA, for the CUDA provider, so a graph that uses
 // them runs wherever ONNX Runtime does; the CPU kernels are also the reference the CUDA ones are tested against.
 #define ORT_API_MANUAL_INIT
@@ -121,46 +120,6 @@ void QkvCpuT(const QkvArgs& a) {
 
 void NormCpu(const NormArgs& a, bool half) { half ? NormCpuT<Ort::Float16_t>(a) : NormCpuT<float>(a); }
 void QkvCpu(const QkvArgs& a, bool half) { half ? QkvCpuT<Ort::Float16_t>(a) : QkvCpuT<float>(a); }
-
-float MishCpu(float v) {
-  const float sp = v > 20.f ? v : std::log1p(std::exp(v));
-  return v * std::tanh(sp);
-}
-
-template <typename T>
-void ConvCpuT(const ConvArgs& a) {
-  const int64_t dim = a.dim, frames = a.frames, taps = a.kernel, c = dim / a.groups;
-  const T* x = static_cast<const T*>(a.x);
-  const T* w = static_cast<const T*>(a.w);
-  const T* keep = static_cast<const T*>(a.keep);
-  const T* b = static_cast<const T*>(a.b);
-  std::vector<float> acc(static_cast<size_t>(dim));
-  for (int64_t r = 0; r < a.items; ++r) {
-    for (int64_t n = 0; n < frames; ++n) {
-      for (int64_t o = 0; o < dim; ++o) acc[o] = ToF(b[o]);
-      for (int64_t k = 0; k < taps; ++k) {
-        const int64_t m = n + k - taps / 2;
-        if (m < 0 || m >= frames) continue;
-        const float kp = ToF(keep[r * frames + m]);
-        const T* xr = x + (r * frames + m) * dim;
-        for (int64_t g = 0; g < a.groups; ++g) {
-          const T* wk = w + (g * taps + k) * c * c;
-          for (int64_t ci = 0; ci < c; ++ci) {
-            const float xv = kp * ToF(xr[g * c + ci]);
-            if (xv == 0.f) continue;
-            const T* wrow = wk + ci * c;
-            for (int64_t co = 0; co < c; ++co) acc[g * c + co] += xv * ToF(wrow[co]);
-          }
-        }
-      }
-      const float kn = ToF(keep[r * frames + n]);
-      T* y = static_cast<T*>(a.y) + (r * frames + n) * dim;
-      for (int64_t o = 0; o < dim; ++o) y[o] = FromF<T>(kn * MishCpu(acc[o]));
-    }
-  }
-}
-
-void ConvCpu(const ConvArgs& a, bool half) { half ? ConvCpuT<Ort::Float16_t>(a) : ConvCpuT<float>(a); }
 
 [[noreturn]] void Fail(const std::string& op, const std::string& what) {
   throw std::invalid_argument(std::string(kDomain) + "::" + op + ": " + what);
@@ -317,52 +276,6 @@ struct QkvKernel {
   int64_t rotary_heads_;
 };
 
-struct ConvKernel {
-  ConvKernel(const OrtKernelInfo* /*info*/, bool cuda) : cuda_(cuda) {}
-
-  void Compute(OrtKernelContext* context) {
-    const char* op = "GroupedConvMish";
-    Ort::KernelContext ctx(context);
-    auto x = ctx.GetInput(0), w = ctx.GetInput(1), b = ctx.GetInput(2), keep = ctx.GetInput(3);
-    const auto info = x.GetTensorTypeAndShapeInfo();
-    const auto shape = info.GetShape();
-    if (shape.size() != 3) Fail(op, "x must be [R, N, D], got " + ShapeText(shape));
-    const auto ws = w.GetTensorTypeAndShapeInfo().GetShape();
-    if (ws.size() != 4 || ws[2] != ws[3] || ws[0] * ws[2] != shape[2] || ws[1] % 2 != 1) {
-      Fail(op, "w must be [G, K (odd), C, C] with G * C = D = " + std::to_string(shape[2]) + ", got " + ShapeText(ws));
-    }
-    Expect(op, "b", b.GetTensorTypeAndShapeInfo().GetShape(), {shape[2]});
-    if (keep.GetTensorTypeAndShapeInfo().GetElementCount() != static_cast<size_t>(shape[0] * shape[1])) {
-      Fail(op, "keep must hold one value per frame ([R, N, 1]), got " + ShapeText(keep.GetTensorTypeAndShapeInfo().GetShape()));
-    }
-    ConvArgs a{};
-    a.x = Data(x);
-    a.w = Data(w);
-    a.b = Data(b);
-    a.keep = Data(keep);
-    a.y = ctx.GetOutput(0, shape).GetTensorMutableRawData();
-    a.items = shape[0];
-    a.frames = shape[1];
-    a.dim = shape[2];
-    a.groups = ws[0];
-    a.kernel = ws[1];
-    const bool half = info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
-    if (!cuda_) {
-      ConvCpu(a, half);
-      return;
-    }
-#ifdef F5TTS_OPS_CUDA
-    if (const char* e = LaunchConvCuda(a, half, ctx.GetGPUComputeStream())) Fail(op, e);
-#else
-    Fail(op, "built without CUDA");
-#endif
-  }
-
-  OrtStatusPtr ComputeV2(OrtKernelContext* context) { return NormKernel<false>::Guard([&] { Compute(context); }); }
-
-  bool cuda_;
-};
-
 // One registration of an op: name, provider and element type. ONNX Runtime merges the registrations of one name into
 // one schema whose type constraint is the union of their types.
 template <typename TKernel, int Inputs, int Outputs>
@@ -395,7 +308,6 @@ struct Op : Ort::CustomOpBase<Op<TKernel, Inputs, Outputs>, TKernel, true> {
 using ModulatedNormOp = Op<NormKernel<false>, 3, 1>;
 using GatedResidualNormOp = Op<NormKernel<true>, 6, 2>;
 using QkvRotaryOp = Op<QkvKernel, 4, 3>;
-using GroupedConvMishOp = Op<ConvKernel, 4, 1>;
 
 // Every op object of one registration, kept alive with its domain: ONNX Runtime holds raw pointers to both for the
 // lifetime of every session created from the options, so they are owned here until the library is unloaded.
@@ -441,7 +353,6 @@ __attribute__((visibility("default"))) OrtStatus* ORT_API_CALL RegisterCustomOps
         Add<ModulatedNormOp>(*reg, "ModulatedNorm", cuda, type);
         Add<GatedResidualNormOp>(*reg, "GatedResidualNorm", cuda, type);
         Add<QkvRotaryOp>(*reg, "QkvRotary", cuda, type);
-        Add<GroupedConvMishOp>(*reg, "GroupedConvMish", cuda, type);
       }
     }
     Ort::UnownedSessionOptions(options).Add(reg->domain);

@@ -42,27 +42,10 @@ struct QkvArgs {
   int64_t rotary_heads;
 };
 
-// GroupedConvMish: the DiT's convolutional position embedding layer, channels-last (no layout transposes):
-//   y[r,n,o] = keep[r,n] * mish(b[o] + sum_{k<K, c<C} w[g,k,c,o%C] * keep[r,m] * x[r,m,g*C+c]),  m = n + k - K/2,
-//   g = o / C, x = 0 outside 0 <= m < N;  mish(v) = v * tanh(softplus(v)).
-struct ConvArgs {
-  const void* x;     // [items * frames, dim]
-  const void* w;     // [groups, kernel, C, C]  (tap, input channel, output channel), C = dim / groups
-  const void* b;     // [dim]
-  const void* keep;  // [items * frames]
-  void* y;           // [items * frames, dim]
-  int64_t items;
-  int64_t frames;
-  int64_t dim;
-  int64_t groups;
-  int64_t kernel;
-};
-
 #ifdef F5TTS_OPS_CUDA
 // Launch on `stream` (a cudaStream_t). Return nullptr on success, else a message.
 const char* LaunchNormCuda(const NormArgs& args, bool half, void* stream);
 const char* LaunchQkvCuda(const QkvArgs& args, bool half, void* stream);
-const char* LaunchConvCuda(const ConvArgs& args, bool half, void* stream);
 #endif
 
 }  // namespace f5tts_ops

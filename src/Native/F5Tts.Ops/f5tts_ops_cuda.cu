@@ -5,7 +5,6 @@
 // warp-shuffle reductions, so each thread has several independent loads in flight and no block-wide barrier stalls the
 // memory pipe. General paths (any even size, e.g. the tiny test models): one block per row, the row in shared memory.
 #include <cuda_fp16.h>
-#include <mma.h>
 #include <cuda_runtime.h>
 
 #include <cstdint>
@@ -289,144 +288,6 @@ bool QkvVectorisable(const QkvArgs& a) {
   return true;
 }
 
-// ------------------------------------------------------------------------------------ GroupedConvMish
-__device__ float Mish(float v) {
-  const float sp = v > 20.f ? v : log1pf(__expf(v));  // softplus with PyTorch's threshold
-  return v * tanhf(sp);
-}
-
-constexpr int kConvTile = 64;  // output frames per block of the tensor-core path (4 warps x 16)
-constexpr int kConvC = 64;     // channels per group the tensor-core path handles (F5-TTS: 1024 / 16)
-
-// Tensor-core path (fp16, C = 64): block = (64-frame tile, group, item). The tile's input slab (64 + K - 1 frames x 64
-// channels, masked, zero-padded) sits in shared memory; for each tap k the 64x64 weight slice is loaded and every warp
-// multiplies its 16 frames (slab rows shifted by k) by it with WMMA, accumulating in fp32. One block does the work of
-// cuDNN's per-group kernels and the NCHW<->NHWC transposes around them.
-__global__ void ConvMishWmmaKernel(ConvArgs a) {
-  using namespace nvcuda;
-  extern __shared__ __align__(32) unsigned char smem[];
-  const int n0 = blockIdx.x * kConvTile, g = blockIdx.y;
-  const int64_t r = blockIdx.z;
-  const int frames = static_cast<int>(a.frames), dim = static_cast<int>(a.dim), taps = static_cast<int>(a.kernel);
-  const int halo = taps / 2, slab = kConvTile + taps - 1;
-  __half* xs = reinterpret_cast<__half*>(smem);  // [slab][64]
-  __half* ws = xs + slab * kConvC;               // [64][64]
-  float* os = reinterpret_cast<float*>(smem);    // [64][64], reused after the products
-  const __half* x = static_cast<const __half*>(a.x) + r * frames * dim + g * kConvC;
-  const __half* keep = static_cast<const __half*>(a.keep) + r * frames;
-  for (int i = threadIdx.x; i < slab * 8; i += blockDim.x) {
-    const int row = i >> 3, c8 = (i & 7) * 8, n = n0 - halo + row;
-    uint4 v = make_uint4(0u, 0u, 0u, 0u);
-    if (n >= 0 && n < frames) {
-      v = *reinterpret_cast<const uint4*>(x + static_cast<int64_t>(n) * dim + c8);
-      const __half2 k2 = __half2half2(keep[n]);
-      __half2* h = reinterpret_cast<__half2*>(&v);
-#pragma unroll
-      for (int j = 0; j < 4; ++j) h[j] = __hmul2(h[j], k2);
-    }
-    *reinterpret_cast<uint4*>(xs + row * kConvC + c8) = v;
-  }
-  const int warp = threadIdx.x >> 5;
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4];
-#pragma unroll
-  for (int j = 0; j < 4; ++j) wmma::fill_fragment(acc[j], 0.f);
-  const __half* wg = static_cast<const __half*>(a.w) + static_cast<int64_t>(g) * taps * kConvC * kConvC;
-  for (int k = 0; k < taps; ++k) {
-    __syncthreads();  // the slab is complete (k = 0) / every warp is done with the previous tap's weights
-    const uint4* src = reinterpret_cast<const uint4*>(wg + static_cast<int64_t>(k) * kConvC * kConvC);
-    for (int i = threadIdx.x; i < kConvC * kConvC / 8; i += blockDim.x) reinterpret_cast<uint4*>(ws)[i] = src[i];
-    __syncthreads();
-#pragma unroll
-    for (int c = 0; c < kConvC / 16; ++c) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
-      wmma::load_matrix_sync(fa, xs + (warp * 16 + k) * kConvC + c * 16, kConvC);
-#pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
-        wmma::load_matrix_sync(fb, ws + c * 16 * kConvC + j * 16, kConvC);
-        wmma::mma_sync(acc[j], fa, fb, acc[j]);
-      }
-    }
-  }
-  __syncthreads();  // the shared memory becomes the fp32 output tile
-#pragma unroll
-  for (int j = 0; j < 4; ++j) wmma::store_matrix_sync(os + warp * 16 * kConvC + j * 16, acc[j], kConvC, wmma::mem_row_major);
-  __syncthreads();
-  const __half* bias = static_cast<const __half*>(a.b) + g * kConvC;
-  __half* y = static_cast<__half*>(a.y) + r * frames * dim + g * kConvC;
-  for (int i = threadIdx.x; i < kConvTile * kConvC / 2; i += blockDim.x) {
-    const int f = i / (kConvC / 2), co = (i % (kConvC / 2)) * 2, n = n0 + f;
-    if (n >= frames) continue;
-    const float kp = __half2float(keep[n]);
-    const float2 b2 = __half22float2(*reinterpret_cast<const __half2*>(bias + co));
-    const float v0 = kp * Mish(os[f * kConvC + co] + b2.x), v1 = kp * Mish(os[f * kConvC + co + 1] + b2.y);
-    *reinterpret_cast<__half2*>(y + static_cast<int64_t>(n) * dim + co) = __floats2half2_rn(v0, v1);
-  }
-}
-
-// General path (any type and group width, e.g. fp32 exports and the tiny test models): one thread per output value.
-template <typename T>
-__global__ void ConvMishKernel(ConvArgs a) {
-  const int64_t idx = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const int64_t total = a.items * a.frames * a.dim;
-  if (idx >= total) return;
-  const int dim = static_cast<int>(a.dim), frames = static_cast<int>(a.frames), taps = static_cast<int>(a.kernel);
-  const int c = dim / static_cast<int>(a.groups);
-  const int o = static_cast<int>(idx % dim);
-  const int64_t rn = idx / dim;
-  const int n = static_cast<int>(rn % frames);
-  const int64_t r = rn / frames;
-  const int g = o / c, co = o % c;
-  const T* x = static_cast<const T*>(a.x);
-  const T* w = static_cast<const T*>(a.w);
-  const T* keep = static_cast<const T*>(a.keep);
-  float acc = static_cast<float>(static_cast<const T*>(a.b)[o]);
-  for (int k = 0; k < taps; ++k) {
-    const int m = n + k - taps / 2;
-    if (m < 0 || m >= frames) continue;
-    const float kp = static_cast<float>(keep[r * frames + m]);
-    const T* xr = x + (r * frames + m) * dim + g * c;
-    const T* wk = w + (static_cast<int64_t>(g) * taps + k) * c * c + co;
-    float s = 0.f;
-    for (int ci = 0; ci < c; ++ci) s += static_cast<float>(xr[ci]) * static_cast<float>(wk[static_cast<int64_t>(ci) * c]);
-    acc += kp * s;
-  }
-  static_cast<T*>(a.y)[idx] = static_cast<T>(static_cast<float>(keep[r * frames + n]) * Mish(acc));
-}
-
-template <typename T>
-const char* LaunchConv(const ConvArgs& a, cudaStream_t stream) {
-  const int64_t total = a.items * a.frames * a.dim;
-  if (total == 0) return nullptr;
-  ConvMishKernel<T><<<static_cast<unsigned>((total + 255) / 256), 256, 0, stream>>>(a);
-  const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
-}
-
-template <>
-const char* LaunchConv<__half>(const ConvArgs& a, cudaStream_t stream) {
-  const int64_t total = a.items * a.frames * a.dim;
-  if (total == 0) return nullptr;
-  const bool tensor_cores = a.dim == a.groups * kConvC && a.kernel % 2 == 1 && a.frames < (1 << 30) &&
-                            Aligned16(a.x) && Aligned16(a.w) && Aligned16(a.y);
-  if (tensor_cores) {
-    const size_t slab = (kConvTile + a.kernel - 1) * kConvC * sizeof(__half);
-    size_t smem = slab + kConvC * kConvC * sizeof(__half);
-    const size_t out = kConvTile * kConvC * sizeof(float);
-    if (smem < out) smem = out;
-    if (smem <= 48 * 1024) {
-      const dim3 grid(static_cast<unsigned>((a.frames + kConvTile - 1) / kConvTile), static_cast<unsigned>(a.groups),
-                      static_cast<unsigned>(a.items));
-      ConvMishWmmaKernel<<<grid, 128, smem, stream>>>(a);
-      const cudaError_t e = cudaGetLastError();
-      return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
-    }
-  }
-  ConvMishKernel<__half><<<static_cast<unsigned>((total + 255) / 256), 256, 0, stream>>>(a);
-  const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
-}
-
 int ThreadsFor(int64_t pairs) {
   // Enough threads for one pass over the row where possible, at least one warp.
   int64_t t = pairs < kThreads ? pairs : kThreads;
@@ -465,11 +326,6 @@ const char* LaunchQkv(const QkvArgs& a, cudaStream_t stream) {
 const char* LaunchNormCuda(const NormArgs& args, bool half, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
   return half ? LaunchNorm<__half>(args, s) : LaunchNorm<float>(args, s);
-}
-
-const char* LaunchConvCuda(const ConvArgs& args, bool half, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
-  return half ? LaunchConv<__half>(args, s) : LaunchConv<float>(args, s);
 }
 
 const char* LaunchQkvCuda(const QkvArgs& args, bool half, void* stream) {

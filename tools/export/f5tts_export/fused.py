@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dit import DiT, mish
+from .dit import DiT
 
 MS_DOMAIN = "com.microsoft"
 # The project's own kernels (src/Native/F5Tts.Ops, docs/custom-ops.md), used by `--attention f5ops`.
@@ -189,26 +189,6 @@ class QkvRotaryOp(torch.autograd.Function):
         return q, k, v
 
 
-class ConvMishOp(torch.autograd.Function):
-    """f5tts.ops::GroupedConvMish: keep * mish(conv1d(keep * x) + b) on channels-last x [R, N, D] with the grouped
-    weight re-laid out as w [G, K, C_in, C_out]: one kernel per position-embedding layer instead of cuDNN's per-group
-    kernels and the NCHW<->NHWC transposes around them (docs/custom-ops.md)."""
-
-    @staticmethod
-    def forward(ctx, x, w, b, keep):  # noqa: D102 - reference semantics
-        groups, taps, c, _ = w.shape
-        weight = w.permute(0, 3, 2, 1).reshape(groups * c, c, taps).float()
-        xx = (x.float() * keep.float()).transpose(1, 2)
-        y = F.conv1d(xx, weight, b.float(), padding=taps // 2, groups=groups)
-        return (mish(y).transpose(1, 2) * keep.float()).to(x.dtype)
-
-    @staticmethod
-    def symbolic(g, x, w, b, keep):
-        out = g.op(f"{OPS_DOMAIN}::GroupedConvMish", x, w, b, keep)
-        out.setType(x.type())
-        return out
-
-
 class FusedDiT(nn.Module):
     """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
 
@@ -319,20 +299,6 @@ class FusedDiT(nn.Module):
         scale1, shift = final
         return ln * scale1.unsqueeze(1) + shift.unsqueeze(1)
 
-    def _input_embed_ops(self, x, cond, keep):
-        """InputEmbedding with its two position-convolution layers as f5tts.ops::GroupedConvMish (channels-last, the
-        masks folded in: upstream masks the input and the output, the export also the middle, ConvPositionEmbedding)."""
-        ie = self.dit.input_embed
-        h = ie.proj(torch.cat((x, cond), dim=-1))
-        convs = ie.conv_pos_embed.conv1d
-        c = h
-        for conv in (convs[0], convs[2]):
-            out_ch, c_in, taps = conv.weight.shape
-            groups = out_ch // c_in
-            w = conv.weight.view(groups, c_in, c_in, taps).permute(0, 3, 2, 1).contiguous()  # [G, K, C_in, C_out]
-            c = ConvMishOp.apply(c, w, conv.bias, keep)
-        return c + h
-
     def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor):
         """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
         Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
@@ -343,8 +309,7 @@ class FusedDiT(nn.Module):
         xd = x.to(dtype)
         # cond and uncond rows through the input embedding together: half the (launch-bound at batch 1) grouped
         # position convolutions
-        x2, cond2 = torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype)
-        h = self._input_embed_ops(x2, cond2, keep2) if self.custom_ops else dit.input_embed(x2, cond2, keep2)
+        h = dit.input_embed(torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype), keep2)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
         mods, final = self._modulation(temb)
         body = self._transformer_ops if self.custom_ops else self._transformer
