@@ -42,9 +42,11 @@ public sealed class BatchingOptions
     /// <summary>
     /// Runs Preprocess for newly admitted requests on a second thread while the running batch keeps stepping, where the
     /// engine allows it (<see cref="F5Tts.Inference.Engine.ITtsEngine.ConcurrentPrepare"/>); false prepares them on the
-    /// worker thread between steps, leaving the Transformer idle meanwhile.
+    /// worker thread between steps, leaving the Transformer idle meanwhile. Off by default until it has been measured on
+    /// a GPU with CUDA graphs being captured (the engine gates captures against it; tested on CPU only so far,
+    /// docs/serving.md "Preprocess overlap").
     /// </summary>
-    public bool OverlapPreprocess { get; set; } = true;
+    public bool OverlapPreprocess { get; set; }
 
     /// <summary>Requests waiting for a batch slot beyond which new requests get 429.</summary>
     [Range(1, 100_000)]

@@ -49,18 +49,20 @@ public sealed class PreprocessOverlapTests : IDisposable
     public void The_batched_engine_allows_concurrent_prepare_and_the_option_turns_overlap_off()
     {
         Assert.True(_real.ConcurrentPrepare);
-        using var on = new BatchScheduler(_real, new BatchingOptions(), _metrics, NullLogger.Instance);
+        using var on = new BatchScheduler(_real, new BatchingOptions { OverlapPreprocess = true }, _metrics, NullLogger.Instance);
         using var off = new BatchScheduler(_real, new BatchingOptions { OverlapPreprocess = false }, _metrics, NullLogger.Instance);
-        using var single = new BatchScheduler(_real, new BatchingOptions { MaxBatchSize = 1 }, _metrics, NullLogger.Instance);
+        using var single = new BatchScheduler(_real, new BatchingOptions { MaxBatchSize = 1, OverlapPreprocess = true }, _metrics, NullLogger.Instance);
         Assert.True(on.OverlapsPreprocess);
         Assert.False(off.OverlapsPreprocess);
         Assert.False(single.OverlapsPreprocess); // nothing to prepare ahead of a batch of one
+        using var byDefault = new BatchScheduler(_real, new BatchingOptions(), _metrics, NullLogger.Instance);
+        Assert.False(byDefault.OverlapsPreprocess); // off until measured on a GPU (docs/serving.md)
     }
 
     [Fact]
     public async Task Steps_go_on_while_a_request_is_prepared_it_counts_toward_the_batch_and_joins_when_ready()
     {
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 2, MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 2, MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         using var background = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var longInput = Input(frames: 260, seed: 1, nfe: 1024);
         var longJob = scheduler.SubmitAsync(longInput, background.Token);
@@ -98,7 +100,7 @@ public sealed class PreprocessOverlapTests : IDisposable
     [Fact]
     public async Task Cancelling_a_request_while_it_is_prepared_completes_it_at_once_and_the_batch_goes_on()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         using var background = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var longJob = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 1024), background.Token);
         await WaitForStepsAsync(scheduler, 2);
@@ -130,7 +132,7 @@ public sealed class PreprocessOverlapTests : IDisposable
     [Fact]
     public async Task A_failing_prepare_on_the_preparation_thread_fails_only_its_request()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         var goodInput = Input(frames: 260, seed: 1, nfe: 30);
         var good = scheduler.SubmitAsync(goodInput, Ct);
         await WaitForStepsAsync(scheduler, 2);
@@ -150,7 +152,7 @@ public sealed class PreprocessOverlapTests : IDisposable
     [Fact]
     public async Task Drain_waits_for_a_request_in_preparation_and_finishes_it()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         var running = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 8), Ct);
         await WaitForStepsAsync(scheduler, 1);
         var heldInput = Input(frames: 240, seed: HeldSeed, nfe: 6);
@@ -171,7 +173,7 @@ public sealed class PreprocessOverlapTests : IDisposable
     [Fact]
     public async Task A_forced_stop_with_a_prepare_in_flight_fails_every_request_as_not_ready()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         var running = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 1024), Ct);
         await WaitForStepsAsync(scheduler, 1);
         var held = scheduler.SubmitAsync(Input(frames: 240, seed: HeldSeed, nfe: 6), Ct);
@@ -238,7 +240,7 @@ public sealed class PreprocessOverlapTests : IDisposable
         listener.Start();
 
         _engine.Release();
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         var first = scheduler.SubmitAsync(Input(240, 21, 12), Ct);
         await WaitForStepsAsync(scheduler, 2);
         await Task.WhenAll(first, scheduler.SubmitAsync(Input(250, 22, 6), Ct), scheduler.SubmitAsync(Input(230, 23, 6), Ct));
