@@ -43,7 +43,8 @@ public sealed class DrainTests
                 }
             });
 
-            var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 3));
+            // Long enough (several chunks of 64 steps) to still be running while the drain is observed below.
+            var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 10));
             var inFlight = client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text, nfe_steps = 64, seed = 1, format = "pcm" }, Ct);
             await WaitUntilAsync(async () =>
             {

@@ -25,8 +25,8 @@ public sealed class ConcurrentPrepareTests
         using var logs = new ListLoggerFactory();
         using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(Fixtures.Model("tiny-v1-batched"), options, logs);
         Assert.True(engine.ConcurrentPrepare);
-        var first = Input(frames: 260, seed: 1, nfe: 64);
-        var joining = new[] { Input(frames: 240, seed: 2, nfe: 8), Input(frames: 250, seed: 3, nfe: 6) };
+        var first = SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 64);
+        var joining = new[] { SchedulerTestKit.Input(frames: 240, seed: 2, nfe: 8), SchedulerTestKit.Input(frames: 250, seed: 3, nfe: 6) };
 
         // Concurrent: this thread steps the first item while another prepares the joining ones, round after round,
         // until both have made progress side by side.
@@ -188,18 +188,5 @@ public sealed class ConcurrentPrepareTests
         }
 
         return engine.Decode(items, CancellationToken.None);
-    }
-
-    /// <summary>A 1 s synthetic reference (two tones) and a fixed token sequence; frames and seed vary.</summary>
-    private static EngineInput Input(int frames, long seed, int nfe)
-    {
-        var audio = new float[24_000];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (0.2f * MathF.Sin(2 * MathF.PI * 220 * i / 24_000f)) + (0.1f * MathF.Sin(2 * MathF.PI * 1_375 * i / 24_000f));
-        }
-
-        var ids = Enumerable.Range(0, 40).Select(i => (i * 37) % 2545).ToArray();
-        return new EngineInput(audio, ids, frames, new SamplerSettings(NfeSteps: nfe, Seed: seed), 1f);
     }
 }

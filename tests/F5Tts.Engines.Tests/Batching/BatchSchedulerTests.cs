@@ -48,9 +48,9 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task A_request_arriving_mid_batch_joins_at_a_step_boundary_and_leaves_when_done(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 }, overlap);
-        var longJob = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 64), Ct);
+        var longJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 3);
-        var shortInput = Input(frames: 240, seed: 2, nfe: 6);
+        var shortInput = SchedulerTestKit.Input(frames: 240, seed: 2, nfe: 6);
         var shortJob = scheduler.SubmitAsync(shortInput, Ct);
 
         var a = await longJob;
@@ -60,7 +60,7 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.True(b.CompletedAtStep < a.CompletedAtStep, $"short finished at {b.CompletedAtStep}, long at {a.CompletedAtStep}");
         Assert.Equal(2, b.MaxBatchSize);
         Assert.Equal(a.AdmittedAtStep + 64, a.CompletedAtStep);
-        Close.Assert(RunAlone(shortInput), b.Audio, BatchTolerance, "joined item vs alone");
+        Close.Assert(SchedulerTestKit.RunAlone(_engine, shortInput), b.Audio, BatchTolerance, "joined item vs alone");
     }
 
     [Theory]
@@ -69,13 +69,13 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
-        var inputs = new[] { Input(200, 11, 8), Input(230, 12, 8), Input(260, 13, 6), Input(210, 14, 7) };
+        var inputs = new[] { SchedulerTestKit.Input(200, 11, 8), SchedulerTestKit.Input(230, 12, 8), SchedulerTestKit.Input(260, 13, 6), SchedulerTestKit.Input(210, 14, 7) };
         var outcomes = await Task.WhenAll(inputs.Select(i => scheduler.SubmitAsync(i, Ct)));
 
         Assert.All(outcomes, o => Assert.Equal(4, o.MaxBatchSize));
         for (var i = 0; i < inputs.Length; i++)
         {
-            Close.Assert(RunAlone(inputs[i]), outcomes[i].Audio, BatchTolerance, $"item {i} batched vs alone");
+            Close.Assert(SchedulerTestKit.RunAlone(_engine, inputs[i]), outcomes[i].Audio, BatchTolerance, $"item {i} batched vs alone");
         }
     }
 
@@ -85,9 +85,9 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task Length_bucketing_keeps_a_much_longer_request_out_of_a_running_batch(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxLengthRatio = 1.5, MaxBucketWaitMilliseconds = 600_000 }, overlap);
-        var shortJob = scheduler.SubmitAsync(Input(frames: 200, seed: 3, nfe: 40), Ct);
+        var shortJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 3, nfe: 40), Ct);
         await WaitForStepsAsync(scheduler, 2);
-        var longJob = scheduler.SubmitAsync(Input(frames: 900, seed: 4, nfe: 4), Ct);
+        var longJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 900, seed: 4, nfe: 4), Ct);
 
         var s = await shortJob;
         var l = await longJob;
@@ -101,20 +101,20 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task Full_queue_rejects_with_retry_after_and_a_cancelled_waiter_frees_its_slot_at_once(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, QueueCapacity = 1, MaxWaitMilliseconds = 0, RetryAfterSeconds = 3 }, overlap);
-        var running = scheduler.SubmitAsync(Input(frames: 300, seed: 5, nfe: 64), Ct);
+        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 300, seed: 5, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 1);
         using var waiterCancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var waiter = scheduler.SubmitAsync(Input(frames: 200, seed: 6, nfe: 4), waiterCancel.Token);
+        var waiter = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 6, nfe: 4), waiterCancel.Token);
         Assert.Equal(1, scheduler.WaitingCount);
 
-        var full = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(Input(frames: 200, seed: 7, nfe: 4), Ct); });
+        var full = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 7, nfe: 4), Ct); });
         Assert.Equal(TtsErrorKind.QueueFull, full.Kind);
         Assert.Equal(TimeSpan.FromSeconds(3), full.RetryAfter);
 
         await waiterCancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
         Assert.Equal(0, scheduler.WaitingCount);
-        var admitted = scheduler.SubmitAsync(Input(frames: 200, seed: 8, nfe: 4), Ct);
+        var admitted = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 8, nfe: 4), Ct);
 
         Assert.Equal(64, (await running).CompletedAtStep - (await running).AdmittedAtStep);
         Assert.NotEmpty((await admitted).Audio);
@@ -127,8 +127,8 @@ public sealed class BatchSchedulerTests : IDisposable
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var doomedInput = Input(frames: 220, seed: 9, nfe: 64);
-        var keptInput = Input(frames: 230, seed: 10, nfe: 12);
+        var doomedInput = SchedulerTestKit.Input(frames: 220, seed: 9, nfe: 64);
+        var keptInput = SchedulerTestKit.Input(frames: 230, seed: 10, nfe: 12);
         var doomed = scheduler.SubmitAsync(doomedInput, cancel.Token);
         var kept = scheduler.SubmitAsync(keptInput, Ct);
         await WaitForStepsAsync(scheduler, 2);
@@ -136,7 +136,7 @@ public sealed class BatchSchedulerTests : IDisposable
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => doomed);
         var result = await kept;
-        Close.Assert(RunAlone(keptInput), result.Audio, BatchTolerance, "survivor vs alone");
+        Close.Assert(SchedulerTestKit.RunAlone(_engine, keptInput), result.Audio, BatchTolerance, "survivor vs alone");
         Assert.True(scheduler.StepCount < 64, $"the cancelled item kept the worker busy for {scheduler.StepCount} steps");
         Assert.Equal(0, scheduler.RunningCount);
     }
@@ -147,12 +147,12 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task Drain_finishes_running_and_queued_work_and_refuses_new_requests(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, MaxWaitMilliseconds = 0 }, overlap);
-        var running = scheduler.SubmitAsync(Input(frames: 250, seed: 15, nfe: 32), Ct);
-        var queued = scheduler.SubmitAsync(Input(frames: 250, seed: 16, nfe: 8), Ct);
+        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 250, seed: 15, nfe: 32), Ct);
+        var queued = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 250, seed: 16, nfe: 8), Ct);
         await WaitForStepsAsync(scheduler, 1);
 
         var drain = scheduler.DrainAsync(Ct);
-        var refused = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(Input(frames: 200, seed: 17, nfe: 4), Ct); });
+        var refused = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 17, nfe: 4), Ct); });
         Assert.Equal(TtsErrorKind.NotReady, refused.Kind);
         await drain;
 
@@ -166,15 +166,15 @@ public sealed class BatchSchedulerTests : IDisposable
     public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving(bool overlap)
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
-        var goodInput = Input(frames: 240, seed: 20, nfe: 6);
+        var goodInput = SchedulerTestKit.Input(frames: 240, seed: 20, nfe: 6);
         var good = scheduler.SubmitAsync(goodInput, Ct);
         // An id outside the vocabulary: the engine refuses it when preparing the item.
-        var broken = scheduler.SubmitAsync(Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
+        var broken = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
 
         await Assert.ThrowsAsync<ArgumentException>(() => broken);
         var goodAudio = (await good).Audio;
-        Close.Assert(RunAlone(goodInput), goodAudio, BatchTolerance, "neighbour of a failed item vs alone");
-        var after = await scheduler.SubmitAsync(Input(frames: 200, seed: 22, nfe: 4), Ct);
+        Close.Assert(SchedulerTestKit.RunAlone(_engine, goodInput), goodAudio, BatchTolerance, "neighbour of a failed item vs alone");
+        var after = await scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 22, nfe: 4), Ct);
         Assert.NotEmpty(after.Audio);
     }
 
@@ -196,43 +196,5 @@ public sealed class BatchSchedulerTests : IDisposable
         {
             await Task.Delay(1, timeout.Token);
         }
-    }
-
-    private float[] RunAlone(EngineInput input)
-    {
-        using var item = _engine.Prepare(input, CancellationToken.None);
-        while (!item.IsComplete)
-        {
-            _engine.RunStep([item], CancellationToken.None);
-        }
-
-        return _engine.Decode([item], CancellationToken.None)[0];
-    }
-
-    /// <summary>A 1 s synthetic reference (two tones) and a fixed token sequence; frames and seed vary.</summary>
-    private static EngineInput Input(int frames, long seed, int nfe)
-    {
-        var audio = new float[24_000];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (0.2f * MathF.Sin(2 * MathF.PI * 220 * i / 24_000f)) + (0.1f * MathF.Sin(2 * MathF.PI * 1_375 * i / 24_000f));
-        }
-
-        var ids = Enumerable.Range(0, 40).Select(i => (i * 37) % 2545).ToArray();
-        return new EngineInput(audio, ids, frames, new SamplerSettings(NfeSteps: nfe, Seed: seed));
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }

@@ -64,14 +64,14 @@ public sealed class PreprocessOverlapTests : IDisposable
     {
         using var scheduler = Start(new BatchingOptions { MaxBatchSize = 2, MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         using var background = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var longInput = Input(frames: 260, seed: 1, nfe: 1024);
+        var longInput = SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 1024);
         var longJob = scheduler.SubmitAsync(longInput, background.Token);
         await WaitForStepsAsync(scheduler, 3);
 
-        var heldInput = Input(frames: 240, seed: HeldSeed, nfe: 6);
+        var heldInput = SchedulerTestKit.Input(frames: 240, seed: HeldSeed, nfe: 6);
         var held = scheduler.SubmitAsync(heldInput, Ct);
         await _engine.Entered.WaitAsync(Ct);
-        var third = scheduler.SubmitAsync(Input(frames: 250, seed: 3, nfe: 4), Ct);
+        var third = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 250, seed: 3, nfe: 4), Ct);
 
         // The worker keeps stepping the running batch while the held request is in Preprocess on the other thread...
         var before = scheduler.StepCount;
@@ -94,7 +94,7 @@ public sealed class PreprocessOverlapTests : IDisposable
         Assert.True(t.AdmittedAtStep >= h.CompletedAtStep, $"third admitted at {t.AdmittedAtStep}, held done at {h.CompletedAtStep}");
         Assert.True(t.MaxBatchSize <= 2);
         Assert.True(_engine.PreparesOffWorker >= 2, $"{_engine.PreparesOffWorker} prepares off the worker thread");
-        Close.Assert(RunAlone(heldInput), h.Audio, BatchTolerance, "prepared-while-stepping item vs alone");
+        Close.Assert(SchedulerTestKit.RunAlone(_real, heldInput), h.Audio, BatchTolerance, "prepared-while-stepping item vs alone");
     }
 
     [Fact]
@@ -102,11 +102,11 @@ public sealed class PreprocessOverlapTests : IDisposable
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
         using var background = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var longJob = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 1024), background.Token);
+        var longJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 1024), background.Token);
         await WaitForStepsAsync(scheduler, 2);
 
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var doomed = scheduler.SubmitAsync(Input(frames: 240, seed: HeldSeed, nfe: 6), cancel.Token);
+        var doomed = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: HeldSeed, nfe: 6), cancel.Token);
         await _engine.Entered.WaitAsync(Ct);
         await cancel.CancelAsync();
 
@@ -124,28 +124,28 @@ public sealed class PreprocessOverlapTests : IDisposable
         await WaitUntilAsync(() => scheduler.RunningCount == 0);
 
         // The scheduler serves on.
-        var afterInput = Input(frames: 220, seed: 5, nfe: 4);
+        var afterInput = SchedulerTestKit.Input(frames: 220, seed: 5, nfe: 4);
         var after = await scheduler.SubmitAsync(afterInput, Ct);
-        Close.Assert(RunAlone(afterInput), after.Audio, BatchTolerance, "next request vs alone");
+        Close.Assert(SchedulerTestKit.RunAlone(_real, afterInput), after.Audio, BatchTolerance, "next request vs alone");
     }
 
     [Fact]
     public async Task A_failing_prepare_on_the_preparation_thread_fails_only_its_request()
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
-        var goodInput = Input(frames: 260, seed: 1, nfe: 30);
+        var goodInput = SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 30);
         var good = scheduler.SubmitAsync(goodInput, Ct);
         await WaitForStepsAsync(scheduler, 2);
 
         // Held first, then refused by the real engine (an id outside the vocabulary) while the batch steps on.
-        var broken = scheduler.SubmitAsync(Input(frames: 240, seed: HeldSeed, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
+        var broken = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: HeldSeed, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
         await _engine.Entered.WaitAsync(Ct);
         _engine.Release();
 
         await Assert.ThrowsAsync<ArgumentException>(() => broken);
         var goodAudio = (await good).Audio;
-        Close.Assert(RunAlone(goodInput), goodAudio, BatchTolerance, "neighbour of a failed prepare vs alone");
-        Assert.NotEmpty((await scheduler.SubmitAsync(Input(frames: 200, seed: 4, nfe: 4), Ct)).Audio);
+        Close.Assert(SchedulerTestKit.RunAlone(_real, goodInput), goodAudio, BatchTolerance, "neighbour of a failed prepare vs alone");
+        Assert.NotEmpty((await scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 4, nfe: 4), Ct)).Audio);
         Assert.Equal(0, scheduler.RunningCount);
     }
 
@@ -153,9 +153,9 @@ public sealed class PreprocessOverlapTests : IDisposable
     public async Task Drain_waits_for_a_request_in_preparation_and_finishes_it()
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
-        var running = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 8), Ct);
+        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 8), Ct);
         await WaitForStepsAsync(scheduler, 1);
-        var heldInput = Input(frames: 240, seed: HeldSeed, nfe: 6);
+        var heldInput = SchedulerTestKit.Input(frames: 240, seed: HeldSeed, nfe: 6);
         var held = scheduler.SubmitAsync(heldInput, Ct);
         await _engine.Entered.WaitAsync(Ct);
 
@@ -166,7 +166,7 @@ public sealed class PreprocessOverlapTests : IDisposable
         _engine.Release();
         await drain;
         var heldAudio = (await held).Audio;
-        Close.Assert(RunAlone(heldInput), heldAudio, BatchTolerance, "drained item vs alone");
+        Close.Assert(SchedulerTestKit.RunAlone(_real, heldInput), heldAudio, BatchTolerance, "drained item vs alone");
         Assert.Equal(0, scheduler.RunningCount);
     }
 
@@ -174,9 +174,9 @@ public sealed class PreprocessOverlapTests : IDisposable
     public async Task A_forced_stop_with_a_prepare_in_flight_fails_every_request_as_not_ready()
     {
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
-        var running = scheduler.SubmitAsync(Input(frames: 260, seed: 1, nfe: 1024), Ct);
+        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 1024), Ct);
         await WaitForStepsAsync(scheduler, 1);
-        var held = scheduler.SubmitAsync(Input(frames: 240, seed: HeldSeed, nfe: 6), Ct);
+        var held = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: HeldSeed, nfe: 6), Ct);
         await _engine.Entered.WaitAsync(Ct);
 
         using var gaveUp = new CancellationTokenSource();
@@ -191,7 +191,7 @@ public sealed class PreprocessOverlapTests : IDisposable
     [Fact]
     public async Task Overlapped_and_serial_preprocess_give_the_same_audio()
     {
-        var inputs = new[] { Input(200, 11, 8), Input(230, 12, 8), Input(260, 13, 6), Input(210, 14, 7), Input(240, 15, 5), Input(220, 16, 9) };
+        var inputs = new[] { SchedulerTestKit.Input(200, 11, 8), SchedulerTestKit.Input(230, 12, 8), SchedulerTestKit.Input(260, 13, 6), SchedulerTestKit.Input(210, 14, 7), SchedulerTestKit.Input(240, 15, 5), SchedulerTestKit.Input(220, 16, 9) };
         var overlapped = await RunAllAsync(true);
         var serial = await RunAllAsync(false);
         for (var i = 0; i < inputs.Length; i++)
@@ -241,9 +241,9 @@ public sealed class PreprocessOverlapTests : IDisposable
 
         _engine.Release();
         using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, OverlapPreprocess = true });
-        var first = scheduler.SubmitAsync(Input(240, 21, 12), Ct);
+        var first = scheduler.SubmitAsync(SchedulerTestKit.Input(240, 21, 12), Ct);
         await WaitForStepsAsync(scheduler, 2);
-        await Task.WhenAll(first, scheduler.SubmitAsync(Input(250, 22, 6), Ct), scheduler.SubmitAsync(Input(230, 23, 6), Ct));
+        await Task.WhenAll(first, scheduler.SubmitAsync(SchedulerTestKit.Input(250, 22, 6), Ct), scheduler.SubmitAsync(SchedulerTestKit.Input(230, 23, 6), Ct));
 
         Assert.Equal(3, Volatile.Read(ref preprocess));
         Assert.Equal(3, Volatile.Read(ref queueWait));
@@ -268,45 +268,5 @@ public sealed class PreprocessOverlapTests : IDisposable
         {
             await Task.Delay(1, timeout.Token);
         }
-    }
-
-    private float[] RunAlone(EngineInput input)
-    {
-        using var item = _real.Prepare(input, CancellationToken.None);
-        while (!item.IsComplete)
-        {
-            _real.RunStep([item], CancellationToken.None);
-        }
-
-        return _real.Decode([item], CancellationToken.None)[0];
-    }
-
-    /// <summary>A 1 s synthetic reference (two tones) and a fixed token sequence; frames and seed vary.</summary>
-    private static EngineInput Input(int frames, long seed, int nfe)
-    {
-        var audio = new float[24_000];
-        for (var i = 0; i < audio.Length; i++)
-        {
-            audio[i] = (0.2f * MathF.Sin(2 * MathF.PI * 220 * i / 24_000f)) + (0.1f * MathF.Sin(2 * MathF.PI * 1_375 * i / 24_000f));
-        }
-
-        var ids = Enumerable.Range(0, 40).Select(i => (i * 37) % 2545).ToArray();
-        return new EngineInput(audio, ids, frames, new SamplerSettings(NfeSteps: nfe, Seed: seed), 1f);
-    }
-
-    private sealed class TestMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public bool Owns(Meter meter) => _meters.Contains(meter);
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
     }
 }
