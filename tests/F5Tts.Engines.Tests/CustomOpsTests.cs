@@ -226,12 +226,148 @@ public sealed class CustomOpsTests : IDisposable
     }
 
     [Fact]
+    public void ConvPositionEmbedding_is_two_masked_grouped_convolutions_with_mish_and_the_residual()
+    {
+        // 2 items, the second with 3 padded frames (keep 0) that must not reach its valid frames; 2 groups of 4
+        // channels, 5 taps.
+        const int Items = 2, Frames = 9, Groups = 2, C = 4, Dim = Groups * C, Taps = 5;
+        var x = Data(21, Items * Frames * Dim, 1.5f);
+        var w1 = Data(22, Groups * C * Taps * C, 0.4f);
+        var w2 = Data(23, Groups * C * Taps * C, 0.4f);
+        var b1 = Data(24, Dim, 0.3f);
+        var b2 = Data(25, Dim, 0.3f);
+        var keep = Enumerable.Range(0, Items * Frames).Select(i => i >= Frames + 6 ? 0f : 1f).ToArray();
+        var model = _dir.File("conv.onnx");
+        new TinyGraph()
+            .Input("x", TinyOnnx.Float, "R", "N", Dim)
+            .Input("keep", TinyOnnx.Float, "R", "N", 1)
+            .Floats("w1", w1, Groups, C, Taps, C)
+            .Floats("b1", b1, Dim)
+            .Floats("w2", w2, Groups, C, Taps, C)
+            .Floats("b2", b2, Dim)
+            .DomainNode(Domain, "ConvPositionEmbedding", ["x", "w1", "b1", "w2", "b2", "keep"], ["y"])
+            .Output("y", TinyOnnx.Float, "R", "N", Dim)
+            .Write(model);
+        using var s = Factory().Create("t", model, Cpu);
+
+        var y = Run(s, [("x", x, [Items, Frames, Dim]), ("keep", keep, [Items, Frames, 1])], "y")[0];
+
+        // docs/custom-ops.md: u = keep x; v = keep mish(conv1(u) + b1); y = x + keep mish(conv2(v) + b2)
+        static double Mish(double t) => t * Math.Tanh(Math.Log(1 + Math.Exp(t)));
+        double[] Conv(double[] input, float[] w, float[] b)
+        {
+            var output = new double[Frames * Dim];
+            for (var n = 0; n < Frames; n++)
+            {
+                for (var d = 0; d < Dim; d++)
+                {
+                    int g = d / C, o = d % C;
+                    double sum = b[d];
+                    for (var k = 0; k < Taps; k++)
+                    {
+                        var m = n + k - (Taps / 2);
+                        if (m < 0 || m >= Frames)
+                        {
+                            continue;
+                        }
+
+                        for (var c = 0; c < C; c++)
+                        {
+                            sum += w[(((((g * C) + o) * Taps) + k) * C) + c] * input[(m * Dim) + (g * C) + c];
+                        }
+                    }
+
+                    output[(n * Dim) + d] = sum;
+                }
+            }
+
+            return output;
+        }
+
+        var expected = new float[x.Length];
+        for (var r = 0; r < Items; r++)
+        {
+            double Keep(int i) => keep[(r * Frames) + (i / Dim)];
+            var u = Enumerable.Range(0, Frames * Dim).Select(i => x[(r * Frames * Dim) + i] * Keep(i)).ToArray();
+            var v = Conv(u, w1, b1).Select((t, i) => Keep(i) * Mish(t)).ToArray();
+            var t2 = Conv(v, w2, b2);
+            for (var i = 0; i < Frames * Dim; i++)
+            {
+                expected[(r * Frames * Dim) + i] = (float)(x[(r * Frames * Dim) + i] + (Keep(i) * Mish(t2[i])));
+            }
+        }
+
+        AssertClose(expected, y, 1e-5, "ConvPositionEmbedding y");
+        // padded frames: the residual alone
+        for (var i = (Frames + 6) * Dim; i < Items * Frames * Dim; i++)
+        {
+            Assert.Equal(x[i], y[i]);
+        }
+    }
+
+    [Fact]
+    public void GemmBiasGelu_is_the_tanh_gelu_of_the_biased_product()
+    {
+        const int Items = 2, Frames = 3, In = 5, Out = 7;
+        var x = Data(31, Items * Frames * In, 1.5f);
+        var w = Data(32, In * Out, 0.8f);
+        var bias = Data(33, Out, 0.5f);
+        var model = _dir.File("gelu.onnx");
+        new TinyGraph()
+            .Input("x", TinyOnnx.Float, "R", "N", In)
+            .Floats("w", w, In, Out)
+            .Floats("bias", bias, Out)
+            .DomainNode(Domain, "GemmBiasGelu", ["x", "w", "bias"], ["y"])
+            .Output("y", TinyOnnx.Float, "R", "N", Out)
+            .Write(model);
+        using var s = Factory().Create("t", model, Cpu);
+
+        var y = Run(s, [("x", x, [Items, Frames, In])], "y")[0];
+
+        var expected = new float[Items * Frames * Out];
+        for (var m = 0; m < Items * Frames; m++)
+        {
+            for (var f = 0; f < Out; f++)
+            {
+                double t = bias[f];
+                for (var i = 0; i < In; i++)
+                {
+                    t += (double)x[(m * In) + i] * w[(i * Out) + f];
+                }
+
+                expected[(m * Out) + f] = (float)(0.5 * t * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (t + (0.044715 * t * t * t)))));
+            }
+        }
+
+        AssertClose(expected, y, 1e-5, "GemmBiasGelu y");
+    }
+
+    [Fact]
     public void A_wrong_shape_fails_the_run_with_the_op_and_the_shapes()
     {
         const int Items = 2, Frames = 3, Dim = 8;
         using var s = Factory().Create("t", WriteModulatedNorm(_dir.File("m.onnx")), Cpu);
         var e = Assert.Throws<OnnxRuntimeException>(() => Run(s, [("x", new float[Items * Frames * Dim], [Items, Frames, Dim]), ("scale1", new float[Dim], [1, Dim]), ("shift", new float[Items * Dim], [Items, Dim])], "y"));
         Assert.Contains("f5tts.ops::ModulatedNorm: scale1 has shape [1,8], expected [2,8]", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConvPositionEmbedding_rejects_an_even_kernel_naming_the_shapes()
+    {
+        var model = _dir.File("conv-even.onnx");
+        new TinyGraph()
+            .Input("x", TinyOnnx.Float, "R", "N", 8)
+            .Input("keep", TinyOnnx.Float, "R", "N", 1)
+            .Floats("w1", new float[2 * 4 * 4 * 4], 2, 4, 4, 4)
+            .Floats("b1", new float[8], 8)
+            .Floats("w2", new float[2 * 4 * 4 * 4], 2, 4, 4, 4)
+            .Floats("b2", new float[8], 8)
+            .DomainNode(Domain, "ConvPositionEmbedding", ["x", "w1", "b1", "w2", "b2", "keep"], ["y"])
+            .Output("y", TinyOnnx.Float, "R", "N", 8)
+            .Write(model);
+        using var s = Factory().Create("t", model, Cpu);
+        var e = Assert.Throws<OnnxRuntimeException>(() => Run(s, [("x", new float[8], [1, 1, 8]), ("keep", [1f], [1, 1, 1])], "y"));
+        Assert.Contains("f5tts.ops::ConvPositionEmbedding: w1 must be [G, C, K, C] with G*C = D = 8 and K odd, got [2,4,4,4]", e.Message, StringComparison.Ordinal);
     }
 
     private static string WriteModulatedNorm(string path, float epsilon = 1e-6f)

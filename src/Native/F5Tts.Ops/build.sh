@@ -33,10 +33,15 @@ if [[ -n $nvcc ]]; then
   for a in ${archs//;/ }; do gencode+=(-gencode "arch=compute_$a,code=sm_$a"); done
   last=${archs##*;}
   gencode+=(-gencode "arch=compute_$last,code=compute_$last")
-  "$nvcc" -std=c++17 -O3 -Xcompiler -fPIC,-fvisibility=hidden "${gencode[@]}" -c "$here/f5tts_ops_cuda.cu" -o "$obj/cuda.o"
+  pids=()
+  for cu in cuda blas; do  # the two CUDA files in parallel: nvcc is the slow part
+    "$nvcc" -std=c++17 -O3 -Xcompiler -fPIC,-fvisibility=hidden "${gencode[@]}" -c "$here/f5tts_ops_$cu.cu" -o "$obj/$cu.o" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
   "$cxx" "${flags[@]}" -DF5TTS_OPS_CUDA -c "$here/f5tts_ops.cc" -o "$obj/ops.o"
   cudalib=$(dirname "$(dirname "$nvcc")")/lib64
-  "$cxx" -shared -o "$out/libf5tts_ops.so.tmp" "$obj/ops.o" "$obj/cuda.o" -L "$cudalib" -lcudart -Wl,-rpath,'$ORIGIN' -Wl,--as-needed
+  "$cxx" -shared -o "$out/libf5tts_ops.so.tmp" "$obj/ops.o" "$obj/cuda.o" "$obj/blas.o" -L "$cudalib" -lcublasLt -lcublas -lcudart -Wl,-rpath,'$ORIGIN' -Wl,--as-needed
   echo "build.sh: built $out/libf5tts_ops.so (CPU + CUDA, sm ${archs})"
 else
   "$cxx" "${flags[@]}" -c "$here/f5tts_ops.cc" -o "$obj/ops.o"

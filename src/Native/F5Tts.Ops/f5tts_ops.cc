@@ -4,6 +4,8 @@
 //   ModulatedNorm(x [R,N,D], scale1 [R,D], shift [R,D]) -> y [R,N,D]
 //   GatedResidualNorm(x [R,N,D], delta [R,N,D], bias [D], gate [R,D], scale1 [R,D], shift [R,D]) -> (y, h) [R,N,D]
 //   QkvRotary(qkv [R,N,3I], bias [3I], cos [M,Dh/2], sin [M,Dh/2]; num_heads, rotary_heads) -> (q, k, v) [R,N,I]
+//   ConvPositionEmbedding(x [R,N,D], w1 [G,C,K,C], b1 [D], w2 [G,C,K,C], b2 [D], keep [R,N,1]) -> y [R,N,D]
+//   GemmBiasGelu(x [R,N,I], w [I,F], bias [F]) -> y [R,N,F]
 // Every op is registered for the CPU provider and, when built with CUDA, for the CUDA provider, so a graph that uses
 // them runs wherever ONNX Runtime does; the CPU kernels are also the reference the CUDA ones are tested against.
 #define ORT_API_MANUAL_INIT
@@ -114,6 +116,76 @@ void QkvCpuT(const QkvArgs& a) {
       T* out = static_cast<T*>(part == 0 ? a.q : part == 1 ? a.k : a.v) + r * inner + cc;
       out[0] = FromF<T>(u);
       out[1] = FromF<T>(w);
+    }
+  }
+}
+
+// PyTorch's softplus (threshold 20) inside mish.
+float Mish(float t) { return t * std::tanh(t > 20.f ? t : std::log1p(std::exp(t))); }
+
+// One grouped layer on one item, channels-last: out[n, g*C+o] = b + sum_k,c w[g,o,k,c] * in[n+k-K/2, g*C+c].
+void GroupedConv(const std::vector<float>& in, const std::vector<float>& w, const std::vector<float>& b, int64_t frames,
+                 int64_t dim, int64_t groups, int64_t kernel, std::vector<float>& out) {
+  const int64_t c_per = dim / groups, pad = kernel / 2;
+  for (int64_t n = 0; n < frames; ++n) {
+    for (int64_t d = 0; d < dim; ++d) {
+      const int64_t g = d / c_per;
+      const float* wrow = w.data() + d * kernel * c_per;  // w[g, o, :, :] with d = g*C + o
+      float sum = b[d];
+      for (int64_t k = 0; k < kernel; ++k) {
+        const int64_t m = n + k - pad;
+        if (m < 0 || m >= frames) continue;
+        const float* src = in.data() + m * dim + g * c_per;
+        for (int64_t c = 0; c < c_per; ++c) sum += wrow[k * c_per + c] * src[c];
+      }
+      out[n * dim + d] = sum;
+    }
+  }
+}
+
+template <typename T>
+std::vector<float> ToFloats(const void* p, int64_t count) {
+  std::vector<float> v(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) v[i] = ToF(static_cast<const T*>(p)[i]);
+  return v;
+}
+
+template <typename T>
+void ConvPosCpuT(const ConvPosArgs& a) {
+  const int64_t n_frames = a.frames, d = a.dim, wsize = d * a.kernel * (d / a.groups);
+  const auto w1 = ToFloats<T>(a.w1, wsize), w2 = ToFloats<T>(a.w2, wsize);
+  const auto b1 = ToFloats<T>(a.b1, d), b2 = ToFloats<T>(a.b2, d);
+  std::vector<float> u(static_cast<size_t>(n_frames * d)), v(u.size());
+  for (int64_t r = 0; r < a.items; ++r) {
+    const T* x = static_cast<const T*>(a.x) + r * n_frames * d;
+    const T* keep = static_cast<const T*>(a.keep) + r * n_frames;
+    for (int64_t i = 0; i < n_frames * d; ++i) u[i] = ToF(x[i]) * ToF(keep[i / d]);
+    GroupedConv(u, w1, b1, n_frames, d, a.groups, a.kernel, v);
+    // the middle activations are stored in T between the layers, as on the GPU
+    for (int64_t i = 0; i < n_frames * d; ++i) v[i] = ToF(FromF<T>(ToF(keep[i / d]) * Mish(v[i])));
+    GroupedConv(v, w2, b2, n_frames, d, a.groups, a.kernel, u);
+    T* y = static_cast<T*>(a.y) + r * n_frames * d;
+    for (int64_t i = 0; i < n_frames * d; ++i) y[i] = FromF<T>(ToF(x[i]) + ToF(keep[i / d]) * Mish(u[i]));
+  }
+}
+
+template <typename T>
+void GemmGeluCpuT(const GemmGeluArgs& a) {
+  const auto bias = ToFloats<T>(a.bias, a.out);
+  const T* w = static_cast<const T*>(a.w);
+  std::vector<float> acc(static_cast<size_t>(a.out));
+  for (int64_t m = 0; m < a.rows; ++m) {
+    acc = bias;
+    const T* x = static_cast<const T*>(a.x) + m * a.in;
+    for (int64_t i = 0; i < a.in; ++i) {
+      const float xv = ToF(x[i]);
+      const T* wrow = w + i * a.out;
+      for (int64_t f = 0; f < a.out; ++f) acc[f] += xv * ToF(wrow[f]);
+    }
+    T* y = static_cast<T*>(a.y) + m * a.out;
+    for (int64_t f = 0; f < a.out; ++f) {
+      const float t = acc[f];
+      y[f] = FromF<T>(0.5f * t * (1.f + std::tanh(0.7978845608028654f * (t + 0.044715f * t * t * t))));
     }
   }
 }
@@ -276,6 +348,137 @@ struct QkvKernel {
   int64_t rotary_heads_;
 };
 
+// Shared part of the kernels built on cuBLAS (ConvPositionEmbedding, GemmBiasGelu): on the CUDA provider they own
+// the cuBLAS state (created with the session, on the thread that builds it) and take their scratch memory per call
+// from ONNX Runtime's allocator of the input's device, so concurrent runs never share it and CUDA-graph replays see the
+// same addresses that ONNX Runtime's own kernels do.
+struct BlasKernel {
+  BlasKernel(const char* op, bool cuda) : cuda_(cuda) {
+#ifdef F5TTS_OPS_CUDA
+    if (cuda_) {
+      const char* error = "unknown";
+      blas_ = CreateBlas(&error);
+      if (blas_ == nullptr) Fail(op, std::string("cannot create the cuBLAS handles: ") + error);
+    }
+#else
+    (void)op;
+#endif
+  }
+  ~BlasKernel() {
+#ifdef F5TTS_OPS_CUDA
+    if (blas_ != nullptr) DestroyBlas(blas_);
+#endif
+  }
+  BlasKernel(const BlasKernel&) = delete;
+  BlasKernel& operator=(const BlasKernel&) = delete;
+
+#ifdef F5TTS_OPS_CUDA
+  // Runs launch(scratch) with `bytes` of device scratch on the device of `like`, released once launch returns.
+  template <typename F>
+  void WithScratch(Ort::KernelContext& ctx, const Ort::ConstValue& like, size_t bytes, const char* op, F&& launch) {
+    Ort::Allocator allocator = ctx.GetAllocator(like.GetTensorMemoryInfo());
+    void* scratch = allocator.Alloc(bytes);
+    const char* e = launch(scratch);
+    allocator.Free(scratch);
+    if (e != nullptr) Fail(op, e);
+  }
+#endif
+
+  bool cuda_;
+  void* blas_ = nullptr;
+};
+
+struct ConvPosKernel : BlasKernel {
+  ConvPosKernel(const OrtKernelInfo* /*info*/, bool cuda) : BlasKernel("ConvPositionEmbedding", cuda) {}
+
+  void Compute(OrtKernelContext* context) {
+    const char* op = "ConvPositionEmbedding";
+    Ort::KernelContext ctx(context);
+    auto x = ctx.GetInput(0), w1 = ctx.GetInput(1), b1 = ctx.GetInput(2), w2 = ctx.GetInput(3), b2 = ctx.GetInput(4),
+         keep = ctx.GetInput(5);
+    const auto info = x.GetTensorTypeAndShapeInfo();
+    const auto shape = info.GetShape();
+    if (shape.size() != 3) Fail(op, "x must be [R, N, D], got " + ShapeText(shape));
+    const auto wshape = w1.GetTensorTypeAndShapeInfo().GetShape();
+    if (wshape.size() != 4 || wshape[1] != wshape[3] || wshape[0] * wshape[1] != shape[2] || wshape[2] % 2 == 0) {
+      Fail(op, "w1 must be [G, C, K, C] with G*C = D = " + std::to_string(shape[2]) + " and K odd, got " + ShapeText(wshape));
+    }
+    Expect(op, "w2", w2.GetTensorTypeAndShapeInfo().GetShape(), wshape);
+    Expect(op, "b1", b1.GetTensorTypeAndShapeInfo().GetShape(), {shape[2]});
+    Expect(op, "b2", b2.GetTensorTypeAndShapeInfo().GetShape(), {shape[2]});
+    Expect(op, "keep", keep.GetTensorTypeAndShapeInfo().GetShape(), {shape[0], shape[1], 1});
+    ConvPosArgs a{};
+    a.x = Data(x);
+    a.w1 = Data(w1);
+    a.b1 = Data(b1);
+    a.w2 = Data(w2);
+    a.b2 = Data(b2);
+    a.keep = Data(keep);
+    a.y = ctx.GetOutput(0, shape).GetTensorMutableRawData();
+    a.items = shape[0];
+    a.frames = shape[1];
+    a.dim = shape[2];
+    a.groups = wshape[0];
+    a.kernel = wshape[2];
+    const bool half = info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    if (!cuda_) {
+      half ? ConvPosCpuT<Ort::Float16_t>(a) : ConvPosCpuT<float>(a);
+      return;
+    }
+#ifdef F5TTS_OPS_CUDA
+    void* stream = ctx.GetGPUComputeStream();
+    WithScratch(ctx, x, ConvPosScratchBytes(a, half), op,
+                [&](void* scratch) { return LaunchConvPosCuda(a, half, stream, blas_, scratch); });
+#else
+    Fail(op, "built without CUDA");
+#endif
+  }
+
+  OrtStatusPtr ComputeV2(OrtKernelContext* context) { return NormKernel<false>::Guard([&] { Compute(context); }); }
+};
+
+struct GemmGeluKernel : BlasKernel {
+  GemmGeluKernel(const OrtKernelInfo* /*info*/, bool cuda) : BlasKernel("GemmBiasGelu", cuda) {}
+
+  void Compute(OrtKernelContext* context) {
+    const char* op = "GemmBiasGelu";
+    Ort::KernelContext ctx(context);
+    auto x = ctx.GetInput(0), w = ctx.GetInput(1), bias = ctx.GetInput(2);
+    const auto info = x.GetTensorTypeAndShapeInfo();
+    auto shape = info.GetShape();
+    const auto wshape = w.GetTensorTypeAndShapeInfo().GetShape();
+    if (shape.size() < 2) Fail(op, "x must be [..., I], got " + ShapeText(shape));
+    if (wshape.size() != 2 || wshape[0] != shape.back()) {
+      Fail(op, "w must be [I, F] with I = " + std::to_string(shape.back()) + ", got " + ShapeText(wshape));
+    }
+    Expect(op, "bias", bias.GetTensorTypeAndShapeInfo().GetShape(), {wshape[1]});
+    GemmGeluArgs a{};
+    a.x = Data(x);
+    a.w = Data(w);
+    a.bias = Data(bias);
+    a.in = wshape[0];
+    a.out = wshape[1];
+    a.rows = 1;
+    for (size_t i = 0; i + 1 < shape.size(); ++i) a.rows *= shape[i];
+    shape.back() = a.out;
+    a.y = ctx.GetOutput(0, shape).GetTensorMutableRawData();
+    const bool half = info.GetElementType() == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    if (!cuda_) {
+      half ? GemmGeluCpuT<Ort::Float16_t>(a) : GemmGeluCpuT<float>(a);
+      return;
+    }
+#ifdef F5TTS_OPS_CUDA
+    void* stream = ctx.GetGPUComputeStream();
+    WithScratch(ctx, x, GemmGeluScratchBytes(a, half), op,
+                [&](void* scratch) { return LaunchGemmGeluCuda(a, half, stream, blas_, scratch); });
+#else
+    Fail(op, "built without CUDA");
+#endif
+  }
+
+  OrtStatusPtr ComputeV2(OrtKernelContext* context) { return NormKernel<false>::Guard([&] { Compute(context); }); }
+};
+
 // One registration of an op: name, provider and element type. ONNX Runtime merges the registrations of one name into
 // one schema whose type constraint is the union of their types.
 template <typename TKernel, int Inputs, int Outputs>
@@ -308,6 +511,8 @@ struct Op : Ort::CustomOpBase<Op<TKernel, Inputs, Outputs>, TKernel, true> {
 using ModulatedNormOp = Op<NormKernel<false>, 3, 1>;
 using GatedResidualNormOp = Op<NormKernel<true>, 6, 2>;
 using QkvRotaryOp = Op<QkvKernel, 4, 3>;
+using ConvPositionEmbeddingOp = Op<ConvPosKernel, 6, 1>;
+using GemmBiasGeluOp = Op<GemmGeluKernel, 3, 1>;
 
 // Every op object of one registration, kept alive with its domain: ONNX Runtime holds raw pointers to both for the
 // lifetime of every session created from the options, so they are owned here until the library is unloaded.
@@ -353,6 +558,8 @@ __attribute__((visibility("default"))) OrtStatus* ORT_API_CALL RegisterCustomOps
         Add<ModulatedNormOp>(*reg, "ModulatedNorm", cuda, type);
         Add<GatedResidualNormOp>(*reg, "GatedResidualNorm", cuda, type);
         Add<QkvRotaryOp>(*reg, "QkvRotary", cuda, type);
+        Add<ConvPositionEmbeddingOp>(*reg, "ConvPositionEmbedding", cuda, type);
+        Add<GemmBiasGeluOp>(*reg, "GemmBiasGelu", cuda, type);
       }
     }
     Ort::UnownedSessionOptions(options).Add(reg->domain);

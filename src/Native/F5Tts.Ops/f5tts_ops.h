@@ -42,10 +42,54 @@ struct QkvArgs {
   int64_t rotary_heads;
 };
 
+// ConvPositionEmbedding: the DiT's convolutional position embedding with its residual, channels-last (no layout
+// transposes), over `items` rows of `frames` frames of `dim` channels:
+//   u = keep * x;   v = keep * mish(conv1(u) + b1);   y = x + keep * mish(conv2(v) + b2)
+// conv_i: grouped 1-D convolution, `groups` groups of C = dim / groups channels, `kernel` (odd) taps, zero padding
+// kernel / 2 on each side of every item; w_i[g, o, k, c] weighs input channel g*C + c at tap k for output channel
+// g*C + o (PyTorch's [g*C + o, c, k] re-laid out by the exporter). mish(t) = t * tanh(softplus(t)).
+struct ConvPosArgs {
+  const void* x;     // [items, frames, dim]
+  const void* w1;    // [groups, C, kernel, C]
+  const void* b1;    // [dim]
+  const void* w2;
+  const void* b2;
+  const void* keep;  // [items, frames]: 1 at valid frames, 0 at padding
+  void* y;           // [items, frames, dim]
+  int64_t items;
+  int64_t frames;
+  int64_t dim;
+  int64_t groups;
+  int64_t kernel;
+};
+
+// GemmBiasGelu: the feed-forward's first layer, y[m, f] = gelu_tanh(bias[f] + sum_d x[m, d] * w[d, f]) with
+// gelu_tanh(t) = t/2 * (1 + tanh(sqrt(2/pi) * (t + 0.044715 t^3))).
+struct GemmGeluArgs {
+  const void* x;     // [rows, in]
+  const void* w;     // [in, out] (the MatMul layout)
+  const void* bias;  // [out]
+  void* y;           // [rows, out]
+  int64_t rows;
+  int64_t in;
+  int64_t out;
+};
+
 #ifdef F5TTS_OPS_CUDA
 // Launch on `stream` (a cudaStream_t). Return nullptr on success, else a message.
 const char* LaunchNormCuda(const NormArgs& args, bool half, void* stream);
 const char* LaunchQkvCuda(const QkvArgs& args, bool half, void* stream);
+
+// The ops built on cuBLAS / cuBLASLt (f5tts_ops_blas.cu). A kernel instance owns one opaque Blas state (the handles,
+// plans cached per shape, a mutex: the handles are bound to the caller's stream for each call), created with the
+// session. Scratch memory comes from the caller (ONNX Runtime's allocator for the tensor's device), `*ScratchBytes`
+// large, 256-byte aligned, and may be released as soon as the launch returns (stream order protects it).
+void* CreateBlas(const char** error);
+void DestroyBlas(void* blas);
+size_t ConvPosScratchBytes(const ConvPosArgs& args, bool half);
+const char* LaunchConvPosCuda(const ConvPosArgs& args, bool half, void* stream, void* blas, void* scratch);
+size_t GemmGeluScratchBytes(const GemmGeluArgs& args, bool half);
+const char* LaunchGemmGeluCuda(const GemmGeluArgs& args, bool half, void* stream, void* blas, void* scratch);
 #endif
 
 }  // namespace f5tts_ops

@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .dit import DiT
+from .dit import DiT, mish
 
 MS_DOMAIN = "com.microsoft"
 # The project's own kernels (src/Native/F5Tts.Ops, docs/custom-ops.md), used by `--attention f5ops`.
@@ -189,6 +189,51 @@ class QkvRotaryOp(torch.autograd.Function):
         return q, k, v
 
 
+class ConvPositionOp(torch.autograd.Function):
+    """f5tts.ops::ConvPositionEmbedding: x + keep·mish(conv2(keep·mish(conv1(keep·x) + b1)) + b2) on channels-last
+    x [R, N, D], the grouped weights re-laid out as w [G, C_out, K, C_in]. Replaces cuDNN's per-group kernels and the
+    NCHW<->NHWC transposes around them (128 launches per step at batch 1) with two batched GEMMs
+    (docs/custom-ops.md)."""
+
+    @staticmethod
+    def forward(ctx, x, w1, b1, w2, b2, keep):  # noqa: D102 - reference semantics
+        k = keep.float()
+
+        def conv(t, w, b):
+            groups, c_out, taps, c_in = w.shape
+            weight = w.permute(0, 1, 3, 2).reshape(groups * c_out, c_in, taps).float()
+            return F.conv1d(t.transpose(1, 2), weight, b.float(), padding=taps // 2, groups=groups).transpose(1, 2)
+
+        v = (k * mish(conv(x.float() * k, w1, b1))).to(x.dtype).float()  # stored in the compute dtype, as the kernel
+        return (x.float() + k * mish(conv(v, w2, b2))).to(x.dtype)
+
+    @staticmethod
+    def symbolic(g, x, w1, b1, w2, b2, keep):
+        out = g.op(f"{OPS_DOMAIN}::ConvPositionEmbedding", x, w1, b1, w2, b2, keep)
+        out.setType(x.type())
+        return out
+
+
+class GemmGeluOp(torch.autograd.Function):
+    """f5tts.ops::GemmBiasGelu: tanh-GELU(x @ w + bias), the GEMM with bias and GELU in its epilogue (cuBLASLt), w
+    [I, F] in the MatMul layout. Replaces MatMul + FastGelu: one full pass over [R, N, F] less per block."""
+
+    @staticmethod
+    def forward(ctx, x, w, bias):  # noqa: D102 - reference semantics
+        return F.gelu(x.float() @ w.float() + bias.float(), approximate="tanh").to(x.dtype)
+
+    @staticmethod
+    def symbolic(g, x, w, bias):
+        out = g.op(f"{OPS_DOMAIN}::GemmBiasGelu", x, w, bias)
+        sizes = x.type().varyingSizes()
+        typ = x.type()
+        wsizes = w.type().varyingSizes()
+        if sizes is not None and wsizes is not None and wsizes[-1] is not None:
+            typ = typ.with_sizes(sizes[:-1] + [wsizes[-1]])
+        out.setType(typ)
+        return out
+
+
 class FusedDiT(nn.Module):
     """The DiT's velocity with fused attention; holds references to the (already dtype-converted) DiT's modules."""
 
@@ -273,7 +318,7 @@ class FusedDiT(nn.Module):
             out = self._attention(block, norm, key_lengths)
             norm, h = GatedResidualNormOp.apply(h, out, block.attn.to_out[0].bias, gate_msa, scale1_mlp, shift_mlp)
             ff_in, ff_out = block.ff.ff[0][0], block.ff.ff[2]
-            hidden = GeluOp.apply(F.linear(norm, ff_in.weight), ff_in.bias)
+            hidden = GemmGeluOp.apply(norm, ff_in.weight.t(), ff_in.bias)
             delta = F.linear(hidden, ff_out.weight)
             scale1, shift = (mods[i + 1][1], mods[i + 1][0]) if i + 1 < len(mods) else final
             norm, h = GatedResidualNormOp.apply(h, delta, ff_out.bias, gate_mlp, scale1, shift)
@@ -299,6 +344,19 @@ class FusedDiT(nn.Module):
         scale1, shift = final
         return ln * scale1.unsqueeze(1) + shift.unsqueeze(1)
 
+    def _input_embed_ops(self, x, cond, keep):
+        """InputEmbedding with the position convolutions (and the residual) as one f5tts.ops::ConvPositionEmbedding;
+        the masks as in ConvPositionEmbedding.forward (input, middle and output)."""
+        ie = self.dit.input_embed
+        h = ie.proj(torch.cat((x, cond), dim=-1))
+        convs = ie.conv_pos_embed.conv1d
+
+        def relaid(conv):  # [G*C_out, C_in, K] -> [G, C_out, K, C_in]
+            out_ch, c_in, taps = conv.weight.shape
+            return conv.weight.view(out_ch // c_in, c_in, c_in, taps).permute(0, 1, 3, 2).contiguous()
+
+        return ConvPositionOp.apply(h, relaid(convs[0]), convs[0].bias, relaid(convs[2]), convs[2].bias, keep)
+
     def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor):
         """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
         Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
@@ -309,7 +367,8 @@ class FusedDiT(nn.Module):
         xd = x.to(dtype)
         # cond and uncond rows through the input embedding together: half the (launch-bound at batch 1) grouped
         # position convolutions
-        h = dit.input_embed(torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype), keep2)
+        x2, cond2 = torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype)
+        h = self._input_embed_ops(x2, cond2, keep2) if self.custom_ops else dit.input_embed(x2, cond2, keep2)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
         mods, final = self._modulation(temb)
         body = self._transformer_ops if self.custom_ops else self._transformer
