@@ -24,7 +24,7 @@ def batch(r, b, key):
 
 def main(path):
     rows = {r["label"]: r for r in (json.loads(l) for l in open(path) if l.strip())}
-    labels = [l for l in ORDER if l in rows]
+    labels = [l for l in ORDER if l in rows] + sorted(l for l in rows if l not in ORDER)
     MAIN = labels[0] if labels else None
     metrics = [
         ("Transformer step B=1 p50 ms", lambda r: get(r, "step_ms", "p50")),

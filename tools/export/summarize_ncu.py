@@ -30,7 +30,9 @@ def main(folder: str, single: str = "") -> None:
         agg = collections.defaultdict(lambda: [0, 0.0])
         total = 0.0
         for r in rows:
-            short = re.sub(r"<.*", "", re.sub(r"\(.*", "", r.get("Kernel Name", "?")))[:90]
+            # the anonymous namespace ("(anonymous namespace)::" or "<unnamed>::") would otherwise cut the f5tts.ops names
+            name = r.get("Kernel Name", "?").replace("(anonymous namespace)::", "").replace("<unnamed>::", "")
+            short = re.sub(r"<.*", "", re.sub(r"\(.*", "", name))[:90]
             ns = float(r["gpu__time_duration.sum"].replace(",", ""))
             agg[short][0] += 1
             agg[short][1] += ns

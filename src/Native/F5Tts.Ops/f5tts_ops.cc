@@ -376,7 +376,8 @@ struct BlasKernel {
   // Runs launch(scratch) with `bytes` of device scratch on the device of `like`, released once launch returns.
   template <typename F>
   void WithScratch(Ort::KernelContext& ctx, const Ort::ConstValue& like, size_t bytes, const char* op, F&& launch) {
-    Ort::Allocator allocator = ctx.GetAllocator(like.GetTensorMemoryInfo());
+    const OrtMemoryInfo* device = like.GetTensorMemoryInfo();
+    Ort::Allocator allocator = ctx.GetAllocator(*device);
     void* scratch = allocator.Alloc(bytes);
     const char* e = launch(scratch);
     allocator.Free(scratch);
