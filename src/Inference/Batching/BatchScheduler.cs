@@ -39,6 +39,11 @@ internal sealed class BatchScheduler : IDisposable
     private int _running;
     private long _step;
     private int _disposed;
+    // Worker thread only: the largest batch of the current busy period, and of the last one with when it ended — the
+    // fill target an idle worker waits for (WaitForWork).
+    private int _busyPeak;
+    private int _lastPeak;
+    private long _idleSince;
     private volatile bool _accepting = true;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -212,6 +217,9 @@ internal sealed class BatchScheduler : IDisposable
             {
                 if (active.Count == 0 && pending.Count == 0 && preparing.Count == 0)
                 {
+                    _lastPeak = _busyPeak;
+                    _busyPeak = 0;
+                    _idleSince = Stopwatch.GetTimestamp();
                     if (!WaitForWork(pending, stop))
                     {
                         break;
@@ -397,7 +405,12 @@ internal sealed class BatchScheduler : IDisposable
         }
     }
 
-    /// <summary>Blocks until a job arrives, then waits up to MaxWait for others so the first batch is fuller.</summary>
+    /// <summary>
+    /// Blocks until a job arrives, then waits up to MaxWait for others until the fill target is pending, so the
+    /// batch starts as one cohort (docs/serving.md "Batching"). The target is the peak batch of the busy period that
+    /// ended within FillTargetWindowMilliseconds — the clients that were just served tend to come back together, and a
+    /// lone client (peak 1) never waits — else the batch limit, as on a cold or long-idle server.
+    /// </summary>
     private bool WaitForWork(List<SynthesisJob> pending, CancellationToken stop)
     {
         var reader = _channel.Reader;
@@ -407,10 +420,11 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         Drain(pending);
-        if (_options.MaxWaitMilliseconds > 0 && pending.Count < _maxBatchSize)
+        var target = FillTarget(_lastPeak, Stopwatch.GetElapsedTime(_idleSince), _maxBatchSize, _options.FillTargetWindowMilliseconds);
+        if (_options.MaxWaitMilliseconds > 0 && pending.Count < target)
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWaitMilliseconds * (Stopwatch.Frequency / 1000.0));
-            while (pending.Count < _maxBatchSize)
+            while (pending.Count < target)
             {
                 var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
                 if (remaining <= TimeSpan.Zero)
@@ -438,6 +452,16 @@ internal sealed class BatchScheduler : IDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// How many pending requests an idle worker waits for (at most MaxWait): the peak batch of its last busy period
+    /// (<paramref name="lastPeak"/>, 0 for none) if that ended within <paramref name="windowMilliseconds"/>, else the
+    /// batch limit.
+    /// </summary>
+    internal static int FillTarget(int lastPeak, TimeSpan sinceIdle, int maxBatchSize, int windowMilliseconds) =>
+        lastPeak > 0 && windowMilliseconds > 0 && sinceIdle.TotalMilliseconds <= windowMilliseconds
+            ? Math.Min(maxBatchSize, lastPeak)
+            : maxBatchSize;
 
     private void Drain(List<SynthesisJob> pending)
     {
@@ -573,6 +597,7 @@ internal sealed class BatchScheduler : IDisposable
             active[i].Job.MaxBatchSize = Math.Max(active[i].Job.MaxBatchSize, items.Length);
         }
 
+        _busyPeak = Math.Max(_busyPeak, items.Length);
         var started = Stopwatch.GetTimestamp();
         try
         {

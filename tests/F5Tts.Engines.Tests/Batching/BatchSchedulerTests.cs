@@ -178,6 +178,38 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty(after.Audio);
     }
 
+    [Theory]
+    [InlineData(0, 0, 16, 1000, 16)]      // cold: nothing served yet → the batch limit
+    [InlineData(1, 5, 16, 1000, 1)]       // a lone client: its next request never waits
+    [InlineData(11, 5, 16, 1000, 11)]     // the clients of the batch that just finished
+    [InlineData(40, 5, 16, 1000, 16)]     // never above the batch limit
+    [InlineData(11, 1500, 16, 1000, 16)]  // that batch ended too long ago → the batch limit
+    [InlineData(11, 5, 16, 0, 16)]        // window 0: always the batch limit
+    public void The_fill_target_is_the_last_busy_periods_peak_while_recent(int lastPeak, int idleMs, int maxBatch, int windowMs, int expected) =>
+        Assert.Equal(expected, BatchScheduler.FillTarget(lastPeak, TimeSpan.FromMilliseconds(idleMs), maxBatch, windowMs));
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task After_a_full_batch_the_idle_worker_waits_for_as_many_requests_and_starts_them_as_one_cohort(bool overlap)
+    {
+        // A wait longer than any test (options built here skip the startup validation): had the worker waited for
+        // more than four requests, nothing below would finish within the 60 s bounds.
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 4, MaxWaitMilliseconds = 600_000, FillTargetWindowMilliseconds = 600_000 }, overlap);
+        var first = Enumerable.Range(0, 4).Select(i => scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 40 + i, nfe: 4), Ct)).ToArray();
+        await Task.WhenAll(first).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        // The last busy period peaked at 4: three returning requests wait (no step is taken) for the fourth.
+        var steps = scheduler.StepCount;
+        var cohort = Enumerable.Range(0, 3).Select(i => scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 210, seed: 50 + i, nfe: 4), Ct)).ToList();
+        await Task.Delay(300, Ct);
+        Assert.Equal(steps, scheduler.StepCount);
+        cohort.Add(scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 220, seed: 53, nfe: 4), Ct));
+        var outcomes = await Task.WhenAll(cohort).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.All(outcomes, o => Assert.Equal(outcomes[0].AdmittedAtStep, o.AdmittedAtStep));
+        Assert.All(outcomes, o => Assert.Equal(4, o.MaxBatchSize));
+    }
+
     private BatchScheduler Start(BatchingOptions options, bool overlap)
     {
         options.OverlapPreprocess = overlap;
