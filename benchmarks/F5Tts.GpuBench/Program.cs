@@ -69,6 +69,7 @@ namespace F5Tts.GpuBench
             engineOptions.Cuda.CudnnConvAlgoSearch = o.CudnnSearch;
             engineOptions.Cuda.PreferNhwc = o.PreferNhwc;
             engineOptions.Cuda.Conv1dPadToNc1d = o.Conv1dNc1d;
+            engineOptions.Cuda.SdpaKernel = o.SdpaKernel;
             engineOptions.StaticShapes = o.StaticShapes;
             engineOptions.FrameBucket = o.FrameBucket;
             engineOptions.Cpu.IntraOpThreads = o.CpuThreads;
@@ -125,6 +126,7 @@ namespace F5Tts.GpuBench
                 ["cudnn_search"] = o.CudnnSearch,
                 ["prefer_nhwc"] = o.PreferNhwc,
                 ["conv1d_pad_to_nc1d"] = o.Conv1dNc1d,
+                ["sdpa_kernel"] = o.SdpaKernel,
                 ["frames"] = frames,
                 ["duration_rule_frames"] = rule.TotalFrames,
                 ["text_tokens"] = ids.Length,
@@ -546,6 +548,9 @@ namespace F5Tts.GpuBench
         /// <summary>F5Tts:Engine:Cuda:Conv1dPadToNc1d.</summary>
         public bool Conv1dNc1d { get; private set; }
 
+        /// <summary>F5Tts:Engine:Cuda:SdpaKernel (0: ONNX Runtime's choice).</summary>
+        public int SdpaKernel { get; private set; }
+
         public bool RequireGpu { get; private set; }
 
         public int ProfileBatch { get; private set; }
@@ -592,6 +597,7 @@ namespace F5Tts.GpuBench
                     case "--profile-preprocess": o.ProfilePreprocess = Next(); break;
                     case "--prefer-nhwc": o.PreferNhwc = true; break;
                     case "--conv1d-nc1d": o.Conv1dNc1d = true; break;
+                    case "--sdpa-kernel": o.SdpaKernel = Int(); break;
                     case "--require-gpu": o.RequireGpu = true; break;
                     case "--profile-batch": o.ProfileBatch = Int(); break;
                     case "--cuda-graphs": o.CudaGraphs = true; break;

@@ -275,6 +275,11 @@ internal sealed class OnnxSessionFactory
                     settings["cudnn_conv1d_pad_to_nc1d"] = "1";
                 }
 
+                if (cuda.SdpaKernel > 0)
+                {
+                    settings["sdpa_kernel"] = cuda.SdpaKernel.ToString(CultureInfo.InvariantCulture);
+                }
+
                 if (nhwc)
                 {
                     settings["prefer_nhwc"] = "1";

@@ -168,6 +168,14 @@ public sealed class CudaOptions
     /// </summary>
     public bool Conv1dPadToNc1d { get; set; }
 
+    /// <summary>
+    /// The CUDA provider's <c>sdpa_kernel</c>: which attention kernels MultiHeadAttention may use, a bit mask (1 its
+    /// flash attention, 2 memory-efficient attention, 8 cuDNN's flash attention, 16 the unfused kernel); 0 lets
+    /// ONNX Runtime choose (cuDNN's on the H100/H200, docs/benchmarks.md has the comparison).
+    /// </summary>
+    [Range(0, 1023)]
+    public int SdpaKernel { get; set; }
+
     /// <summary>GPU memory limit of the arena in bytes; 0 = no limit.</summary>
     [Range(0L, long.MaxValue)]
     public long MemoryLimitBytes { get; set; }
