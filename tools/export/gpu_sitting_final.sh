@@ -1,0 +1,55 @@
+# The closing GPU sitting of the f5tts.ops work (docs/benchmarks.md), sourced by
+# `PLAN=tools/export/gpu_sitting_final.sh run_gpu_bench.sh run` with libf5tts_ops.so built with CUDA beside the app,
+# the previous exporter (f5ops without ConvPositionEmbedding / GemmBiasGelu) in $dest/c3/export-old and
+# tools/engine-smoke staged in $root/smoke. About 9 minutes:
+#   1. exports (random F5TTS_v1_Base, seed 0): f5ops fp16 now (+ the checkpoint for PyTorch) and before; fused and
+#      f5ops fp32;
+#   2. golden parity of tiny-v1-batched-f5ops on CUDA, full-size fused vs f5ops fp32 (tools/engine-smoke);
+#   3. F5Tts.GpuBench with CUDA graphs: f5ops before; now with ONNX Runtime's attention choice and with
+#      sdpa_kernel = 1 (its flash attention) and 2 (memory-efficient); the PyTorch baseline (bench_pytorch.py);
+#   4. the kernel profile of the step now at batch 1 and 16.
+set +e +o pipefail
+ex="$(cd "$dest/c3/export" && pwd)"
+old="$(cd "$dest/c3/export-old" && pwd)"
+repo=${REPO_ROOT:-$PWD}
+lib=$root/app/libf5tts_ops.so
+t0=$SECONDS
+export_model f5ops-fp16 fp16 f5ops --save-checkpoint "$models/checkpoints" & e1=$!
+(cd "$old" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
+  --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 --attention f5ops \
+  --out "$models/f5ops0-fp16") > "$out/export-f5ops0-fp16.log" 2>&1 & e2=$!
+export_model fused-fp32 fp32 fused & e3=$!
+export_model f5ops-fp32 fp32 f5ops & e4=$!
+wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e4; r4=$?
+echo "exports (fp16 f5ops rc $r1, before rc $r2; fp32 fused rc $r3, f5ops rc $r4) in $((SECONDS - t0)) s"
+smoke=$root/app/F5Tts.EngineSmoke
+if [ -x $root/smoke/F5Tts.EngineSmoke ]; then smoke=$root/smoke/F5Tts.EngineSmoke; cp "$lib" $root/smoke/; fi
+t=$SECONDS
+timeout 240 $smoke "$repo/tests/fixtures" "$models/fused-fp32,$models/f5ops-fp32" CUDA,CPU tiny-v1-batched-f5ops \
+  > "$out/smoke-fp32.log" 2>&1
+echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c '^PASS\| PASS' "$out/smoke-fp32.log") PASS lines"
+grep -E "FAIL |compare|SMOKE|Unhandled" "$out/smoke-fp32.log" | head -20
+bench csharp-f5ops-before-fp16-graphs "$models/f5ops0-fp16" --cuda-graphs
+bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
+bench csharp-f5ops-fp16-graphs-sdpa1 "$models/f5ops-fp16" --cuda-graphs --sdpa-kernel 1
+bench csharp-f5ops-fp16-graphs-sdpa2 "$models/f5ops-fp16" --cuda-graphs --sdpa-kernel 2
+t=$SECONDS
+timeout 300 python3 "$ex/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
+  --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
+  || echo "pytorch FAILED"
+echo "pytorch: $((SECONDS - t)) s"
+if [ -x /usr/local/cuda/bin/ncu ]; then
+  for b in 1 16; do
+    timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
+      $root/app/F5Tts.GpuBench --model "$models/f5ops-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b \
+      > "$out/ncu-b$b.csv" 2>/dev/null
+  done
+  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
+  grep -E "###|f5tts|ptrBatch|sdpa|gelubias" "$out/kernels.md" | head -24
+fi
+ls /usr/local/cuda/bin | grep -i nsys; command -v nsys
+cd "$out" || exit 1
+{ sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl
+python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
+tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
+echo "sitting $((SECONDS - t0)) s"
