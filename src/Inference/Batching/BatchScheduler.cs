@@ -30,6 +30,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly int _maxBatchSize;
     private readonly string _name;
     private readonly bool _overlap;
+    private readonly int _prepareParallelism;
     private readonly Channel<SynthesisJob>? _toPrepare;
     private readonly Channel<Prepared>? _prepared;
     private Thread? _thread;
@@ -67,6 +68,7 @@ internal sealed class BatchScheduler : IDisposable
 
         // With one item per batch nothing can be prepared ahead of the running one: overlap would only add a hop.
         _overlap = options.OverlapPreprocess && engine.ConcurrentPrepare && _maxBatchSize > 1;
+        _prepareParallelism = engine.ConcurrentPrepare ? Math.Max(1, options.PrepareParallelism) : 1;
         if (_overlap)
         {
             _toPrepare = Channel.CreateUnbounded<SynthesisJob>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -524,6 +526,7 @@ internal sealed class BatchScheduler : IDisposable
 
         var starvation = Stopwatch.Frequency / 1000 * _options.MaxBucketWaitMilliseconds;
         var now = Stopwatch.GetTimestamp();
+        List<SynthesisJob>? admitted = null;
         for (var i = 0; i < pending.Count && members < _maxBatchSize; i++)
         {
             var job = pending[i];
@@ -553,36 +556,88 @@ internal sealed class BatchScheduler : IDisposable
             Interlocked.Increment(ref _running);
             _metrics.QueueLeft();
             _metrics.RecordQueueWait(Stopwatch.GetElapsedTime(job.EnqueuedTimestamp, job.StartedTimestamp));
+            members++;
+            minFrames = newMin;
+            maxFrames = newMax;
             if (_overlap)
             {
                 preparing.Add(job);
                 _toPrepare!.Writer.TryWrite(job); // unbounded, completed only by this thread at exit
-                members++;
-                minFrames = newMin;
-                maxFrames = newMax;
                 continue;
             }
 
+            (admitted ??= []).Add(job);
+        }
+
+        if (admitted is not null)
+        {
+            PrepareAdmitted(admitted, active, stop);
+        }
+    }
+
+    /// <summary>
+    /// Runs Preprocess for the jobs just admitted (worker thread, between steps) and adds their items to the batch in
+    /// admission order. With PrepareParallelism > 1 and an engine that allows concurrent Prepare calls, up to that
+    /// many run at once: Preprocess is bound by host-side launch work, which threads overlap while the GPU runs the
+    /// kernels of all of them on one stream (docs/serving.md "Starting a batch").
+    /// </summary>
+    private void PrepareAdmitted(List<SynthesisJob> admitted, List<(SynthesisJob Job, IEngineItem Item)> active, CancellationToken stop)
+    {
+        var items = new IEngineItem?[admitted.Count];
+        var errors = new Exception?[admitted.Count];
+        void PrepareOne(int k)
+        {
             try
             {
                 var started = Stopwatch.GetTimestamp();
-                var item = _engine.Prepare(job.Input, stop);
+                items[k] = _engine.Prepare(admitted[k].Input, stop);
                 _metrics.RecordStage(PipelineStage.Preprocess, Stopwatch.GetElapsedTime(started));
-                active.Add((job, item));
-                members++;
-                minFrames = Math.Min(minFrames, item.TotalFrames);
-                maxFrames = Math.Max(maxFrames, item.TotalFrames);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                Fail(job, Stopped());
-                throw;
             }
             catch (Exception ex)
             {
-                _logger.LogError(ex, "Preprocess failed for one request on {Worker}", _name);
-                Fail(job, ex);
+                errors[k] = ex;
             }
+        }
+
+        var parallelism = Math.Min(_prepareParallelism, admitted.Count);
+        if (parallelism > 1)
+        {
+            Parallel.For(0, admitted.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, PrepareOne);
+        }
+        else
+        {
+            for (var k = 0; k < admitted.Count; k++)
+            {
+                PrepareOne(k);
+            }
+        }
+
+        OperationCanceledException? stopped = null;
+        for (var k = 0; k < admitted.Count; k++)
+        {
+            var job = admitted[k];
+            if (items[k] is { } item)
+            {
+                active.Add((job, item));
+            }
+            else if (errors[k] is OperationCanceledException oce && stop.IsCancellationRequested)
+            {
+                Interlocked.Decrement(ref _running);
+                Fail(job, Stopped());
+                stopped ??= oce;
+            }
+            else
+            {
+                // Only this request fails; the count of running requests must not keep it.
+                _logger.LogError(errors[k], "Preprocess failed for one request on {Worker}", _name);
+                Interlocked.Decrement(ref _running);
+                Fail(job, errors[k]!);
+            }
+        }
+
+        if (stopped is not null)
+        {
+            throw stopped;
         }
     }
 

@@ -64,11 +64,12 @@ public sealed class BatchSchedulerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(bool overlap)
+    [InlineData(true, 4)]
+    [InlineData(false, 4)] // Preprocess of the four on up to four threads at once
+    [InlineData(false, 1)] // one by one
+    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(bool overlap, int prepareParallelism)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200, PrepareParallelism = prepareParallelism }, overlap);
         var inputs = new[] { SchedulerTestKit.Input(200, 11, 8), SchedulerTestKit.Input(230, 12, 8), SchedulerTestKit.Input(260, 13, 6), SchedulerTestKit.Input(210, 14, 7) };
         var outcomes = await Task.WhenAll(inputs.Select(i => scheduler.SubmitAsync(i, Ct)));
 
@@ -176,6 +177,7 @@ public sealed class BatchSchedulerTests : IDisposable
         Close.Assert(SchedulerTestKit.RunAlone(_engine, goodInput), goodAudio, BatchTolerance, "neighbour of a failed item vs alone");
         var after = await scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 22, nfe: 4), Ct);
         Assert.NotEmpty(after.Audio);
+        Assert.Equal(0, scheduler.RunningCount); // the failed request does not stay counted as running
     }
 
     [Theory]
