@@ -8,7 +8,6 @@
 #   4. a kernel profile of the fused Transformer step at batch 1 and 16 (Nsight Compute, summarize_ncu.py);
 #   5. results-final.jsonl (one JSON object per run), a comparison table, and logs.tar.xz.
 set +e +o pipefail
-ex="$dest/c3/export"
 t0=$SECONDS
 export_model fused-fp16 fp16 fused --save-checkpoint "$models/checkpoints" & e1=$!
 export_model plain-fp16 fp16 plain & e2=$!
@@ -17,22 +16,7 @@ echo "exports (fused rc $r1, plain rc $r2) in $((SECONDS - t0)) s"
 bench csharp-fused-fp16-graphs "$models/fused-fp16" --cuda-graphs
 bench csharp-fused-fp16 "$models/fused-fp16"
 bench csharp-plain-fp16 "$models/plain-fp16"
-t=$SECONDS
-timeout 300 python3 "$ex/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
-  --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
-  || echo "pytorch FAILED"
-echo "pytorch: $((SECONDS - t)) s"
-if [ -x /usr/local/cuda/bin/ncu ]; then
-  for b in 1 16; do
-    timeout 120 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
-      $root/app/F5Tts.GpuBench --model "$models/fused-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b \
-      > "$out/ncu-b$b.csv" 2>/dev/null
-  done
-  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
-fi
-cd "$out" || exit 1
-{ sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log; } > results-final.jsonl
-python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
-rm -f ./*.err export-*.log
-tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.csv 2>/dev/null)
+pytorch_baseline
+profile_kernels "$models/fused-fp16"
+finish_sitting
 echo "sitting $((SECONDS - t0)) s"

@@ -58,26 +58,10 @@ fi
 bench csharp-fused-fp16-graphs "$models/fused-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-fp16 "$models/f5ops-fp16"
-if [ "${CHECKS:-1}" = 0 ]; then  # the PyTorch baseline on the same card (bench_pytorch.py, as gpu_sitting.sh)
-  t=$SECONDS
-  timeout 300 python3 "$ex/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
-    --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
-    || echo "pytorch FAILED"
-  echo "pytorch: $((SECONDS - t)) s"
-fi
+[ "${CHECKS:-1}" = 0 ] && pytorch_baseline  # the PyTorch baseline on the same card
 [ "${CHECKS:-1}" = 0 ] || { wait $e4
 echo "pytests: $(tail -n 3 "$out/pytests.log" | tr '\n' ' ')"
 grep METRIC "$out/pytests.log"; }
-if [ -x /usr/local/cuda/bin/ncu ]; then
-  for b in 1 16; do
-    timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
-      $root/app/F5Tts.GpuBench --model "$models/f5ops-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b \
-      > "$out/ncu-b$b.csv" 2>/dev/null
-  done
-  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
-fi
-cd "$out" || exit 1
-{ sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl
-python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
-tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
+profile_kernels "$models/f5ops-fp16"
+finish_sitting
 echo "sitting $((SECONDS - t0)) s"

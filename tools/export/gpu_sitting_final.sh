@@ -9,7 +9,6 @@
 #      sdpa_kernel = 1 (its flash attention) and 2 (memory-efficient); the PyTorch baseline (bench_pytorch.py);
 #   4. the kernel profile of the step now at batch 1 and 16.
 set +e +o pipefail
-ex="$(cd "$dest/c3/export" && pwd)"
 old="$(cd "$dest/c3/export-old" && pwd)"
 repo=${REPO_ROOT:-$PWD}
 lib=$root/app/libf5tts_ops.so
@@ -33,23 +32,8 @@ bench csharp-f5ops-before-fp16-graphs "$models/f5ops0-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs-sdpa1 "$models/f5ops-fp16" --cuda-graphs --sdpa-kernel 1
 bench csharp-f5ops-fp16-graphs-sdpa2 "$models/f5ops-fp16" --cuda-graphs --sdpa-kernel 2
-t=$SECONDS
-timeout 300 python3 "$ex/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
-  --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
-  || echo "pytorch FAILED"
-echo "pytorch: $((SECONDS - t)) s"
-if [ -x /usr/local/cuda/bin/ncu ]; then
-  for b in 1 16; do
-    timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
-      $root/app/F5Tts.GpuBench --model "$models/f5ops-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b \
-      > "$out/ncu-b$b.csv" 2>/dev/null
-  done
-  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
-  grep -E "###|f5tts|ptrBatch|sdpa|gelubias" "$out/kernels.md" | head -24
-fi
-ls /usr/local/cuda/bin | grep -i nsys; command -v nsys
-cd "$out" || exit 1
-{ sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl
-python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
-tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv 2>/dev/null)
+pytorch_baseline
+profile_kernels "$models/f5ops-fp16"
+grep -E "###|f5tts|ptrBatch|sdpa|gelubias" "$out/kernels.md" | head -24
+finish_sitting
 echo "sitting $((SECONDS - t0)) s"

@@ -3,7 +3,6 @@
 # provider's cudnn_conv1d_pad_to_nc1d; the Preprocess graph alone both ways; the kernel profile of the step at batch 1
 # and 16 with it. (Earlier probes of this file: prefer_nhwc, EXHAUSTIVE cuDNN search; docs/benchmarks.md.)
 set +e +o pipefail
-ex="$(cd "$dest/c3/export" && pwd)"
 t0=$SECONDS
 export_model f5ops-fp16 fp16 f5ops
 echo "export in $((SECONDS - t0)) s"
@@ -14,17 +13,7 @@ for v in default:"" nc1d:--conv1d-nc1d; do
   timeout 120 $app --model "$models/f5ops-fp16" --profile-preprocess "$out/pre-${v%%:*}" ${v#*:} >> "$out/pre.log" 2>&1
 done
 grep "preprocess alone" "$out/pre.log"
-if [ -x /usr/local/cuda/bin/ncu ]; then
-  for b in 1 16; do
-    timeout 100 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
-      $app --model "$models/f5ops-fp16" --providers CUDA,CPU --frames 680 --profile-batch $b --conv1d-nc1d \
-      > "$out/ncu-b$b.csv" 2>/dev/null
-  done
-  python3 "$ex/summarize_ncu.py" "$out" > "$out/kernels-nc1d.md" 2>&1
-  head -24 "$out/kernels-nc1d.md"
-fi
-cd "$out" || exit 1
-sed -n 's/^GPUBENCH_JSON //p' csharp-*.log > results-final.jsonl
-python3 "$ex/compare_runs.py" results-final.jsonl | tee summary.md
-tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv ./*.json 2>/dev/null)
+profile_kernels "$models/f5ops-fp16" --conv1d-nc1d
+mv "$out/kernels.md" "$out/kernels-nc1d.md" 2>/dev/null && head -24 "$out/kernels-nc1d.md"
+finish_sitting
 echo "sitting $((SECONDS - t0)) s"

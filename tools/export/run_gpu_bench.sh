@@ -98,8 +98,32 @@ run)
         --vocoder vocos-mel-24khz --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 \
         --precision "$precision" --attention "$attention" --out "$models/$name" "$@") > "$out/export-$name.log" 2>&1
   }
+  pytorch_baseline() { # the exporter's PyTorch model on the same weights and card (bench_pytorch.py; needs an export
+    # made with --save-checkpoint "$models/checkpoints")
+    local t=$SECONDS
+    timeout 300 python3 "$dest/c3/export/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" --iters "${ITERS:-20}" \
+      --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" > "$out/pytorch.log" 2>&1 \
+      || echo "pytorch FAILED"
+    echo "pytorch: $((SECONDS - t)) s"
+  }
+  profile_kernels() { # model-dir [GpuBench args]: Nsight Compute profile of one step at batch 1 and 16 -> kernels.md
+    local dir=$1; shift
+    [ -x /usr/local/cuda/bin/ncu ] || return 0
+    for b in 1 16; do
+      timeout 120 /usr/local/cuda/bin/ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw \
+        $root/app/F5Tts.GpuBench --model "$dir" --providers CUDA,CPU --frames 680 --profile-batch $b "$@" \
+        > "$out/ncu-b$b.csv" 2>/dev/null
+    done
+    python3 "$dest/c3/export/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
+  }
+  finish_sitting() { # results-final.jsonl, summary.md (compare_runs.py) and logs.tar.xz in $out
+    (cd "$out" && { sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl \
+      && python3 "$dest/c3/export/compare_runs.py" results-final.jsonl | tee summary.md \
+      && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv ./*.json 2>/dev/null))
+  }
   # The sitting itself: gpu_sitting.sh (the documented one) unless PLAN names another bash file. It is sourced with
-  # $out, $dest, $models, $card, bench() and export_model() defined and the app unpacked.
+  # $out, $dest, $models, $card, bench(), export_model(), pytorch_baseline(), profile_kernels() and finish_sitting()
+  # defined and the app unpacked.
   . "${PLAN:-$here/gpu_sitting.sh}"
   echo "total $((SECONDS - t_start)) s"
   ;;
