@@ -109,15 +109,31 @@ struct alignas(sizeof(T) * V) Vec {
   T v[V];
 };
 
+// Where the i-th V-wide slot of the packed layout xp[g][row][c] lies: channel c, flat row t = g * rows + row, group g,
+// item r and frame m of `row` (valid unless it is padding).
+struct Packed {
+  int64_t c, t, g, r, m;
+  bool valid;
+  __device__ Packed(int64_t i, int v, const ConvShape& s) {
+    const int64_t cvs = s.channels / v, row = (i / cvs) % s.rows;
+    c = (i % cvs) * v;
+    t = i / cvs;
+    g = t / s.rows;
+    r = row / s.seg;
+    m = row % s.seg - s.pad;
+    valid = r < s.items && m >= 0 && m < s.frames;
+  }
+};
+
 // xp[g][row][c] = keep * x at the frame of `row`, 0 in the padding rows.
 template <typename T, int V>
 __global__ void ConvPackKernel(const T* x, const T* keep, T* xp, ConvShape s) {
-  const int64_t cvs = s.channels / V, total = s.groups * s.rows * cvs;
+  const int64_t total = s.groups * s.rows * (s.channels / V);
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total; i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t c = (i % cvs) * V, t = i / cvs, row = t % s.rows, g = t / s.rows;
-    const int64_t r = row / s.seg, m = row % s.seg - s.pad;
+    const Packed p(i, V, s);
+    const int64_t c = p.c, t = p.t, g = p.g, r = p.r, m = p.m;
     Vec<T, V> out;
-    if (r < s.items && m >= 0 && m < s.frames) {
+    if (p.valid) {
       const int64_t rn = r * s.frames + m;
       const auto in = *reinterpret_cast<const Vec<T, V>*>(x + rn * s.dim + g * s.channels + c);
       const float k = Io<T>::Get(keep[rn]);
@@ -134,12 +150,12 @@ __global__ void ConvPackKernel(const T* x, const T* keep, T* xp, ConvShape s) {
 // Between the layers: xp[g][row][c] = keep * mish(y1 + b1) at the frame of `row`, 0 in the padding rows.
 template <typename T, int V>
 __global__ void ConvMidKernel(const T* y, const T* bias, const T* keep, T* xp, ConvShape s) {
-  const int64_t cvs = s.channels / V, total = s.groups * s.rows * cvs;
+  const int64_t total = s.groups * s.rows * (s.channels / V);
   for (int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x; i < total; i += int64_t{gridDim.x} * blockDim.x) {
-    const int64_t c = (i % cvs) * V, t = i / cvs, row = t % s.rows, g = t / s.rows;
-    const int64_t r = row / s.seg, m = row % s.seg - s.pad;
+    const Packed p(i, V, s);
+    const int64_t c = p.c, t = p.t, g = p.g, r = p.r, m = p.m;
     Vec<T, V> out;
-    if (r < s.items && m >= 0 && m < s.frames) {
+    if (p.valid) {
       const auto in = *reinterpret_cast<const Vec<T, V>*>(y + (g * s.out + r * s.seg + m) * s.channels + c);
       const auto b = *reinterpret_cast<const Vec<T, V>*>(bias + g * s.channels + c);
       const float k = Io<T>::Get(keep[r * s.frames + m]);
