@@ -15,7 +15,8 @@ namespace F5Tts.Engines.F5;
 /// Residency (docs/engine.md): each item keeps its conditioning and latent on the host; the batch's conditioning
 /// (cond, cond_drop, lengths) is bound once per batch membership — ONNX Runtime uploads bound host inputs at bind time
 /// and keeps the device copy — and the latents ping-pong between two preallocated buffers on the Transformer's device.
-/// Only t, dt and cfg ([B] floats) are re-bound each step. When membership changes the latents are read back once and
+/// Only t (or the items' time table rows), dt and cfg ([B]) are re-bound each step. When membership changes the latents
+/// are read back once and
 /// the batch is re-packed. Callers should keep the item order stable between steps: any change of the ordered list
 /// counts as a membership change.
 /// With <see cref="EngineOptions.StaticShapes"/> or CUDA graphs the Transformer calls run at bucketed shapes from
@@ -48,6 +49,8 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly NativeBuffer _hostT;
     private readonly NativeBuffer _hostDt;
     private readonly NativeBuffer _hostCfg;
+    private readonly NativeBuffer _hostIndex;
+    private readonly TimeModulationTable? _table;
 
     // Ping-pong latent buffers in the Transformer's memory.
     private readonly NativeBuffer?[] _ping = new NativeBuffer?[2];
@@ -56,15 +59,21 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly List<OrtValue> _views = [];
     private OrtValue? _hostXValue;
     private readonly OrtValue?[] _pingValue = new OrtValue?[2];
-    private OrtValue? _tValue, _dtValue, _cfgValue;
+    private OrtValue? _tValue, _dtValue, _cfgValue, _indexValue;
     private int _current = -1; // -1: latents in _hostX; 0/1: in _ping[i]
+    private int _boundTableRows = -1; // the table's RowsComputed when it was last bound
     private bool _latentsAhead; // the batch buffers hold newer latents than the items
     private readonly List<BatchedItem> _members = [];
     private readonly StaticStepBuffers? _static;
     private bool _disposed;
 
-    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger)
+    /// <summary>
+    /// Takes ownership of the sessions, <paramref name="memory"/> and <paramref name="table"/> (the time modulation table
+    /// of an f5ops export, whose Transformer takes <c>time_table</c>; null for other exports).
+    /// </summary>
+    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger, TimeModulationTable? table = null)
     {
+        _table = table;
         _pre = pre;
         _tr = transformer;
         _dec = decode;
@@ -82,10 +91,11 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _hostT = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
         _hostDt = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
         _hostCfg = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(float));
+        _hostIndex = NativeBuffer.AllocateHost(options.MaxBatchSize * sizeof(long));
         _binding = _tr.Session.CreateIoBinding();
         if (options.StaticShapes || transformer.CudaGraph)
         {
-            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger, _gate);
+            _static = new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger, _gate, table);
         }
 
         Description = new EngineDescription(
@@ -123,6 +133,9 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
     /// <summary>The static-shape mode, null when the Transformer runs at exact shapes (for tests and the smoke tool).</summary>
     internal StaticStepBuffers? StaticMode => _static;
+
+    /// <summary>The time modulation table of an f5ops export, else null (for tests and the benchmark).</summary>
+    internal TimeModulationTable? TimeTable => _table;
 
     /// <summary>The TensorRT profile of the Transformer's dynamic inputs; the graph's B is the request batch.</summary>
     internal static TrtProfile TrtProfileFor(TensorRtOptions trt, int condDim)
@@ -287,7 +300,23 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         // Re-binding uploads the [B] host values to the device (a CPU binding just references them).
-        _binding.BindInput("t", _tValue!);
+        if (_table is not null)
+        {
+            _table.Lookup(_members, _hostIndex.AsSpan<long>(b));
+            if (_boundTableRows != _table.RowsComputed)
+            {
+                // A host table bound to a GPU session was copied at bind time: bind it again once rows changed.
+                _binding.BindInput(TimeModulationTable.TableName, _table.Table);
+                _boundTableRows = _table.RowsComputed;
+            }
+
+            _binding.BindInput(TimeModulationTable.IndexName, _indexValue!);
+        }
+        else
+        {
+            _binding.BindInput("t", _tValue!);
+        }
+
         _binding.BindInput("dt", _dtValue!);
         _binding.BindInput("cfg", _cfgValue!);
         var next = _current == 0 ? 1 : 0;
@@ -469,6 +498,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _tValue = Track(_hostT.View<float>(b));
         _dtValue = Track(_hostDt.View<float>(b));
         _cfgValue = Track(_hostCfg.View<float>(b));
+        _indexValue = Track(_hostIndex.View<long>(b));
         for (var k = 0; k < 2; k++)
         {
             _pingValue[k] = Track(_ping[k]!.View(TensorElementType.Float, [b, n, Mels], FloatSize));
@@ -479,6 +509,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _binding.BindInput("cond", condValue);
         _binding.BindInput("cond_drop", dropValue);
         _binding.BindInput("lengths", lengthsValue);
+        _boundTableRows = -1; // the table is bound at the first step
 
         _members.Clear();
         _members.AddRange(own);
@@ -532,7 +563,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         _views.Clear();
-        _hostXValue = _tValue = _dtValue = _cfgValue = null;
+        _hostXValue = _tValue = _dtValue = _cfgValue = _indexValue = null;
         _pingValue[0] = _pingValue[1] = null;
         _members.Clear();
         _current = -1;
@@ -558,7 +589,11 @@ internal sealed class BatchedF5Engine : ITtsEngine
         OnnxTtsEngineFactory.Require(_dec, _dec.Metadata.GetValueOrDefault(ModelContracts.ContractKey) == ModelContracts.Batched, "metadata f5tts.contract is not f5tts-batched/1 (the three graphs must come from one export)");
         RequireInputs(_pre, ("audio", TensorElementType.Float), ("text_ids", TensorElementType.Int32), ("total_frames", TensorElementType.Int64));
         RequireOutputs(_pre, ("cond", TensorElementType.Float), ("cond_drop", TensorElementType.Float), ("ref_frames", TensorElementType.Int64));
-        RequireInputs(_tr, ("x", TensorElementType.Float), ("cond", TensorElementType.Float), ("cond_drop", TensorElementType.Float), ("lengths", TensorElementType.Int64), ("t", TensorElementType.Float), ("dt", TensorElementType.Float), ("cfg", TensorElementType.Float));
+        RequireInputs(_tr, ("x", TensorElementType.Float), ("cond", TensorElementType.Float), ("cond_drop", TensorElementType.Float), ("lengths", TensorElementType.Int64), ("dt", TensorElementType.Float), ("cfg", TensorElementType.Float));
+        if (_table is null)
+        {
+            RequireInputs(_tr, ("t", TensorElementType.Float)); // f5ops exports take their time table's rows instead
+        }
         RequireOutputs(_tr, ("x_next", TensorElementType.Float));
         RequireInputs(_dec, ("mel", TensorElementType.Float), ("lengths", TensorElementType.Int64));
         RequireOutputs(_dec, ("audio", TensorElementType.Float));
@@ -593,6 +628,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _disposed = true;
         _static?.Dispose();
         DisposeViews();
+        _table?.Dispose();
         _binding.Dispose();
         _ping[0]?.Dispose();
         _ping[1]?.Dispose();
@@ -603,6 +639,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _hostT.Dispose();
         _hostDt.Dispose();
         _hostCfg.Dispose();
+        _hostIndex.Dispose();
         _runOptions.Dispose();
         _prepareRunOptions.Dispose();
         _gate.Dispose();

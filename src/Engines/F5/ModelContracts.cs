@@ -21,10 +21,14 @@ public static class ModelContracts
     public const string PreprocessFile = "F5_Preprocess.onnx";
     public const string TransformerFile = "F5_Transformer.onnx";
     public const string DecodeFile = "F5_Decode.onnx";
+
+    /// <summary>f5ops exports only: t → the AdaLN modulation rows of the Transformer's time table (docs/engine.md "Time modulation table").</summary>
+    public const string TimeModulationFile = "F5_TimeModulation.onnx";
     public const string VocabFile = "vocab.txt";
 
     /// <summary>Stage names used in logs, metrics and <c>EngineDescription.ProvidersByStage</c>.</summary>
     public const string PreprocessStage = "preprocess";
     public const string TransformerStage = "transformer";
     public const string DecodeStage = "decode";
+    public const string TimeModulationStage = "time-modulation";
 }

@@ -8,7 +8,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// Loads a model directory (three graphs + vocab.txt), detects its contract from <c>metadata_props</c> or the graph
+/// Loads a model directory (three graphs + vocab.txt; f5ops exports add F5_TimeModulation.onnx), detects its contract from <c>metadata_props</c> or the graph
 /// signatures, creates the sessions with the configured provider chains and returns the matching engine.
 /// </summary>
 public static class OnnxTtsEngineFactory
@@ -58,8 +58,20 @@ public static class OnnxTtsEngineFactory
             disposables.Add(memory);
             logger.LogInformation("Latent residency: {Mode}.", memory.Mode);
 
+            TimeModulationTable? table = null;
+            if (contract == ModelContracts.Batched)
+            {
+                // Same providers as the Transformer, whose memory the table lives in.
+                var tablePath = Path.Combine(directory, ModelContracts.TimeModulationFile);
+                table = TimeModulationTable.Create(transformer, () => File.Exists(tablePath) ? factory.Create(ModelContracts.TimeModulationStage, tablePath, transformer.Providers) : null, memory, options.TimeTableRows, logger);
+                if (table is not null)
+                {
+                    disposables.Add(table);
+                }
+            }
+
             ITtsEngine engine = contract == ModelContracts.Batched
-                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger)
+                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger, table)
                 : new DakeqqF5Engine(pre, transformer, decode, memory, options, vocabSize, logger);
             return engine;
         }

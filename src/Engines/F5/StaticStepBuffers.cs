@@ -16,12 +16,22 @@ namespace F5Tts.Engines.F5;
 /// normally at first, then captures it and afterwards only replays the graph — no feed copies, no shape checks — so
 /// new values must be written into the same device buffers before each run, which is what <see cref="Pack"/> and
 /// <see cref="Step"/> do. Padding rows are zeros with length 1 (never 0: attention over zero keys gives NaN) and
-/// t = dt = cfg = 0, so their x stays 0; they are never read back.
+/// t = dt = cfg = 0 (time table row 0), so their x stays 0; they are never read back.
+/// The per-step scalars (time table index or t, dt, cfg) share one small buffer, so a step uploads them in one copy:
+/// each synchronous host→device copy costs ≈ 10 µs of the GPU idling between two steps.
 /// </summary>
 internal sealed class StaticStepBuffers : IDisposable
 {
     private const int Mels = 100;
     private const int FloatSize = sizeof(float);
+
+    // The step scalars' layout in floats of [5 × MaxBatchSize]: the int64 time-table index first (8-byte aligned),
+    // then t, dt, cfg.
+    private const int IndexSection = 0;
+    private const int TSection = 2;
+    private const int DtSection = 3;
+    private const int CfgSection = 4;
+    private const int ScalarSections = 5;
 
     private readonly InferenceSession _session;
     private readonly DeviceMemory _memory;
@@ -40,14 +50,13 @@ internal sealed class StaticStepBuffers : IDisposable
     private readonly NativeBuffer _cond;
     private readonly NativeBuffer _condDrop;
     private readonly NativeBuffer _lengths;
-    private readonly NativeBuffer _t;
-    private readonly NativeBuffer _dt;
-    private readonly NativeBuffer _cfg;
+    private readonly NativeBuffer _scalars;
 
-    // Host staging: [MaxBatchSize] step scalars (fixed) and the packing area (grows; host addresses do not matter).
-    private readonly NativeBuffer _hostT;
-    private readonly NativeBuffer _hostDt;
-    private readonly NativeBuffer _hostCfg;
+    // Host staging: the step scalars (fixed) and the packing area (grows; host addresses do not matter).
+    private readonly NativeBuffer _hostScalars;
+    private readonly OrtValue _scalarsSource;
+    private readonly OrtValue _scalarsTarget;
+    private readonly TimeModulationTable? _table;
     private readonly NativeBuffer _hostLengths;
     private NativeBuffer? _hostCond;
     private NativeBuffer? _hostCondDrop;
@@ -65,9 +74,10 @@ internal sealed class StaticStepBuffers : IDisposable
     private readonly CaptureGate _gate;
     private bool _disposed;
 
-    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger, CaptureGate gate)
+    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger, CaptureGate gate, TimeModulationTable? table = null)
     {
         _session = transformer.Session;
+        _table = table;
         _gate = gate;
         _maxGraphs = maxGraphs;
         _logger = logger;
@@ -94,12 +104,10 @@ internal sealed class StaticStepBuffers : IDisposable
             _cond = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
             _condDrop = Own(memory.Allocate(checked(capacity * condDim * FloatSize)));
             _lengths = Own(memory.Allocate(maxBatch * sizeof(long)));
-            _t = Own(memory.Allocate(maxBatch * FloatSize));
-            _dt = Own(memory.Allocate(maxBatch * FloatSize));
-            _cfg = Own(memory.Allocate(maxBatch * FloatSize));
-            _hostT = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
-            _hostDt = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
-            _hostCfg = Own(NativeBuffer.AllocateHost(maxBatch * FloatSize));
+            _scalars = Own(memory.Allocate(ScalarSections * maxBatch * FloatSize));
+            _hostScalars = Own(NativeBuffer.AllocateHost(ScalarSections * maxBatch * FloatSize));
+            _scalarsSource = _hostScalars.View<float>(ScalarSections * maxBatch);
+            _scalarsTarget = _scalars.View(TensorElementType.Float, [ScalarSections * maxBatch], FloatSize);
             _hostLengths = Own(NativeBuffer.AllocateHost(maxBatch * sizeof(long)));
         }
         catch
@@ -109,7 +117,7 @@ internal sealed class StaticStepBuffers : IDisposable
             throw;
         }
 
-        var bytes = _x[0].Bytes + _x[1].Bytes + _cond.Bytes + _condDrop.Bytes + _lengths.Bytes + _t.Bytes + _dt.Bytes + _cfg.Bytes;
+        var bytes = _x[0].Bytes + _x[1].Bytes + _cond.Bytes + _condDrop.Bytes + _lengths.Bytes + _scalars.Bytes;
         Mode = string.Create(CultureInfo.InvariantCulture, $"static shapes{(CapturesGraphs ? " + CUDA graphs" : string.Empty)} (batch buckets {string.Join(',', BatchBuckets(maxBatch))}; frame bucket {frameBucket})");
         logger.LogInformation(
             "Transformer {Mode}: {Bytes:0.0} MiB of {Memory} buffers allocated once for {Batch} × {Frames} frames.",
@@ -173,11 +181,9 @@ internal sealed class StaticStepBuffers : IDisposable
             lengths[i] = item.TotalFrames;
         }
 
-        // Padding rows: length 1 and t = dt = cfg = 0 (Step writes only the first b scalars).
+        // Padding rows: length 1 and t = dt = cfg = 0, time table row 0 (Step writes only the first b scalars).
         lengths[b..].Fill(1);
-        _hostT.AsSpan<float>(bb)[b..].Clear();
-        _hostDt.AsSpan<float>(bb)[b..].Clear();
-        _hostCfg.AsSpan<float>(bb)[b..].Clear();
+        _hostScalars.AsSpan<float>(ScalarSections * _maxBatch).Clear();
 
         using var cond = _hostCond.View<float>(bb, nb, _condDim);
         using var drop = _hostCondDrop.View<float>(bb, nb, _condDim);
@@ -190,8 +196,9 @@ internal sealed class StaticStepBuffers : IDisposable
     }
 
     /// <summary>
-    /// One Transformer call for the packed items: uploads t, dt, cfg (one copy call) and runs the bucket's binding of
-    /// the current parity (a graph replay once captured). No allocation once the bucket's graphs exist.
+    /// One Transformer call for the packed items: uploads the step scalars (one copy) and runs the bucket's binding of
+    /// the current parity (a graph replay once captured). No allocation once the bucket's graphs exist and the time
+    /// table holds the items' times.
     /// </summary>
     public void Step(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
     {
@@ -202,9 +209,10 @@ internal sealed class StaticStepBuffers : IDisposable
             throw new InvalidOperationException("The batch changed without a Pack.");
         }
 
-        var ts = _hostT.AsSpan<float>(_rows);
-        var dts = _hostDt.AsSpan<float>(_rows);
-        var cfgs = _hostCfg.AsSpan<float>(_rows);
+        var all = _hostScalars.AsSpan<float>(ScalarSections * _maxBatch);
+        var ts = all.Slice(TSection * _maxBatch, _rows);
+        var dts = all.Slice(DtSection * _maxBatch, _rows);
+        var cfgs = all.Slice(CfgSection * _maxBatch, _rows);
         for (var i = 0; i < _rows; i++)
         {
             var item = items[i];
@@ -213,7 +221,8 @@ internal sealed class StaticStepBuffers : IDisposable
             cfgs[i] = item.Cfg;
         }
 
-        _memory.Upload(bucket.StepSources, bucket.StepTargets);
+        _table?.Lookup(items, _hostScalars.AsSpan<long>(_maxBatch)[.._rows]);
+        _memory.Upload([_scalarsSource], [_scalarsTarget]);
         var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
         if (CaptureGate.MayCapture(CapturesGraphs, graph.HasGraphId, graph.Runs))
         {
@@ -268,7 +277,7 @@ internal sealed class StaticStepBuffers : IDisposable
         if (!_buckets.TryGetValue((batch, frames), out var bucket))
         {
             OrtValue Dev(NativeBuffer buffer, int dim) => buffer.View(TensorElementType.Float, [batch, frames, dim], FloatSize);
-            OrtValue Vec(NativeBuffer buffer) => buffer.View(TensorElementType.Float, [batch], FloatSize);
+            OrtValue Vec(int section) => _scalars.View(TensorElementType.Float, [batch], FloatSize, (long)section * _maxBatch * FloatSize);
             bucket = new Bucket(
                 batch,
                 frames,
@@ -276,8 +285,7 @@ internal sealed class StaticStepBuffers : IDisposable
                 Dev(_cond, _condDim),
                 Dev(_condDrop, _condDim),
                 _lengths.View(TensorElementType.Int64, [batch], sizeof(long)),
-                [Vec(_t), Vec(_dt), Vec(_cfg)],
-                [Vec(_hostT), Vec(_hostDt), Vec(_hostCfg)]);
+                [_scalars.View(TensorElementType.Int64, [batch], sizeof(long), IndexSection), Vec(TSection), Vec(DtSection), Vec(CfgSection)]);
             _buckets.Add((batch, frames), bucket);
         }
 
@@ -318,9 +326,18 @@ internal sealed class StaticStepBuffers : IDisposable
         binding.BindInput("cond", bucket.Cond);
         binding.BindInput("cond_drop", bucket.CondDrop);
         binding.BindInput("lengths", bucket.Lengths);
-        binding.BindInput("t", bucket.StepTargets[0]);
-        binding.BindInput("dt", bucket.StepTargets[1]);
-        binding.BindInput("cfg", bucket.StepTargets[2]);
+        if (_table is not null)
+        {
+            binding.BindInput(TimeModulationTable.TableName, _table.Table);
+            binding.BindInput(TimeModulationTable.IndexName, bucket.Scalars[0]);
+        }
+        else
+        {
+            binding.BindInput("t", bucket.Scalars[1]);
+        }
+
+        binding.BindInput("dt", bucket.Scalars[2]);
+        binding.BindInput("cfg", bucket.Scalars[3]);
         binding.BindOutput("x_next", bucket.X[parity ^ 1]);
         return new StepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
     }
@@ -356,6 +373,8 @@ internal sealed class StaticStepBuffers : IDisposable
 
         _buckets.Clear();
         _sharedRunOptions.Dispose();
+        _scalarsSource?.Dispose();
+        _scalarsTarget?.Dispose();
         foreach (var buffer in _owned)
         {
             buffer.Dispose();
@@ -371,7 +390,7 @@ internal sealed class StaticStepBuffers : IDisposable
     /// <summary>One bucket's tensor views over the capacity buffers and its two step bindings.</summary>
     private sealed class Bucket : IDisposable
     {
-        public Bucket(int batch, int frames, OrtValue[] x, OrtValue cond, OrtValue condDrop, OrtValue lengths, OrtValue[] stepTargets, OrtValue[] stepSources)
+        public Bucket(int batch, int frames, OrtValue[] x, OrtValue cond, OrtValue condDrop, OrtValue lengths, OrtValue[] scalars)
         {
             Batch = batch;
             Frames = frames;
@@ -379,8 +398,7 @@ internal sealed class StaticStepBuffers : IDisposable
             Cond = cond;
             CondDrop = condDrop;
             Lengths = lengths;
-            StepTargets = stepTargets;
-            StepSources = stepSources;
+            Scalars = scalars;
         }
 
         public int Batch { get; }
@@ -396,11 +414,8 @@ internal sealed class StaticStepBuffers : IDisposable
 
         public OrtValue Lengths { get; }
 
-        /// <summary>Device t, dt, cfg [Batch].</summary>
-        public OrtValue[] StepTargets { get; }
-
-        /// <summary>Host t, dt, cfg [Batch].</summary>
-        public OrtValue[] StepSources { get; }
+        /// <summary>Device time index [Batch] (int64), t, dt, cfg [Batch] over the step scalars' buffer.</summary>
+        public OrtValue[] Scalars { get; }
 
         public StepGraph?[] Graphs { get; } = new StepGraph?[2];
 
@@ -411,7 +426,7 @@ internal sealed class StaticStepBuffers : IDisposable
                 graph?.Dispose();
             }
 
-            foreach (var view in X.Concat(StepTargets).Concat(StepSources).Append(Cond).Append(CondDrop).Append(Lengths))
+            foreach (var view in X.Concat(Scalars).Append(Cond).Append(CondDrop).Append(Lengths))
             {
                 view.Dispose();
             }

@@ -245,7 +245,13 @@ internal sealed unsafe class NativeBuffer : IDisposable
     public OrtMemoryInfo MemoryInfo { get; }
 
     /// <summary>A tensor over the start of this buffer; the caller disposes the view before the buffer.</summary>
-    public OrtValue View(TensorElementType type, long[] shape, int elementSize)
+    public OrtValue View(TensorElementType type, long[] shape, int elementSize) => View(type, shape, elementSize, 0);
+
+    /// <summary>
+    /// A tensor starting <paramref name="offsetBytes"/> into this buffer (a multiple of the element size); the caller
+    /// disposes the view before the buffer.
+    /// </summary>
+    public OrtValue View(TensorElementType type, long[] shape, int elementSize, long offsetBytes)
     {
         long count = 1;
         foreach (var d in shape)
@@ -254,12 +260,12 @@ internal sealed unsafe class NativeBuffer : IDisposable
         }
 
         var bytes = count * elementSize;
-        if (bytes > Bytes)
+        if (offsetBytes < 0 || offsetBytes % elementSize != 0 || offsetBytes + bytes > Bytes)
         {
-            throw new InvalidOperationException($"Tensor of {bytes} bytes does not fit a buffer of {Bytes} bytes.");
+            throw new InvalidOperationException($"Tensor of {bytes} bytes at offset {offsetBytes} does not fit a buffer of {Bytes} bytes.");
         }
 
-        return OrtValue.CreateTensorValueWithData(MemoryInfo, type, shape, Pointer, bytes);
+        return OrtValue.CreateTensorValueWithData(MemoryInfo, type, shape, Pointer + (nint)offsetBytes, bytes);
     }
 
     public void Dispose()

@@ -77,6 +77,16 @@ public sealed class EngineOptions
     public int FrameBucket { get; set; } = 64;
 
     /// <summary>
+    /// Rows of the time modulation table of exports made with <c>--attention f5ops</c> (docs/engine.md "Time modulation
+    /// table"): the AdaLN vectors of each distinct time t, computed once by <c>F5_TimeModulation.onnx</c> and kept in the
+    /// Transformer's memory (≈ 268 KiB per row in fp16 for F5TTS_v1_Base; 256 rows ≈ 67 MiB). One sampling schedule of
+    /// n steps uses n rows; when a step needs rows that are not there and the table is full, it is refilled. At least
+    /// <see cref="MaxBatchSize"/>.
+    /// </summary>
+    [Range(1, 65536)]
+    public int TimeTableRows { get; set; } = 256;
+
+    /// <summary>
     /// The <c>f5tts.ops</c> custom-op library (<c>libf5tts_ops.so</c>, src/Native/F5Tts.Ops, docs/custom-ops.md) that
     /// exports made with <c>--attention f5ops</c> need. Empty: the copy beside the application, registered when present.
     /// A path (relative to the content root) must exist. Registering it costs nothing for graphs that do not use it.

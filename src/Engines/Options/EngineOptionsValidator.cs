@@ -39,6 +39,11 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             }
         }
 
+        if (options.TimeTableRows < options.MaxBatchSize)
+        {
+            failures.Add($"{EngineOptions.SectionName}:TimeTableRows ({options.TimeTableRows}) must be at least MaxBatchSize ({options.MaxBatchSize}): one step needs a row per item.");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -7,12 +7,15 @@ namespace F5Tts.Engines.Tests.Support;
 /// Transformer is a masked per-frame Euler step whose velocity also depends on the masked mean over valid frames, so
 /// a wrong length, wrong padding or a latent taken from the wrong batch row changes the result. Used for engine
 /// mechanics (batching, re-packing, residency, cancellation) independently of the exporter's fixtures.
+/// With <c>timeTable</c> the directory has the f5ops time interface instead: the Transformer takes <c>time_table</c>
+/// [R, 3] + <c>time_index</c> [B] in place of t and reads t as half of column 1 of the item's row, and
+/// <c>F5_TimeModulation.onnx</c> writes rows [t, 2t, 3t] — the same results as the plain toy when the right rows are read.
 /// </summary>
 internal static class ToyBatchedModel
 {
     public const int VocabSize = 40;
 
-    public static void Write(string directory)
+    public static void Write(string directory, bool timeTable = false)
     {
         var meta = new Dictionary<string, string>
         {
@@ -53,9 +56,29 @@ internal static class ToyBatchedModel
             .Node("Div", ["slen", "c256"], ["sdiv"]).Node("Add", ["sdiv", "one"], ["ref_frames"])
             .Write(Path.Combine(directory, ModelContracts.PreprocessFile), meta);
 
-        new TinyGraph()
+        var transformer = new TinyGraph()
             .Input("x", F, "B", "N", 100).Input("cond", F, "B", "N", 612).Input("cond_drop", F, "B", "N", 612)
-            .Input("lengths", L, "B").Input("t", F, "B").Input("dt", F, "B").Input("cfg", F, "B")
+            .Input("lengths", L, "B");
+        if (timeTable)
+        {
+            transformer = transformer.Input("time_table", F, "R", 3).Input("time_index", L, "B")
+                .Longs("c1", [1], 1).Longs("c2", [2], 1).Floats("halve", [0.5f])
+                .Node("Gather", ["time_table", "time_index"], ["rows"], ("axis", 0L))
+                .Node("Slice", ["rows", "c1", "c2", "c1"], ["twice_t"])
+                .Node("Mul", ["twice_t", "halve"], ["t_col"])
+                .Node("Squeeze", ["t_col", "c1"], ["t"]);
+            new TinyGraph()
+                .Input("t", F, "R").Output("time_table", F, "R", 3)
+                .Longs("ax1", [1], 1).Floats("k123", [1f, 2f, 3f], 1, 3)
+                .Node("Unsqueeze", ["t", "ax1"], ["t2"]).Node("Mul", ["t2", "k123"], ["time_table"])
+                .Write(Path.Combine(directory, ModelContracts.TimeModulationFile), meta);
+        }
+        else
+        {
+            transformer = transformer.Input("t", F, "B");
+        }
+
+        transformer.Input("dt", F, "B").Input("cfg", F, "B")
             .Output("x_next", F, "B", "N", 100)
             .Longs("zero_s", [0]).Longs("one_s", [1]).Longs("idx1_s", [1]).Longs("ax0", [0], 1).Longs("ax1", [1], 1).Longs("ax2", [2], 1).Longs("ax12", [1, 2], 2)
             .Floats("half", [0.5f]).Floats("k01", [0.1f])

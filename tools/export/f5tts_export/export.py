@@ -20,6 +20,8 @@ CONTRACT_BATCHED = "f5tts-batched/1"
 CONTRACT_DAKEQQ = "dakeqq"
 VOCAB_PATH = Path(__file__).resolve().parent / "data" / "vocab.txt"
 EXPORTER_VERSION = "1"
+# f5ops exports only: t -> the AdaLN modulation rows the Transformer's time_table holds (graphs.BatchedTimeModulation).
+TIME_MODULATION_FILE = "F5_TimeModulation.onnx"
 
 
 def _onnx_export(module: torch.nn.Module, args, path: Path, input_names, output_names, dynamic_axes,
@@ -66,11 +68,13 @@ def _copy_vocab(out: Path, vocab: Optional[Path]) -> None:
 def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: str = "fp32",
                    max_frames: int = 4096, vocab: Optional[Path] = None, attention: str = "plain") -> Path:
     """Writes F5_Preprocess.onnx, F5_Transformer.onnx, F5_Decode.onnx, vocab.txt and export.json to out_dir.
-    All graph inputs/outputs are float32 in both precisions; fp16 only changes the Transformer's internal compute
+    All graph inputs/outputs are float32 in both precisions (but the f5ops time_table: compute dtype); fp16 only changes the Transformer's internal compute
     (weights and activations fp16; LayerNorm statistics, attention logits/softmax, the time sinusoid, RoPE angles and
     the Euler update in fp32). attention="fused" writes the Transformer with com.microsoft RotaryEmbedding and
     MultiHeadAttention (fused.py; ONNX Runtime only, fp16 attention without fp32 logits); attention="f5ops" adds the
-    f5tts.ops kernels (one pass per residual update and per q|k|v; the graph needs libf5tts_ops, docs/custom-ops.md)."""
+    f5tts.ops kernels (one pass per residual update and per q|k|v; the graph needs libf5tts_ops, docs/custom-ops.md)
+    and moves the AdaLN modulation into F5_TimeModulation.onnx (t -> time_table rows in the compute dtype; the
+    Transformer takes time_table + time_index instead of t; docs/export.md "Time modulation table")."""
     if precision not in ("fp32", "fp16"):
         raise ValueError("precision must be fp32 or fp16")
     out = Path(out_dir)
@@ -88,16 +92,32 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
                  {"audio": {1: "samples"}, "text_ids": {1: "text_len"}, "cond": {1: "frames"}, "cond_drop": {1: "frames"}})
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
-    tr = graphs.BatchedTransformer(dit, dtype, attention, max_frames)
     b, n, c = 2, 24, N_MELS + cfg.text_dim
-    _onnx_export(tr, (torch.randn(b, n, N_MELS, generator=g), torch.randn(b, n, c, generator=g),
-                      torch.randn(b, n, c, generator=g), torch.tensor([24, 17]), torch.tensor([0.1, 0.5]),
-                      torch.tensor([0.05, 0.1]), torch.tensor([2.0, 1.5])),
-                 out / "F5_Transformer.onnx", ["x", "cond", "cond_drop", "lengths", "t", "dt", "cfg"], ["x_next"],
-                 {"x": {0: "batch", 1: "frames"}, "cond": {0: "batch", 1: "frames"},
-                  "cond_drop": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "t": {0: "batch"},
-                  "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}},
-                 custom_opsets=_custom_opsets(attention))
+    x0, c0, cd0 = torch.randn(b, n, N_MELS, generator=g), torch.randn(b, n, c, generator=g), torch.randn(b, n, c, generator=g)
+    axes = {"x": {0: "batch", 1: "frames"}, "cond": {0: "batch", 1: "frames"}, "cond_drop": {0: "batch", 1: "frames"},
+            "lengths": {0: "batch"}, "dt": {0: "batch"}, "cfg": {0: "batch"}, "x_next": {0: "batch", 1: "frames"}}
+    graph_names = ["F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx"]
+    if attention == "f5ops":
+        # The AdaLN modulation as its own graph and a table input of the Transformer (graphs.BatchedTableTransformer).
+        tr = graphs.BatchedTableTransformer(dit, dtype, max_frames)
+        t0 = torch.tensor([0.1, 0.5, 0.9])
+        _onnx_export(graphs.BatchedTimeModulation(tr), (t0,), out / TIME_MODULATION_FILE, ["t"], ["time_table"],
+                     {"t": {0: "rows"}, "time_table": {0: "rows"}})
+        with torch.no_grad():
+            table = tr.fused.modulation_rows(t0)
+        _onnx_export(tr, (x0, c0, cd0, torch.tensor([24, 17]), table, torch.tensor([2, 0]), torch.tensor([0.05, 0.1]),
+                          torch.tensor([2.0, 1.5])),
+                     out / "F5_Transformer.onnx",
+                     ["x", "cond", "cond_drop", "lengths", "time_table", "time_index", "dt", "cfg"], ["x_next"],
+                     {**axes, "time_table": {0: "rows"}, "time_index": {0: "batch"}},
+                     custom_opsets=_custom_opsets(attention))
+        graph_names.append(TIME_MODULATION_FILE)
+    else:
+        tr = graphs.BatchedTransformer(dit, dtype, attention, max_frames)
+        _onnx_export(tr, (x0, c0, cd0, torch.tensor([24, 17]), torch.tensor([0.1, 0.5]), torch.tensor([0.05, 0.1]),
+                          torch.tensor([2.0, 1.5])),
+                     out / "F5_Transformer.onnx", ["x", "cond", "cond_drop", "lengths", "t", "dt", "cfg"], ["x_next"],
+                     {**axes, "t": {0: "batch"}}, custom_opsets=_custom_opsets(attention))
     if attention != "plain":
         _finalise_fused(out / "F5_Transformer.onnx", cfg.depth)
 
@@ -122,14 +142,14 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
         meta["f5tts.attention"] = attention
     if attention == "f5ops":
         meta["f5tts.custom_ops"] = fused.OPS_DOMAIN
-    for name in ("F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx"):
+    for name in graph_names:
         _set_metadata(out / name, {**meta, "f5tts.graph": name[3:-5].lower()})
     _copy_vocab(out, vocab)
     (out / "export.json").write_text(json.dumps({
         "contract": CONTRACT_BATCHED, "model": model_name, "precision": precision, "max_frames": max_frames,
         "attention": attention,
         "dit": cfg.to_dict(), "vocos": vocos.cfg.to_dict(), "opset": OPSET,
-        "io_dtype": "float32 (all float tensors, both precisions)",
+        "io_dtype": "float32 (all float tensors, both precisions; f5ops time_table: the compute dtype)",
     }, indent=2) + "\n", encoding="utf-8")
     return out
 

@@ -277,18 +277,27 @@ class FusedDiT(nn.Module):
         head = RotaryOp.apply(x[..., :rotated], self.rope_cos, self.rope_sin, self.pe_heads)
         return torch.cat([head, x[..., rotated:]], dim=-1)
 
-    def _modulation(self, temb: torch.Tensor):
-        """AdaLN vectors of every block and of the final norm from ONE GEMM: all of them are Linear(SiLU(temb)), so the
-        23 weight matrices are concatenated at export time (one kernel instead of 23 SiLU + 23 GEMM launches per
-        step), and the "1 + scale" of each scale chunk is folded into the bias. Computed on the B time embeddings and
-        repeated for the cond/uncond halves. Returns per block (shift_msa, scale1_msa, gate_msa, shift_mlp,
-        scale1_mlp, gate_mlp) and (scale1, shift) of the final norm, each [2B, D]."""
-        dit, d = self.dit, self.dim
+    def modulation_rows(self, t: torch.Tensor) -> torch.Tensor:
+        """The AdaLN vectors of every block and of the final norm for times t [R] (fp32), one row [M] per time, M =
+        (6·depth + 2)·dim, in the compute dtype. All of them are Linear(SiLU(temb)), so the 23 weight matrices are
+        concatenated at export time (one GEMM instead of 23 SiLU + 23 GEMM launches), and the "1 + scale" of each
+        scale chunk is folded into the bias. They depend on t alone: with `--attention f5ops` this runs as its own graph
+        (F5_TimeModulation) once per distinct t and the Transformer gathers rows of the resulting table — at batch 1
+        the GEMM reads all 281 MB of its fp16 weights for one row, ≈ 0.1 ms of every step on an H100
+        (docs/export.md "Time modulation table")."""
+        dit = self.dit
+        temb = dit.time_embed(t).to(dit.proj_out.weight.dtype)
         linears = [blk.attn_norm.linear for blk in dit.transformer_blocks] + [dit.norm_out.linear]
         w = torch.cat([lin.weight for lin in linears], dim=0)
         bias = torch.cat([lin.bias for lin in linears], dim=0)
+        return F.linear(F.silu(temb), w, bias + self.scale_one)
+
+    def _modulation(self, emb: torch.Tensor):
+        """Splits B modulation rows (`modulation_rows`) and repeats them for the cond/uncond halves. Returns per block
+        (shift_msa, scale1_msa, gate_msa, shift_mlp, scale1_mlp, gate_mlp) and (scale1, shift) of the final norm,
+        each [2B, D]."""
+        dit, d = self.dit, self.dim
         base = 6 * len(dit.transformer_blocks) * d
-        emb = F.linear(F.silu(temb), w, bias + self.scale_one)
         emb = torch.cat([emb, emb], dim=0)
         parts = torch.split(emb, d, dim=1)  # one Split node with constant sizes
         blocks = [parts[6 * i:6 * i + 6] for i in range(len(dit.transformer_blocks))]
@@ -357,20 +366,20 @@ class FusedDiT(nn.Module):
 
         return ConvPositionOp.apply(h, relaid(convs[0]), convs[0].bias, relaid(convs[2]), convs[2].bias, keep)
 
-    def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor):
-        """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame).
+    def velocity(self, x, cond, cond_drop, t, lengths: torch.Tensor, keep: torch.Tensor, rows=None):
+        """x [B,N,100] f32; cond/cond_drop [B,N,C] f32; t [B] f32; lengths [B] int64; keep [B,N,1] (1 = valid frame);
+        rows: the items' `modulation_rows` [B, M] when they come from the time table (then t is not used).
         Returns (v_cond, v_uncond) in the compute dtype, as DiT.velocity."""
         dit = self.dit
         dtype = dit.proj_out.weight.dtype
         keep2 = torch.cat([keep, keep], dim=0).to(dtype)
-        temb = dit.time_embed(t).to(dtype)
         xd = x.to(dtype)
         # cond and uncond rows through the input embedding together: half the (launch-bound at batch 1) grouped
         # position convolutions
         x2, cond2 = torch.cat([xd, xd], dim=0), torch.cat([cond, cond_drop], dim=0).to(dtype)
         h = self._input_embed_ops(x2, cond2, keep2) if self.custom_ops else dit.input_embed(x2, cond2, keep2)
         key_lengths = torch.cat([lengths, lengths], dim=0).to(torch.int32)
-        mods, final = self._modulation(temb)
+        mods, final = self._modulation(self.modulation_rows(t) if rows is None else rows)
         body = self._transformer_ops if self.custom_ops else self._transformer
         v = dit.proj_out(body(h, mods, final, key_lengths))
         v_c, v_u = torch.chunk(v, 2, dim=0)

@@ -71,9 +71,12 @@ class BatchedTransformer(nn.Module):
         self.fused = None if attention == "plain" else FusedDiT(self.dit, max_frames, custom_ops=attention == "f5ops")
 
     def forward(self, x, cond, cond_drop, lengths, t, dt, cfg):
+        return self.step(x, cond, cond_drop, lengths, t, dt, cfg)
+
+    def step(self, x, cond, cond_drop, lengths, t, dt, cfg, rows=None):
         if self.fused is not None:
             keep = self.fused.keep_mask(x, lengths)  # [B, N, 1], shared by both uses
-            v_c, v_u = self.fused.velocity(x, cond, cond_drop, t, lengths, keep)
+            v_c, v_u = self.fused.velocity(x, cond, cond_drop, t, lengths, keep, rows)
             keep = keep.to(torch.float32)
         else:
             v_c, v_u = self.dit.velocity(x, cond, cond_drop, t, lengths)
@@ -84,6 +87,30 @@ class BatchedTransformer(nn.Module):
         f = v_c + (v_c - v_u) * cfg.view(-1, 1, 1)
         x_next = x + dt.view(-1, 1, 1) * f
         return x_next * keep
+
+
+class BatchedTableTransformer(BatchedTransformer):
+    """The Transformer of `--attention f5ops` exports: the items' AdaLN modulation rows are gathered from a time
+    table (rows computed once per distinct t by F5_TimeModulation, kept on the device by the engine) instead of being
+    computed from t every step (docs/export.md "Time modulation table"). Inputs: time_table [R, M] in the compute
+    dtype and time_index int64 [B] (each item's row) in place of t."""
+
+    def __init__(self, dit: DiT, dtype: torch.dtype = torch.float32, max_frames: int = 4096):
+        super().__init__(dit, dtype, "f5ops", max_frames)
+
+    def forward(self, x, cond, cond_drop, lengths, time_table, time_index, dt, cfg):
+        return self.step(x, cond, cond_drop, lengths, None, dt, cfg, time_table.index_select(0, time_index))
+
+
+class BatchedTimeModulation(nn.Module):
+    """F5_TimeModulation: t [R] float32 -> time_table rows [R, M] in the compute dtype (FusedDiT.modulation_rows)."""
+
+    def __init__(self, transformer: BatchedTransformer):
+        super().__init__()
+        self.fused = transformer.fused
+
+    def forward(self, t):
+        return self.fused.modulation_rows(t)
 
 
 class BatchedDecode(nn.Module):

@@ -88,6 +88,17 @@ def run(model_dir: Path, graph: str, feeds: dict):
     return s.run(None, {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in feeds.items()})
 
 
+def time_feeds(model_dir: Path, t: np.ndarray) -> dict:
+    """The Transformer's time inputs for per-item times t [B]: {"t": t}, or for an f5ops export (F5_TimeModulation.onnx
+    beside it) a time table with the rows of t in reverse order plus an unused row, and each item's row index — so a
+    test also checks that the graph gathers the right rows."""
+    if not (model_dir / "F5_TimeModulation.onnx").is_file():
+        return {"t": t}
+    rows = np.ascontiguousarray(np.concatenate([t[::-1], np.array([0.77], np.float32)]))
+    table = run(model_dir, "F5_TimeModulation.onnx", {"t": rows})[0]
+    return {"time_table": table, "time_index": np.arange(len(t) - 1, -1, -1, dtype=np.int64)}
+
+
 def max_abs(a, b) -> float:
     a = a.numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
     b = b.numpy() if isinstance(b, torch.Tensor) else np.asarray(b)

@@ -21,7 +21,7 @@ def _step(model_dir, x, cond, cond_drop, lengths, t, dt, cfg):
     f32 = lambda a: np.ascontiguousarray(np.asarray(a, dtype=np.float32))
     return _util.run(model_dir, "F5_Transformer.onnx", {
         "x": f32(x), "cond": f32(cond), "cond_drop": f32(cond_drop), "lengths": np.asarray(lengths, dtype=np.int64),
-        "t": f32(t), "dt": f32(dt), "cfg": f32(cfg)})[0]
+        **_util.time_feeds(model_dir, f32(t)), "dt": f32(dt), "cfg": f32(cfg)})[0]
 
 
 def batch_vs_alone(model_dir, items, lens):

@@ -149,6 +149,11 @@ class F5OpsTests(unittest.TestCase):
         meta = {p.key: p.value for p in m.metadata_props}
         self.assertEqual(meta.get("f5tts.attention"), "f5ops")
         self.assertEqual(meta.get("f5tts.custom_ops"), "f5tts.ops")
+        self.assertEqual([i.name for i in m.graph.input],
+                         ["x", "cond", "cond_drop", "lengths", "time_table", "time_index", "dt", "cfg"])
+        tm = onnx.load(str(self.dir / "F5_TimeModulation.onnx"))
+        self.assertEqual(([i.name for i in tm.graph.input], [o.name for o in tm.graph.output]), (["t"], ["time_table"]))
+        self.assertEqual({p.key: p.value for p in tm.metadata_props}.get("f5tts.graph"), "timemodulation")
         fused = onnx.load(str(self.fused / "F5_Transformer.onnx"))
         _util.metric("f5ops_transformer_nodes", sum(ops.values()))
         _util.metric("fused_transformer_nodes_again", len(fused.graph.node))
@@ -162,6 +167,25 @@ class F5OpsTests(unittest.TestCase):
         self.assertLessEqual(err, 1e-4)
         fused = _step(self.fused, x, c, cd, [77], [0.3], [0.05], [2.0])
         self.assertLessEqual(_util.max_abs(out, fused), 1e-4)
+
+    def test_time_table_rows_are_the_models_modulation(self):
+        # The rows F5_TimeModulation writes are the AdaLN vectors of the reference model: per block shift, 1 + scale,
+        # gate (msa), shift, 1 + scale, gate (mlp), then the final norm's 1 + scale and shift.
+        t = np.array([0.0, 0.37, 0.99], np.float32)
+        rows = _util.run(self.dir, "F5_TimeModulation.onnx", {"t": t})[0]
+        d = self.dit.cfg.dim
+        self.assertEqual(rows.shape, (3, (6 * self.dit.cfg.depth + 2) * d))
+        with torch.no_grad():
+            silu = torch.nn.functional.silu(self.dit.time_embed(torch.from_numpy(t)))
+            want = []
+            for blk in self.dit.transformer_blocks:
+                shift, scale, gate, shift2, scale2, gate2 = torch.chunk(blk.attn_norm.linear(silu), 6, dim=1)
+                want += [shift, 1 + scale, gate, shift2, 1 + scale2, gate2]
+            scale, shift = torch.chunk(self.dit.norm_out.linear(silu), 2, dim=1)
+            want += [1 + scale, shift]
+        err = _util.max_abs(rows, torch.cat(want, dim=1))
+        _util.metric("f5ops_time_table_rows_fp32_max_abs", err)
+        self.assertLessEqual(err, 1e-5)
 
     def test_batch_equals_items_alone(self):
         lens = [90, 61, 33]
