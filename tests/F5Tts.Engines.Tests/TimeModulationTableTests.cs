@@ -143,6 +143,21 @@ public sealed class TimeModulationTableTests : IDisposable
     }
 
     [Fact]
+    public void Steady_state_step_with_the_table_does_not_allocate()
+    {
+        using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(_tableDir.Path, Options(256, staticShapes: true), _logs);
+        using var a = engine.Prepare(Input(100, 5, 16), CancellationToken.None);
+        using var b = engine.Prepare(Input(80, 6, 12), CancellationToken.None);
+        List<IEngineItem> items = [a, b];
+        engine.RunStep(items, CancellationToken.None); // packs, computes both schedules' rows, binds parity 0
+        engine.RunStep(items, CancellationToken.None); // binds parity 1
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        engine.RunStep(items, CancellationToken.None);
+        engine.RunStep(items, CancellationToken.None);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void Missing_modulation_graph_is_a_load_error_naming_the_file()
     {
         File.Delete(Path.Combine(_tableDir.Path, ModelContracts.TimeModulationFile));

@@ -24,19 +24,7 @@ export_model fused-fp16 fp16 fused & e1=$!
 export_model f5ops-fp16 fp16 f5ops & e2=$!
 export_model fused-fp32 fp32 fused & e5=$!
 export_model f5ops-fp32 fp32 f5ops & e6=$!
-(
-  fx=$(mktemp -d)
-  cd "$ex" && python3 - "$fx" <<'PY'
-import sys
-from pathlib import Path
-from f5tts_export import fixtures
-root = Path(sys.argv[1])
-dit, vocos = fixtures.build_models(root)
-fixtures.make_f5ops(dit, vocos, root / "models")
-PY
-  tar -C "$fx/models" -cf "$out/fixtures.tar" tiny-v1-batched-f5ops && mkdir -p "$repo/tests/fixtures/models" \
-    && tar -C "$repo/tests/fixtures/models" -xf "$out/fixtures.tar"
-) > "$out/fixture.log" 2>&1 & e3=$!
+f5ops_fixture > "$out/fixture.log" 2>&1 & e3=$!
 (cd "$ex/tests" && F5TTS_OPS_LIB=$lib timeout 400 python3 -m unittest -v test_onnx_fused) > "$out/pytests.log" 2>&1 & e4=$!
 wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e5; r5=$?; wait $e6; r6=$?
 echo "exports (fp16 fused rc $r1, f5ops rc $r2; fp32 fused rc $r5, f5ops rc $r6; fixture rc $r3) in $((SECONDS - t0)) s"

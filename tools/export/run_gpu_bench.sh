@@ -116,13 +116,27 @@ run)
     done
     python3 "$dest/c3/export/summarize_ncu.py" "$out" > "$out/kernels.md" 2>&1
   }
+  f5ops_fixture() { # regenerates tests/fixtures/models/tiny-v1-batched-f5ops into the working tree and $out/fixtures.tar
+    local fx repo=${REPO_ROOT:-$PWD}
+    fx=$(mktemp -d)
+    (cd "$dest/c3/export" && python3 - "$fx" <<'PY'
+import sys
+from pathlib import Path
+from f5tts_export import fixtures
+root = Path(sys.argv[1])
+dit, vocos = fixtures.build_models(root)
+fixtures.make_f5ops(dit, vocos, root / "models")
+PY
+    ) && tar -C "$fx/models" -cf "$out/fixtures.tar" tiny-v1-batched-f5ops && mkdir -p "$repo/tests/fixtures/models" \
+      && tar -C "$repo/tests/fixtures/models" -xf "$out/fixtures.tar"
+  }
   finish_sitting() { # results-final.jsonl, summary.md (compare_runs.py) and logs.tar.xz in $out
     (cd "$out" && { sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl \
       && python3 "$dest/c3/export/compare_runs.py" results-final.jsonl | tee summary.md \
       && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv ./*.json 2>/dev/null))
   }
   # The sitting itself: gpu_sitting.sh (the documented one) unless PLAN names another bash file. It is sourced with
-  # $out, $dest, $models, $card, bench(), export_model(), pytorch_baseline(), profile_kernels() and finish_sitting()
+  # $out, $dest, $models, $card, bench(), export_model(), pytorch_baseline(), profile_kernels(), f5ops_fixture() and finish_sitting()
   # defined and the app unpacked.
   . "${PLAN:-$here/gpu_sitting.sh}"
   echo "total $((SECONDS - t_start)) s"

@@ -54,8 +54,8 @@ internal sealed class StaticStepBuffers : IDisposable
 
     // Host staging: the step scalars (fixed) and the packing area (grows; host addresses do not matter).
     private readonly NativeBuffer _hostScalars;
-    private readonly OrtValue _scalarsSource;
-    private readonly OrtValue _scalarsTarget;
+    private readonly OrtValue[] _scalarsSource; // one host view of the whole region, as Upload takes it (no per-step array)
+    private readonly OrtValue[] _scalarsTarget;
     private readonly TimeModulationTable? _table;
     private readonly NativeBuffer _hostLengths;
     private NativeBuffer? _hostCond;
@@ -106,8 +106,8 @@ internal sealed class StaticStepBuffers : IDisposable
             _lengths = Own(memory.Allocate(maxBatch * sizeof(long)));
             _scalars = Own(memory.Allocate(ScalarSections * maxBatch * FloatSize));
             _hostScalars = Own(NativeBuffer.AllocateHost(ScalarSections * maxBatch * FloatSize));
-            _scalarsSource = _hostScalars.View<float>(ScalarSections * maxBatch);
-            _scalarsTarget = _scalars.View(TensorElementType.Float, [ScalarSections * maxBatch], FloatSize);
+            _scalarsSource = [_hostScalars.View<float>(ScalarSections * maxBatch)];
+            _scalarsTarget = [_scalars.View(TensorElementType.Float, [ScalarSections * maxBatch], FloatSize)];
             _hostLengths = Own(NativeBuffer.AllocateHost(maxBatch * sizeof(long)));
         }
         catch
@@ -222,7 +222,7 @@ internal sealed class StaticStepBuffers : IDisposable
         }
 
         _table?.Lookup(items, _hostScalars.AsSpan<long>(_maxBatch)[.._rows]);
-        _memory.Upload([_scalarsSource], [_scalarsTarget]);
+        _memory.Upload(_scalarsSource, _scalarsTarget);
         var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
         if (CaptureGate.MayCapture(CapturesGraphs, graph.HasGraphId, graph.Runs))
         {
@@ -373,8 +373,10 @@ internal sealed class StaticStepBuffers : IDisposable
 
         _buckets.Clear();
         _sharedRunOptions.Dispose();
-        _scalarsSource?.Dispose();
-        _scalarsTarget?.Dispose();
+        foreach (var view in (_scalarsSource ?? []).Concat(_scalarsTarget ?? []))
+        {
+            view?.Dispose();
+        }
         foreach (var buffer in _owned)
         {
             buffer.Dispose();
