@@ -131,8 +131,10 @@ PY
       && tar -C "$repo/tests/fixtures/models" -xf "$out/fixtures.tar"
   }
   finish_sitting() { # results-final.jsonl, summary.md (compare_runs.py) and logs.tar.xz in $out
+    local cmp
+    cmp="$(cd "$dest/c3/export" && pwd)/compare_runs.py"
     (cd "$out" && { sed -n 's/^GPUBENCH_JSON //p' csharp-*.log; sed -n 's/^PYBENCH_JSON //p' pytorch.log 2>/dev/null; } > results-final.jsonl \
-      && python3 "$dest/c3/export/compare_runs.py" results-final.jsonl | tee summary.md \
+      && python3 "$cmp" results-final.jsonl | tee summary.md \
       && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv ./*.json 2>/dev/null))
   }
   # The sitting itself: gpu_sitting.sh (the documented one) unless PLAN names another bash file. It is sourced with

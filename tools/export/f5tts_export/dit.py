@@ -119,15 +119,18 @@ class TextEmbedding(nn.Module):
     def forward(self, text: torch.Tensor, seq_len: int, drop_text: bool = False) -> torch.Tensor:
         return self.embed_tokens(self.pad_tokens(text, seq_len), drop_text)
 
-    def embed_tokens_pair(self, tokens: torch.Tensor):
+    def embed_tokens_pair(self, tokens: torch.Tensor, pos_table: Optional[torch.Tensor] = None):
         """(embed_tokens(tokens), embed_tokens(tokens, drop_text=True)) in one batch of 2B rows: every op is per row
         (GRN's norm runs over each row's own frames), so this is the same mathematics with half the graph nodes — the
-        export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "Preprocess")."""
+        export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "Preprocess"). pos_table: the
+        text_pos_embed rows for the N frames when the caller has them, else computed here."""
         b = tokens.shape[0]
         text_mask = tokens == 0
         x = self.text_embed(torch.cat([tokens, torch.zeros_like(tokens)], dim=0))
         if self.extra_modeling:
-            x = x + text_pos_embed(torch._shape_as_tensor(tokens)[1], self.text_dim).to(x.dtype).unsqueeze(0)
+            if pos_table is None:
+                pos_table = text_pos_embed(torch._shape_as_tensor(tokens)[1], self.text_dim)
+            x = x + pos_table.to(x.dtype).unsqueeze(0)
             if self.mask_padding:
                 keep = (~text_mask).unsqueeze(-1).to(x.dtype)
                 keep = torch.cat([keep, keep], dim=0)

@@ -51,6 +51,57 @@ def _finalise_fused(path: Path, depth: int) -> None:
     onnx.save(model, str(path))
 
 
+def _is_zero_scalar(model, name: str) -> bool:
+    import onnx
+    from onnx import numpy_helper
+    for node in model.graph.node:
+        if node.op_type == "Constant" and node.output[0] == name:
+            value = next((a.t for a in node.attribute if a.name == "value"), None)
+            break
+    else:
+        value = next((t for t in model.graph.initializer if t.name == name), None)
+    if value is None or value.data_type != onnx.TensorProto.INT64:
+        return False
+    a = numpy_helper.to_array(value)
+    return a.size == 1 and int(a.reshape(-1)[0]) == 0
+
+
+def _fold_anchors(path: Path) -> int:
+    """Lets ONNX Runtime compute the DFT bases (and other tables built from `audio.anchor_of`) once at session load
+    instead of at every run. The anchor — an int64 0 computed as Shape -> Gather -> Mul(0) — only exists so that the
+    exporter does not store the 4 MiB bases in the file; here each anchor Mul is replaced by a stored 0, which makes the
+    whole table subgraph constant: ONNX Runtime's constant folding evaluates it when the session is created, and the
+    ≈ 20 launches per run it cost (several of them shape nodes on the CPU) disappear (docs/export.md "Constant
+    tables"). The file keeps the small subgraph. Returns the number of anchors replaced."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+    model = onnx.load(str(path))
+    graph = model.graph
+    anchors = [n for n in graph.node if n.op_type == "Mul" and len(n.input) == 2
+               and any(_is_zero_scalar(model, i) for i in n.input)]
+    if not anchors:
+        return 0
+    zero = "f5tts_anchor_zero"
+    graph.initializer.append(numpy_helper.from_array(np.array(0, dtype=np.int64), zero))
+    replaced = {n.output[0] for n in anchors}
+    for node in graph.node:
+        for k, name in enumerate(node.input):
+            if name in replaced:
+                node.input[k] = zero
+    # Drop what no longer feeds anything (the anchors' Shape/Gather/Mul chains).
+    outputs = {o.name for o in graph.output}
+    while True:
+        used = {i for n in graph.node for i in n.input} | outputs
+        dead = [n for n in graph.node if not any(o in used for o in n.output if o)]
+        if not dead:
+            break
+        for n in dead:
+            graph.node.remove(n)
+    onnx.save(model, str(path))
+    return len(anchors)
+
+
 def _set_metadata(path: Path, meta: Dict[str, str]) -> None:
     import onnx
     model = onnx.load(str(path))
@@ -84,7 +135,7 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
     cfg: DiTConfig = dit.cfg
     g = torch.Generator().manual_seed(0)
 
-    pre = graphs.BatchedPreprocess(dit)
+    pre = graphs.BatchedPreprocess(dit, max_frames)
     _onnx_export(pre, (0.1 * torch.randn(1, 5000, generator=g), torch.randint(0, cfg.vocab_size, (1, 10), generator=g,
                                                                                 dtype=torch.int64).to(torch.int32),
                        torch.tensor([40], dtype=torch.int64)),
@@ -125,6 +176,9 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
     _onnx_export(dec, (torch.randn(2, 12, N_MELS, generator=g), torch.tensor([12, 7])),
                  out / "F5_Decode.onnx", ["mel", "lengths"], ["audio"],
                  {"mel": {0: "batch", 1: "frames"}, "lengths": {0: "batch"}, "audio": {0: "batch", 1: "samples"}})
+    for name in ("F5_Preprocess.onnx", "F5_Decode.onnx"):  # STFT basis + text position table; ISTFT basis
+        if _fold_anchors(out / name) == 0:
+            raise RuntimeError(f"no table anchor found in {name}")
 
     meta = {
         "f5tts.contract": CONTRACT_BATCHED,

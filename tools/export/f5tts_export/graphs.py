@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from . import audio
-from .dit import DiT, TextEmbedding
+from .dit import DiT, TextEmbedding, text_pos_embed
 from .fused import FusedDiT
 from .vocos import Vocos
 
@@ -23,24 +23,36 @@ def _shape(x: torch.Tensor, i: int) -> torch.Tensor:
 
 
 class ConditionBuilder(nn.Module):
-    """Shared by both Preprocess graphs: log-mel of the reference + text embeddings, padded to N frames."""
+    """Shared by both Preprocess graphs: log-mel of the reference + text embeddings, padded to N frames.
 
-    def __init__(self, text_embed: TextEmbedding):
+    With `max_frames` (the f5tts-batched export) the frame positions are a stored constant sliced to N and the text
+    position table is built for max_frames rows from the anchor (export._fold_anchors makes ONNX Runtime compute it
+    once at load) and sliced to N: no Range node on the CPU, no per-run sinusoid (docs/export.md "Constant tables").
+    Without it (dakeqq) both are computed per run, as before."""
+
+    def __init__(self, text_embed: TextEmbedding, max_frames: Optional[int] = None):
         super().__init__()
         self.text_embed = copy.deepcopy(text_embed).float()
         self.register_buffer("fb", audio.melscale_fbanks(), persistent=False)
         self.register_buffer("window", audio.hann_window(), persistent=False)
+        self.max_frames = max_frames
+        if max_frames is not None:
+            self.register_buffer("positions", torch.arange(max_frames, dtype=torch.int64), persistent=False)
 
     def forward(self, wav: torch.Tensor, text_ids: torch.Tensor, n: torch.Tensor):
         """wav [1, S] float; text_ids [1, T] int; n 0-d int64 -> (cond, cond_drop [1, N, 612], ref_frames 0-d)."""
         mel = audio.log_mel_conv(wav, self.fb, self.window)  # [1, F, 100]
         f = _shape(mel, 1)
-        pos = torch.arange(n, dtype=torch.int64)
+        pos = torch.arange(n, dtype=torch.int64) if self.max_frames is None else self.positions[:n]
         mel_full = mel.index_select(1, torch.minimum(pos, f - 1)) * (pos < f).to(mel.dtype).view(1, -1, 1)
         ids = text_ids.to(torch.int64) + 1
         t_len = _shape(ids, 1)
         tok = ids.index_select(1, torch.minimum(pos, t_len - 1)) * (pos < t_len).to(torch.int64).view(1, -1)
-        text, text_drop = self.text_embed.embed_tokens_pair(tok)  # one batch: half the nodes of two passes
+        table = None
+        if self.max_frames is not None:
+            rows = audio.anchor_of(wav) + self.max_frames
+            table = text_pos_embed(rows, self.text_embed.text_dim)[: _shape(tok, 1)]
+        text, text_drop = self.text_embed.embed_tokens_pair(tok, table)  # one batch: half the nodes of two passes
         cond = torch.cat([mel_full, text], dim=-1)
         cond_drop = torch.cat([torch.zeros_like(mel_full), text_drop], dim=-1)
         return cond, cond_drop, f
@@ -48,9 +60,9 @@ class ConditionBuilder(nn.Module):
 
 # ============================================================================================ f5tts-batched/1
 class BatchedPreprocess(nn.Module):
-    def __init__(self, dit: DiT):
+    def __init__(self, dit: DiT, max_frames: int = 4096):
         super().__init__()
-        self.cond = ConditionBuilder(dit.text_embed)
+        self.cond = ConditionBuilder(dit.text_embed, max_frames)
 
     def forward(self, audio_in: torch.Tensor, text_ids: torch.Tensor, total_frames: torch.Tensor):
         cond, cond_drop, f = self.cond(audio_in, text_ids, total_frames[0])

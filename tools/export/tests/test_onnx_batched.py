@@ -1,5 +1,7 @@
 """f5tts-batched/1 graphs under ONNX Runtime (CPU) vs the PyTorch reference."""
 import unittest
+from collections import Counter
+from pathlib import Path
 
 import _util
 import numpy as np
@@ -67,6 +69,24 @@ class BatchedContractTests(unittest.TestCase):
                          "f5tts.vocab_size": "2545", "f5tts.max_frames": "4096"}.items():
                 self.assertEqual(meta.get(k), v, f"{g} {k}")
         self.assertEqual((self.dir / "vocab.txt").read_text(encoding="utf-8").count("\n"), 2545)
+
+    def test_tables_are_computed_at_session_load(self):
+        # export._fold_anchors: the DFT bases and the text position table are constant subgraphs that ONNX Runtime
+        # folds when it creates the session; per run, Preprocess computes no sinusoid and no Range.
+        import tempfile
+        import onnxruntime as ort
+        counts = {}
+        for g in ("F5_Preprocess.onnx", "F5_Decode.onnx"):
+            with tempfile.TemporaryDirectory() as tmp:
+                so = ort.SessionOptions()
+                so.log_severity_level = 3
+                so.optimized_model_filepath = str(Path(tmp) / g)
+                ort.InferenceSession(str(self.dir / g), so, providers=["CPUExecutionProvider"])
+                counts[g] = Counter(n.op_type for n in onnx.load(str(Path(tmp) / g)).graph.node)
+            _util.metric(f"batched_{g[3:-5].lower()}_nodes_after_load", sum(counts[g].values()))
+        pre, dec = counts["F5_Preprocess.onnx"], counts["F5_Decode.onnx"]
+        self.assertEqual((pre["Cos"], pre["Sin"], pre["Range"], pre["Mod"]), (0, 0, 0, 0), pre)
+        self.assertEqual((dec["Mod"], dec["Cos"], dec["Sin"]), (0, 1, 1), dec)  # left: cos/sin of the phase
 
     def test_preprocess_matches_reference(self):
         wav = _util.voice(1.3, 11)
