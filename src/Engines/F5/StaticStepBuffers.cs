@@ -63,6 +63,7 @@ internal sealed class StaticStepBuffers : IDisposable
     private NativeBuffer? _hostX;
     private long _hostFrames;
 
+    private readonly ParallelOptions _packParallelism = new() { MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, 8) };
     private readonly List<NativeBuffer> _owned = [];
     private readonly Dictionary<(int Batch, int Frames), Bucket> _buckets = [];
     private Bucket? _current;
@@ -165,29 +166,32 @@ internal sealed class StaticStepBuffers : IDisposable
         var bb = bucket.Batch;
         var nb = bucket.Frames;
         EnsureHost((long)bb * nb);
-        var allCond = _hostCond!.AsSpan<float>(bb * nb * _condDim);
-        var allDrop = _hostCondDrop!.AsSpan<float>(bb * nb * _condDim);
-        var allX = _hostX!.AsSpan<float>(bb * nb * Mels);
         var lengths = _hostLengths.AsSpan<long>(bb);
-        allCond.Clear();
-        allDrop.Clear();
-        allX.Clear();
+        var hostCond = _hostCond!;
+        var hostDrop = _hostCondDrop!;
+        var hostX = _hostX!;
+        // Each row is written once: the item's frames, then zeros up to the bucket's frames (padding rows: zeros only).
+        // At batch 16 a row is ≈ 3.8 MB of conditioning, so the rows are filled in parallel and nothing is cleared twice
+        // (this runs at every membership change, between two steps of the running items).
+        Parallel.For(0, bb, _packParallelism, i =>
+        {
+            var item = i < b ? items[i] : null;
+            FillRow(hostCond.AsSpan<float>(bb * nb * _condDim).Slice(i * nb * _condDim, nb * _condDim), item?.Cond);
+            FillRow(hostDrop.AsSpan<float>(bb * nb * _condDim).Slice(i * nb * _condDim, nb * _condDim), item?.CondDrop);
+            FillRow(hostX.AsSpan<float>(bb * nb * Mels).Slice(i * nb * Mels, nb * Mels), item?.Latent);
+        });
         for (var i = 0; i < b; i++)
         {
-            var item = items[i];
-            item.Cond.CopyTo(allCond.Slice(i * nb * _condDim));
-            item.CondDrop.CopyTo(allDrop.Slice(i * nb * _condDim));
-            item.Latent.CopyTo(allX.Slice(i * nb * Mels));
-            lengths[i] = item.TotalFrames;
+            lengths[i] = items[i].TotalFrames;
         }
 
         // Padding rows: length 1 and t = dt = cfg = 0, time table row 0 (Step writes only the first b scalars).
         lengths[b..].Fill(1);
         _hostScalars.AsSpan<float>(ScalarSections * _maxBatch).Clear();
 
-        using var cond = _hostCond.View<float>(bb, nb, _condDim);
-        using var drop = _hostCondDrop.View<float>(bb, nb, _condDim);
-        using var x = _hostX.View<float>(bb, nb, Mels);
+        using var cond = hostCond.View<float>(bb, nb, _condDim);
+        using var drop = hostDrop.View<float>(bb, nb, _condDim);
+        using var x = hostX.View<float>(bb, nb, Mels);
         using var len = _hostLengths.View<long>(bb);
         _memory.Upload([cond, drop, x, len], [bucket.Cond, bucket.CondDrop, bucket.X[0], bucket.Lengths]);
         _current = bucket;
@@ -264,6 +268,13 @@ internal sealed class StaticStepBuffers : IDisposable
             var item = items[i];
             all.Slice(i * nb * Mels, item.TotalFrames * Mels).CopyTo(item.Latent);
         }
+    }
+
+    private static void FillRow(Span<float> row, float[]? values)
+    {
+        var n = values?.Length ?? 0;
+        values?.CopyTo(row);
+        row[n..].Clear();
     }
 
     private NativeBuffer Own(NativeBuffer buffer)
