@@ -45,6 +45,7 @@ internal sealed class BatchScheduler : IDisposable
     private int _busyPeak;
     private int _lastPeak;
     private long _idleSince;
+    private bool _holding; // waiting requests are held for the next cohort (CohortHoldFraction)
     private volatile bool _accepting = true;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -222,6 +223,7 @@ internal sealed class BatchScheduler : IDisposable
                     _lastPeak = _busyPeak;
                     _busyPeak = 0;
                     _idleSince = Stopwatch.GetTimestamp();
+                    _holding = false;
                     if (!WaitForWork(pending, stop))
                     {
                         break;
@@ -238,6 +240,14 @@ internal sealed class BatchScheduler : IDisposable
                 if (_overlap)
                 {
                     JoinPrepared(preparing, active, stop);
+                }
+
+                if (_holding && active.Count == 0 && preparing.Count == 0)
+                {
+                    // The cohort the waiting requests were held for has finished: give the clients it just served a
+                    // moment to come back, then start everyone as one cohort.
+                    _holding = false;
+                    FillWait(pending, Math.Clamp(_busyPeak, 1, _maxBatchSize), stop);
                 }
 
                 Admit(pending, active, preparing, stop);
@@ -422,7 +432,14 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         Drain(pending);
-        var target = FillTarget(_lastPeak, Stopwatch.GetElapsedTime(_idleSince), _maxBatchSize, _options.FillTargetWindowMilliseconds);
+        FillWait(pending, FillTarget(_lastPeak, Stopwatch.GetElapsedTime(_idleSince), _maxBatchSize, _options.FillTargetWindowMilliseconds), stop);
+        return true;
+    }
+
+    /// <summary>Drains arrivals into <paramref name="pending"/> until <paramref name="target"/> are pending or MaxWait has passed.</summary>
+    private void FillWait(List<SynthesisJob> pending, int target, CancellationToken stop)
+    {
+        var reader = _channel.Reader;
         if (_options.MaxWaitMilliseconds > 0 && pending.Count < target)
         {
             var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWaitMilliseconds * (Stopwatch.Frequency / 1000.0));
@@ -449,6 +466,27 @@ internal sealed class BatchScheduler : IDisposable
                 }
 
                 Drain(pending);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when every running item has at most <paramref name="fraction"/> of its steps left (and there is one): the
+    /// batch is about to finish, so waiting requests are held for the next cohort (<see cref="BatchingOptions.CohortHoldFraction"/>).
+    /// </summary>
+    internal static bool HoldsNewcomers(IReadOnlyList<IEngineItem> running, double fraction)
+    {
+        if (fraction <= 0 || running.Count == 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < running.Count; i++)
+        {
+            var item = running[i];
+            if (item.StepsTotal - item.StepsDone > fraction * item.StepsTotal)
+            {
+                return false;
             }
         }
 
@@ -507,6 +545,12 @@ internal sealed class BatchScheduler : IDisposable
         var members = active.Count + preparing.Count;
         if (pending.Count == 0 || members >= _maxBatchSize)
         {
+            return;
+        }
+
+        if (preparing.Count == 0 && HoldsNewcomers(active.ConvertAll(a => a.Item), _options.CohortHoldFraction))
+        {
+            _holding = true; // admitted when the running batch has finished (WorkerLoop)
             return;
         }
 

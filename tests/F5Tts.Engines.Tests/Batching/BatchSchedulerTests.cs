@@ -212,6 +212,53 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.All(outcomes, o => Assert.Equal(4, o.MaxBatchSize));
     }
 
+    [Theory]
+    [InlineData(true, 0.5)]
+    [InlineData(false, 0.5)]
+    [InlineData(false, 0.0)]
+    public async Task A_request_arriving_when_the_batch_is_about_to_finish_waits_for_the_next_cohort(bool overlap, double hold)
+    {
+        // 64 steps; the newcomer arrives after step 40, i.e. with at most 24 (< half) left.
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortHoldFraction = hold }, overlap);
+        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: 60, nfe: 64), Ct);
+        await WaitForStepsAsync(scheduler, 40);
+        var late = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 220, seed: 61, nfe: 6), Ct);
+
+        var a = await running;
+        var b = await late;
+        if (hold > 0)
+        {
+            Assert.True(b.AdmittedAtStep >= a.CompletedAtStep, $"held: admitted at step {b.AdmittedAtStep}, the batch finished at {a.CompletedAtStep}");
+            Assert.Equal(1, b.MaxBatchSize);
+        }
+        else
+        {
+            Assert.True(b.AdmittedAtStep < a.CompletedAtStep, $"joined at step {b.AdmittedAtStep}, the batch finished at {a.CompletedAtStep}");
+            Assert.Equal(2, b.MaxBatchSize);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { 60, 62 }, 64, 0.5, true)]   // both in their last half
+    [InlineData(new[] { 60, 10 }, 64, 0.5, false)]  // one just started: join now
+    [InlineData(new[] { 32 }, 64, 0.5, true)]       // exactly half left
+    [InlineData(new[] { 31 }, 64, 0.5, false)]
+    [InlineData(new[] { 63 }, 64, 0.0, false)]      // 0: never hold
+    [InlineData(new int[0], 64, 0.5, false)]        // nothing running
+    public void Newcomers_are_held_only_while_every_running_item_is_in_its_last_fraction(int[] stepsDone, int total, double fraction, bool expected) =>
+        Assert.Equal(expected, BatchScheduler.HoldsNewcomers(stepsDone.Select(d => (IEngineItem)new Progress(d, total)).ToList(), fraction));
+
+    private sealed record Progress(int StepsDone, int StepsTotal) : IEngineItem
+    {
+        public int TotalFrames => 100;
+
+        public int ReferenceFrames => 10;
+
+        public void Dispose()
+        {
+        }
+    }
+
     private BatchScheduler Start(BatchingOptions options, bool overlap)
     {
         options.OverlapPreprocess = overlap;
