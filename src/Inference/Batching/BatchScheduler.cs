@@ -247,7 +247,7 @@ internal sealed class BatchScheduler : IDisposable
                     // The cohort the waiting requests were held for has finished: give the clients it just served a
                     // moment to come back, then start everyone as one cohort.
                     _holding = false;
-                    FillWait(pending, Math.Clamp(_busyPeak, 1, _maxBatchSize), stop);
+                    FillWait(pending, Math.Clamp(_busyPeak, 1, _maxBatchSize), _options.CohortWaitMilliseconds, stop);
                 }
 
                 Admit(pending, active, preparing, stop);
@@ -418,7 +418,7 @@ internal sealed class BatchScheduler : IDisposable
     }
 
     /// <summary>
-    /// Blocks until a job arrives, then waits up to MaxWait for others until the fill target is pending, so the
+    /// Blocks until a job arrives, then waits (CohortWait or MaxWait) for others until the fill target is pending, so the
     /// batch starts as one cohort (docs/serving.md "Batching"). The target is the peak batch of the busy period that
     /// ended within FillTargetWindowMilliseconds — the clients that were just served tend to come back together, and a
     /// lone client (peak 1) never waits — else the batch limit, as on a cold or long-idle server.
@@ -432,17 +432,18 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         Drain(pending);
-        FillWait(pending, FillTarget(_lastPeak, Stopwatch.GetElapsedTime(_idleSince), _maxBatchSize, _options.FillTargetWindowMilliseconds), stop);
+        var (target, returning) = FillTarget(_lastPeak, Stopwatch.GetElapsedTime(_idleSince), _maxBatchSize, _options.FillTargetWindowMilliseconds);
+        FillWait(pending, target, returning ? _options.CohortWaitMilliseconds : _options.MaxWaitMilliseconds, stop);
         return true;
     }
 
-    /// <summary>Drains arrivals into <paramref name="pending"/> until <paramref name="target"/> are pending or MaxWait has passed.</summary>
-    private void FillWait(List<SynthesisJob> pending, int target, CancellationToken stop)
+    /// <summary>Drains arrivals into <paramref name="pending"/> until <paramref name="target"/> are pending or <paramref name="waitMilliseconds"/> have passed.</summary>
+    private void FillWait(List<SynthesisJob> pending, int target, int waitMilliseconds, CancellationToken stop)
     {
         var reader = _channel.Reader;
-        if (_options.MaxWaitMilliseconds > 0 && pending.Count < target)
+        if (waitMilliseconds > 0 && pending.Count < target)
         {
-            var deadline = Stopwatch.GetTimestamp() + (long)(_options.MaxWaitMilliseconds * (Stopwatch.Frequency / 1000.0));
+            var deadline = Stopwatch.GetTimestamp() + (long)(waitMilliseconds * (Stopwatch.Frequency / 1000.0));
             while (pending.Count < target)
             {
                 var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
@@ -494,14 +495,15 @@ internal sealed class BatchScheduler : IDisposable
     }
 
     /// <summary>
-    /// How many pending requests an idle worker waits for (at most MaxWait): the peak batch of its last busy period
-    /// (<paramref name="lastPeak"/>, 0 for none) if that ended within <paramref name="windowMilliseconds"/>, else the
-    /// batch limit.
+    /// How many pending requests an idle worker waits for: the peak batch of its last busy period
+    /// (<paramref name="lastPeak"/>, 0 for none) if that ended within <paramref name="windowMilliseconds"/> — the
+    /// clients just served coming back (<c>Returning</c>: the wait is CohortWaitMilliseconds) — else the batch limit
+    /// (a cold or long-idle server: MaxWaitMilliseconds).
     /// </summary>
-    internal static int FillTarget(int lastPeak, TimeSpan sinceIdle, int maxBatchSize, int windowMilliseconds) =>
+    internal static (int Target, bool Returning) FillTarget(int lastPeak, TimeSpan sinceIdle, int maxBatchSize, int windowMilliseconds) =>
         lastPeak > 0 && windowMilliseconds > 0 && sinceIdle.TotalMilliseconds <= windowMilliseconds
-            ? Math.Min(maxBatchSize, lastPeak)
-            : maxBatchSize;
+            ? (Math.Min(maxBatchSize, lastPeak), true)
+            : (maxBatchSize, false);
 
     private void Drain(List<SynthesisJob> pending)
     {

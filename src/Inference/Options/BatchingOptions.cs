@@ -20,18 +20,30 @@ public sealed class BatchingOptions
     public int MaxBatchFrames { get; set; } = 32_768;
 
     /// <summary>
-    /// How long an idle worker waits after the first request for others to arrive before starting a batch: until the
-    /// fill target is pending (see <see cref="FillTargetWindowMilliseconds"/>) or this time has passed. Later requests
-    /// can still join the running batch at any step boundary, but a batch that starts as one cohort finishes as one
-    /// (16 concurrent clients on an H200: 137.6 s/s at 3 ms, 153.8 s/s at 15 ms; docs/benchmarks.md).
+    /// How long an idle worker that has not been busy within <see cref="FillTargetWindowMilliseconds"/> (a cold or
+    /// long-idle server) waits after the first request for others, until <see cref="MaxBatchSize"/> are pending. Kept
+    /// short: a lone request on an idle server pays it. Later requests still join the running batch at step boundaries.
     /// </summary>
     [Range(0, 1_000)]
-    public int MaxWaitMilliseconds { get; set; } = 20;
+    public int MaxWaitMilliseconds { get; set; } = 3;
+
+    /// <summary>
+    /// How long an idle worker that was busy within <see cref="FillTargetWindowMilliseconds"/> waits for the clients of
+    /// its last batch to come back, until as many requests as that batch's peak are pending (the <i>fill target</i>;
+    /// also the wait after requests were held for the next cohort, <see cref="CohortHoldFraction"/>). Clients that
+    /// were served together return within tens of milliseconds of each other (HTTP round trip, their own processing);
+    /// a batch that starts as one cohort finishes as one, while stragglers form a second cohort a step or more behind
+    /// that makes every following cycle run part-empty calls (16 clients on an H100: 149–157 s/s waiting 3 ms,
+    /// 166–169 s/s waiting 10–40 ms; docs/serving.md "Starting a batch"). A lone client (peak 1) never waits.
+    /// </summary>
+    [Range(0, 1_000)]
+    public int CohortWaitMilliseconds { get; set; } = 40;
 
     /// <summary>
     /// The fill target of an idle worker is the largest batch of its last busy period when that ended at most this
-    /// long ago (so a lone client never waits, and the clients of a full batch start again together); otherwise, and
-    /// when 0, it is <see cref="MaxBatchSize"/>.
+    /// long ago (so a lone client never waits, and the clients of a full batch start again together; the wait is then
+    /// at most <see cref="CohortWaitMilliseconds"/>); otherwise, and when 0, it is <see cref="MaxBatchSize"/> (at most
+    /// <see cref="MaxWaitMilliseconds"/>).
     /// </summary>
     [Range(0, 600_000)]
     public int FillTargetWindowMilliseconds { get; set; } = 1_000;
@@ -61,11 +73,10 @@ public sealed class BatchingOptions
     /// <summary>
     /// Cohort merging: while every running item has at most this fraction of its steps left, waiting requests are held
     /// back instead of joining for the last steps; when the running batch has finished they start together (after a
-    /// fill wait of at most <see cref="MaxWaitMilliseconds"/> for the clients it served). Concurrent clients that send
-    /// their next request when the last one returns then stay one cohort: joining late splits them into phase-shifted
-    /// groups that never meet again, and each Transformer call runs half full (16 clients on an H100: 149–157 s/s split,
-    /// 168 merged; docs/serving.md "Cohorts"). A held request waits at most this fraction of the running items' steps.
-    /// 0 admits at every step boundary.
+    /// fill wait of at most <see cref="CohortWaitMilliseconds"/> for the clients it served). Concurrent clients that
+    /// send their next request when the last one returns then stay one cohort instead of drifting into phase-shifted
+    /// groups whose calls run part-empty (docs/serving.md "Starting a batch"). A held request waits at most this
+    /// fraction of the running items' steps plus the fill wait. 0 admits at every step boundary.
     /// </summary>
     [Range(0.0, 1.0)]
     public double CohortHoldFraction { get; set; } = 0.5;

@@ -181,14 +181,14 @@ public sealed class BatchSchedulerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, 0, 16, 1000, 16)]      // cold: nothing served yet → the batch limit
-    [InlineData(1, 5, 16, 1000, 1)]       // a lone client: its next request never waits
-    [InlineData(11, 5, 16, 1000, 11)]     // the clients of the batch that just finished
-    [InlineData(40, 5, 16, 1000, 16)]     // never above the batch limit
-    [InlineData(11, 1500, 16, 1000, 16)]  // that batch ended too long ago → the batch limit
-    [InlineData(11, 5, 16, 0, 16)]        // window 0: always the batch limit
-    public void The_fill_target_is_the_last_busy_periods_peak_while_recent(int lastPeak, int idleMs, int maxBatch, int windowMs, int expected) =>
-        Assert.Equal(expected, BatchScheduler.FillTarget(lastPeak, TimeSpan.FromMilliseconds(idleMs), maxBatch, windowMs));
+    [InlineData(0, 0, 16, 1000, 16, false)]      // cold: nothing served yet → the batch limit (MaxWait)
+    [InlineData(1, 5, 16, 1000, 1, true)]        // a lone client: its next request never waits
+    [InlineData(11, 5, 16, 1000, 11, true)]      // the clients of the batch that just finished (CohortWait)
+    [InlineData(40, 5, 16, 1000, 16, true)]      // never above the batch limit
+    [InlineData(11, 1500, 16, 1000, 16, false)]  // that batch ended too long ago → the batch limit
+    [InlineData(11, 5, 16, 0, 16, false)]        // window 0: always the batch limit
+    public void The_fill_target_is_the_last_busy_periods_peak_while_recent(int lastPeak, int idleMs, int maxBatch, int windowMs, int expected, bool returning) =>
+        Assert.Equal((expected, returning), BatchScheduler.FillTarget(lastPeak, TimeSpan.FromMilliseconds(idleMs), maxBatch, windowMs));
 
     [Theory]
     [InlineData(true)]
@@ -197,7 +197,7 @@ public sealed class BatchSchedulerTests : IDisposable
     {
         // A wait longer than any test (options built here skip the startup validation): had the worker waited for
         // more than four requests, nothing below would finish within the 60 s bounds.
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 4, MaxWaitMilliseconds = 600_000, FillTargetWindowMilliseconds = 600_000 }, overlap);
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 4, MaxWaitMilliseconds = 600_000, CohortWaitMilliseconds = 600_000, FillTargetWindowMilliseconds = 600_000 }, overlap);
         var first = Enumerable.Range(0, 4).Select(i => scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 40 + i, nfe: 4), Ct)).ToArray();
         await Task.WhenAll(first).WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
