@@ -27,7 +27,7 @@ timeout 240 $smoke "$repo/tests/fixtures" "$models/fused-fp32,$models/f5ops-fp32
   tiny-v1-batched,tiny-v1-batched-fused,tiny-v1-batched-f5ops > "$out/smoke.log" 2>&1
 echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c PASS "$out/smoke.log") PASS"
 grep -E "FAIL |compare|SMOKE|Unhandled" "$out/smoke.log" | head -20
-export E2E_ITERS=${E2E_ITERS:-20}
+common+=(--e2e-iters "${E2E_ITERS:-20}")  # after run_gpu_bench.sh built common: the last value wins
 bench csharp-f5ops-before-fp16-graphs "$models/f5ops0-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-before-fp16-graphs-2 "$models/f5ops0-fp16" --cuda-graphs
