@@ -10,16 +10,13 @@
 #   4. F5Tts.GpuBench with CUDA graphs, before and now twice each, interleaved (E2E_ITERS 20); the PyTorch baseline.
 set +e +o pipefail
 ex="$(cd "$dest/c3/export" && pwd)"
-old="$(cd "$dest/c3/export-old" && pwd)"
 repo=${REPO_ROOT:-$PWD}
 lib=$root/app/libf5tts_ops.so
 t0=$SECONDS
 fx=$(mktemp -d)
 (cd "$ex" && python3 -m f5tts_export fixtures --out "$fx") > "$out/fixtures.log" 2>&1 & e1=$!
 export_model f5ops-fp16 fp16 f5ops --save-checkpoint "$models/checkpoints" & e2=$!
-(cd "$old" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
-  --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 --attention f5ops \
-  --out "$models/f5ops0-fp16") > "$out/export-f5ops0-fp16.log" 2>&1 & e3=$!
+export_previous f5ops0-fp16 & e3=$!
 (cd "$ex/tests" && F5TTS_OPS_LIB=$lib timeout 420 python3 -m unittest test_onnx_batched test_onnx_fused test_onnx_dakeqq \
   test_frontend test_sampler test_checkpoint test_model test_cli) > "$out/pytests.log" 2>&1 & e4=$!
 wait $e1; r1=$?
@@ -28,18 +25,9 @@ wait $e1; r1=$?
 (cd "$ex/tests" && F5_FIXTURES="$repo/tests/fixtures" timeout 300 python3 -m unittest test_fixtures) > "$out/pytests-fixtures.log" 2>&1 & e5=$!
 wait $e2; r2=$?; wait $e3; r3=$?
 echo "fixtures rc $r1, exports (now rc $r2, before rc $r3) in $((SECONDS - t0)) s"
-smoke=$root/app/F5Tts.EngineSmoke
-if [ -x $root/smoke/F5Tts.EngineSmoke ]; then smoke=$root/smoke/F5Tts.EngineSmoke; cp "$lib" $root/smoke/; fi
-t=$SECONDS
-timeout 200 $smoke "$repo/tests/fixtures" - CUDA,CPU tiny-v1-batched,tiny-v1-batched-fused,tiny-v1-batched-f5ops \
-  > "$out/smoke.log" 2>&1
-echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c PASS "$out/smoke.log") PASS"
-grep -E "FAIL |SMOKE|Unhandled" "$out/smoke.log" | head -20
+run_smoke smoke tiny-v1-batched,tiny-v1-batched-fused,tiny-v1-batched-f5ops
 common+=(--e2e-iters "${E2E_ITERS:-20}")  # after run_gpu_bench.sh built common: the last value wins
-bench csharp-f5ops-before-fp16-graphs "$models/f5ops0-fp16" --cuda-graphs
-bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
-bench csharp-f5ops-before-fp16-graphs-2 "$models/f5ops0-fp16" --cuda-graphs
-bench csharp-f5ops-fp16-graphs-2 "$models/f5ops-fp16" --cuda-graphs
+bench_before_now "$models/f5ops0-fp16" "$models/f5ops-fp16"
 pytorch_baseline
 wait $e4; wait $e5
 echo "pytests: $(tail -n 3 "$out/pytests.log" | tr '\n' ' '); fixtures: $(tail -n 3 "$out/pytests-fixtures.log" | tr '\n' ' ')"

@@ -9,25 +9,9 @@
 #      sdpa_kernel = 1 (its flash attention) and 2 (memory-efficient); the PyTorch baseline (bench_pytorch.py);
 #   4. the kernel profile of the step now at batch 1 and 16.
 set +e +o pipefail
-old="$(cd "$dest/c3/export-old" && pwd)"
-repo=${REPO_ROOT:-$PWD}
-lib=$root/app/libf5tts_ops.so
 t0=$SECONDS
-export_model f5ops-fp16 fp16 f5ops --save-checkpoint "$models/checkpoints" & e1=$!
-(cd "$old" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
-  --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 --attention f5ops \
-  --out "$models/f5ops0-fp16") > "$out/export-f5ops0-fp16.log" 2>&1 & e2=$!
-export_model fused-fp32 fp32 fused & e3=$!
-export_model f5ops-fp32 fp32 f5ops & e4=$!
-wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e4; r4=$?
-echo "exports (fp16 f5ops rc $r1, before rc $r2; fp32 fused rc $r3, f5ops rc $r4) in $((SECONDS - t0)) s"
-smoke=$root/app/F5Tts.EngineSmoke
-if [ -x $root/smoke/F5Tts.EngineSmoke ]; then smoke=$root/smoke/F5Tts.EngineSmoke; cp "$lib" $root/smoke/; fi
-t=$SECONDS
-timeout 240 $smoke "$repo/tests/fixtures" "$models/fused-fp32,$models/f5ops-fp32" CUDA,CPU tiny-v1-batched-f5ops \
-  > "$out/smoke-fp32.log" 2>&1
-echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c '^PASS\| PASS' "$out/smoke-fp32.log") PASS lines"
-grep -E "FAIL |compare|SMOKE|Unhandled" "$out/smoke-fp32.log" | head -20
+standard_exports
+run_smoke smoke-fp32 tiny-v1-batched-f5ops "$models/fused-fp32,$models/f5ops-fp32"
 bench csharp-f5ops-before-fp16-graphs "$models/f5ops0-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs "$models/f5ops-fp16" --cuda-graphs
 bench csharp-f5ops-fp16-graphs-sdpa1 "$models/f5ops-fp16" --cuda-graphs --sdpa-kernel 1

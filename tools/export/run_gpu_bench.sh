@@ -98,6 +98,37 @@ run)
         --vocoder vocos-mel-24khz --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 \
         --precision "$precision" --attention "$attention" --out "$models/$name" "$@") > "$out/export-$name.log" 2>&1
   }
+  export_previous() { # out-dir-name: the f5ops fp16 export of the exporter in $dest/c3/export-old (a same-sitting
+    # baseline: `git archive REV tools/export` of the commit to compare with)
+    local old
+    old="$(cd "$dest/c3/export-old" && pwd)"
+    (cd "$old" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
+      --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision fp16 --attention f5ops \
+      --out "$models/$1") > "$out/export-$1.log" 2>&1
+  }
+  standard_exports() { # f5ops fp16 now (+ the checkpoint for PyTorch) and before (f5ops0-fp16); fused and f5ops fp32
+    local t=$SECONDS e1 e2 e3 e4 r1 r2 r3 r4
+    export_model f5ops-fp16 fp16 f5ops --save-checkpoint "$models/checkpoints" & e1=$!
+    export_previous f5ops0-fp16 & e2=$!
+    export_model fused-fp32 fp32 fused & e3=$!
+    export_model f5ops-fp32 fp32 f5ops & e4=$!
+    wait $e1; r1=$?; wait $e2; r2=$?; wait $e3; r3=$?; wait $e4; r4=$?
+    echo "exports (fp16 f5ops rc $r1, before rc $r2; fp32 fused rc $r3, f5ops rc $r4) in $((SECONDS - t)) s"
+  }
+  run_smoke() { # log-name fixture-list [full-size-dirs]: tools/engine-smoke on CUDA (staged in $root/smoke by an extra
+    # call carrying its tar, `mkdir -p /opt/f5/smoke && tar -xJf DIR/smoke.tar.xz -C /opt/f5/smoke`, or beside the app)
+    local smoke=$root/app/F5Tts.EngineSmoke t=$SECONDS
+    if [ -x $root/smoke/F5Tts.EngineSmoke ]; then smoke=$root/smoke/F5Tts.EngineSmoke; cp $root/app/libf5tts_ops.so $root/smoke/; fi
+    timeout 240 $smoke "${REPO_ROOT:-$PWD}/tests/fixtures" "${3:--}" CUDA,CPU "$2" > "$out/$1.log" 2>&1
+    echo "smoke rc $? in $((SECONDS - t)) s: $(grep -c PASS "$out/$1.log") PASS"
+    grep -E "FAIL |compare|SMOKE|Unhandled" "$out/$1.log" | head -20
+  }
+  bench_before_now() { # before-dir now-dir: GpuBench with CUDA graphs on both, twice each, interleaved
+    bench csharp-f5ops-before-fp16-graphs "$1" --cuda-graphs
+    bench csharp-f5ops-fp16-graphs "$2" --cuda-graphs
+    bench csharp-f5ops-before-fp16-graphs-2 "$1" --cuda-graphs
+    bench csharp-f5ops-fp16-graphs-2 "$2" --cuda-graphs
+  }
   pytorch_baseline() { # the exporter's PyTorch model on the same weights and card (bench_pytorch.py; needs an export
     # made with --save-checkpoint "$models/checkpoints")
     local t=$SECONDS
@@ -138,7 +169,8 @@ PY
       && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err ./*.csv ./*.json 2>/dev/null))
   }
   # The sitting itself: gpu_sitting.sh (the documented one) unless PLAN names another bash file. It is sourced with
-  # $out, $dest, $models, $card, bench(), export_model(), pytorch_baseline(), profile_kernels(), f5ops_fixture() and finish_sitting()
+  # $out, $dest, $models, $card and the helpers above (bench, export_model, export_previous, standard_exports, run_smoke,
+  # bench_before_now, pytorch_baseline, profile_kernels, f5ops_fixture, finish_sitting)
   # defined and the app unpacked.
   . "${PLAN:-$here/gpu_sitting.sh}"
   echo "total $((SECONDS - t_start)) s"
