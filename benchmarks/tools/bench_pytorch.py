@@ -1,4 +1,4 @@
-"""PyTorch baseline of the GPU benchmark (issue #11, docs/benchmarks.md).
+"""PyTorch baseline of the GPU benchmark (docs/benchmarks.md).
 
 Runs the exporter's own PyTorch modules (f5tts_export.graphs: BatchedPreprocess, BatchedTransformer, BatchedDecode)
 with the SAME random weights that make_benchmark_models.sh wrote (OUT_DIR/checkpoints), eager, on CUDA:
@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "export"))  # the exporter package
 
 from f5tts_export import checkpoint, graphs, sampler  # noqa: E402
 from f5tts_export.config import dit_config, vocos_config  # noqa: E402

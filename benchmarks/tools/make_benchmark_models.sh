@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Full-size F5TTS_v1_Base-dimension random-weight models for benchmarks (not committed: ~1.3 GB fp32 Transformer).
 # Writes the random checkpoints in the official key layout and f5tts-batched/1 exports in fp32 and fp16.
-# Usage: tools/export/make_benchmark_models.sh OUT_DIR [SEED]     (run where torch + onnx are installed)
+# Usage: benchmarks/tools/make_benchmark_models.sh OUT_DIR [SEED]     (run where torch + onnx are installed)
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../tools/export" && pwd)"  # the exporter package
 out="${1:?usage: make_benchmark_models.sh OUT_DIR [SEED]}"
 seed="${2:-0}"
 mkdir -p "$out"

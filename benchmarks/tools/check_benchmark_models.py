@@ -1,4 +1,4 @@
-"""Sanity check of the full-size benchmark exports written by make_benchmark_models.sh.
+"""Sanity check of the full-size benchmark exports written by benchmarks/tools/make_benchmark_models.sh.
 
 * ONNX Runtime (CPU): one Transformer step of the fp32 and the fp16 export on the same random input (B=2, N frames,
   the second item padded), max abs difference and finiteness; Preprocess and Decode run once.
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools" / "export"))  # the exporter package
 
 from f5tts_export import checkpoint, graphs  # noqa: E402
 from f5tts_export.config import dit_config  # noqa: E402

@@ -1,4 +1,4 @@
-"""Comparison table of one GPU sitting (gpu_sitting.sh): reads results-final.jsonl (GPUBENCH_JSON / PYBENCH_JSON
+"""Comparison table of one GPU run (benchmarks/run.sh): reads results-final.jsonl (GPUBENCH_JSON / PYBENCH_JSON
 objects) and prints a Markdown table, the fastest C# configuration present (f5ops + CUDA graphs, else fused + CUDA
 graphs) against each other run. Usage: compare_runs.py FILE"""
 import json
