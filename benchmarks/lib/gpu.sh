@@ -56,7 +56,7 @@ pytorch_baseline() { # the exporter's PyTorch modules on the same weights and ca
   local t=$SECONDS
   timeout 300 python3 "$repo/benchmarks/tools/bench_pytorch.py" "$models" --text-tokens 82 --device-name "$card" \
     --iters "${ITERS:-20}" --e2e-iters "${E2E_ITERS:-5}" --batch-iters "${BATCH_ITERS:-3}" --batches "${BATCHES:-1,2,4,8,16}" \
-    > "$out/pytorch.log" 2>&1 || echo "pytorch FAILED"
+    --variants "${PYTORCH_VARIANTS:-export-fp16,sdpa-fp16}" > "$out/pytorch.log" 2>&1 || echo "pytorch FAILED"
   echo "pytorch: $((SECONDS - t)) s"
 }
 

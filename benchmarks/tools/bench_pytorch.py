@@ -6,7 +6,9 @@ with the SAME random weights that make_benchmark_models.sh wrote (OUT_DIR/checkp
 * variant `export-fp16`: BatchedTransformer in fp16 exactly as exported (QK^T, softmax and norms in fp32, explicit
   attention) -- the same arithmetic as F5_Transformer.onnx (fp16);
 * variant `sdpa-fp16`: the same weights with attention through torch's fused scaled_dot_product_attention on fp16
-  q/k/v and no key mask (all items have the same length here), i.e. what upstream F5-TTS runs in fp16.
+  q/k/v and no key mask (all items have the same length here), i.e. what upstream F5-TTS runs in fp16;
+* variant `sdpa-fp16-compiled` (not in the default list): `sdpa-fp16` under torch.compile(mode="reduce-overhead"),
+  i.e. with Inductor's fused kernels and CUDA graphs (each new shape compiles first: the warm-up runs absorb it).
 
 Preprocess and Decode run in fp32 (as the exports). Same N, same sampler as the C# harness: Euler, CFG as 2B rows
 inside the Transformer, 32 steps on the uniform grid warped by sway -1, 16 steps on the EPSS grid. Timing: CUDA events
@@ -192,9 +194,11 @@ def main() -> int:
     results = []
     for variant in [v for v in args.variants.split(",") if v]:
         tr = tr_export if variant == "export-fp16" else SdpaTransformer(graphs.BatchedTransformer(dit, torch.float16).to(dev).eval())
+        if variant == "sdpa-fp16-compiled":  # torch.compile with CUDA graphs: the fastest way to run upstream's model
+            tr = torch.compile(tr, mode="reduce-overhead", dynamic=False)
         rep = {"label": f"pytorch-{variant}", "device": args.device_name or torch.cuda.get_device_name(),
                "precision": "fp16", "frames": n, "text_tokens": args.text_tokens, "torch": torch.__version__}
-        print(f"\n# PyTorch eager, variant {variant}, N={n}, T_text={args.text_tokens}", flush=True)
+        print(f"\n# PyTorch, variant {variant}, N={n}, T_text={args.text_tokens}", flush=True)
 
         # per stage (batch 1)
         pre_ms = cuda_time(lambda: pre(wav_host.to(dev), ids_host.to(dev), total), args.warmup, args.iters)

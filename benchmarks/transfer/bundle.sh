@@ -58,7 +58,7 @@ pack_app() {
   done
   mkdir -p "$stage/apps"
   local list
-  list=$(cd "$pub" && find . -type f ! -name 'libonnxruntime*.so' ! -name '*.pdb' | LC_ALL=C sort)
+  list=$(cd "$pub" && find . -type f ! -name 'libonnxruntime*.so' ! -name 'onnxruntime*.dll' ! -name '*.pdb' | LC_ALL=C sort)
   printf '%s\n' "$list" > "$stage/apps/$name.files"
   printf '%s\n' "$pub" > "$stage/apps/$name.src"   # here only: where --base finds this publish again
   [ -z "$ops" ] || printf '%s\n' "$ops" > "$stage/apps/$name.ops"
