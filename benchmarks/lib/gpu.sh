@@ -29,11 +29,19 @@ in_app() { # NAME CMD...: runs CMD with the app's folder (ONNX Runtime, libf5tts
   LD_LIBRARY_PATH="$root/apps/$name:$ld_base" "$@"
 }
 
-export_with() { # EXPORTER_DIR NAME PRECISION ATTENTION [exporter args]: one full-size export into $models/NAME
-  local ex=$1 name=$2 precision=$3 attention=$4; shift 4
+export_with() { # EXPORTER_DIR NAME PRECISION ATTENTION [exporter args]: one full-size export into $models/NAME.
+  # An export made earlier in the same lease with the same exporter and arguments is reused ($models/NAME/.made says
+  # which): the `export` plan can run beside bundle.sh unpack, and the plan after it skips the ~1 minute export.
+  local ex=$1 name=$2 precision=$3 attention=$4 key rc; shift 4
+  key="$(cat "$ex"/f5tts_export/*.py | sha256sum | cut -c1-16) $precision $attention $*"
+  if [ "$(cat "$models/$name/.made" 2>/dev/null)" = "$key" ]; then echo "export $name: reused"; return 0; fi
+  rm -rf "${models:?}/$name"
   (cd "$ex" && python3 -m f5tts_export export --contract f5tts-batched/1 --model F5TTS_v1_Base --vocoder vocos-mel-24khz \
     --random-init --seed 0 --model-name F5TTS_v1_Base-random-seed0 --max-frames 4096 --precision "$precision" \
     --attention "$attention" --out "$models/$name" "$@") > "$out/export-$name.log" 2>&1
+  rc=$?
+  [ $rc = 0 ] && printf '%s' "$key" > "$models/$name/.made"
+  return $rc
 }
 
 export_model() { # NAME PRECISION ATTENTION [exporter args]: with this working tree's exporter
