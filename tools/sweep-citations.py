@@ -13,7 +13,7 @@ S = "\u00a7"  # the section sign, spelt out so that the checks do not match this
 MODEL = {
     "1.2": "Model configurations", "2.1": "Mel spectrogram", "2.2": "Reference audio conditioning",
     "3.2": "Vocabulary and tokenisation", "3.4": "Joining reference and text", "3.5": "Chunking long text",
-    "4": "Duration", "4.1": "Duration", "4.3": "Duration", "5": "The dakeqq graphs", "5.1": "The dakeqq graphs",
+    "4": "Duration", "4.1": "Duration", "4.3": "Limits", "5": "The dakeqq graphs", "5.1": "The dakeqq graphs",
     "5.2": "The dakeqq graphs", "5.3": "The dakeqq graphs", "6": "Sampling", "6.2": "Time grid, sway and EPSS",
     "6.4": "Cutting off the reference", "7.1": "Vocoder", "7.4": "Post-processing", "10.7": "Numerics",
     "10.10": "Numerics", "10.13": "Limits",
@@ -33,6 +33,7 @@ def model(sec: str) -> str:
 # Whole phrases first (compound forms), then single citations, then bare section signs left on those lines.
 PHRASES = [
     (re.compile(rf"design {S}1\u2013{S}3"), "docs/architecture.md"),
+    (re.compile(rf"Detection \(design {S}3\):"), "Detection:"),  # docs/engine.md, inside its own Contracts section
     (re.compile(rf"reference {S}5\.1/{S}5\.2"), model("5")),
     (re.compile(rf"reference {S}2\.2 steps 3\u20135"), model("2.2")),
     (re.compile(rf"reference {S}4\.3 constraints"), 'docs/model.md "Limits"'),
