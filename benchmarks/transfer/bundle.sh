@@ -69,7 +69,7 @@ pack_app() {
     printf '%s\n' "$base" > "$stage/apps/$name.base"
     send=$(while read -r f; do cmp -s "$pub/$f" "$bpub/$f" || printf '%s\n' "$f"; done <<< "$list")
   fi
-  printf '%s\n' "$send" | grep . | tar -C "$pub" -cf - -T - | xz -T0 -6 > "$stage/apps/$name.tar.xz"
+  { printf '%s\n' "$send" | grep . || true; } | tar -C "$pub" -cf - -T - | xz -T0 -6 > "$stage/apps/$name.tar.xz"
   echo "$name: $(grep -c . <<< "$send") of $(grep -c . <<< "$list") files, $(du -m "$stage/apps/$name.tar.xz" | cut -f1) MB${base:+ (the rest from $base)}"
 }
 
