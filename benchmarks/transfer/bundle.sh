@@ -37,11 +37,12 @@ pack_ort() {
   [ -f "$native/libonnxruntime_providers_cuda.so" ] || { echo "restore Microsoft.ML.OnnxRuntime.Gpu.Linux $ver first (not in $native)" >&2; exit 1; }
   mkdir -p "$stage/ort"
   local cache=${XDG_CACHE_HOME:-$HOME/.cache}/f5tts-bundle/$ver-sm$sm
-  if [ ! -f "$cache/libonnxruntime_providers_cuda.so.xz" ]; then
+  if [ ! -s "$cache/libonnxruntime_providers_cuda.so.xz" ]; then  # a few minutes once, then cached
     mkdir -p "$cache"
     if [ "$sm" = all ]; then cp "$native/libonnxruntime_providers_cuda.so" "$cache/cuda.so"
     else python3 "$here/prune_cuda_fatbin.py" "$native/libonnxruntime_providers_cuda.so" "$cache/cuda.so" --arch "$sm"; fi
-    xz -T0 -9 -c "$cache/cuda.so" > "$cache/libonnxruntime_providers_cuda.so.xz" && rm "$cache/cuda.so"
+    xz -T0 -9 -c "$cache/cuda.so" > "$cache/cuda.so.xz.tmp" && mv "$cache/cuda.so.xz.tmp" "$cache/libonnxruntime_providers_cuda.so.xz"
+    rm -f "$cache/cuda.so"
   fi
   cp "$cache/libonnxruntime_providers_cuda.so.xz" "$stage/ort/"
   xz -T0 -6 -c "$native/libonnxruntime.so" > "$stage/ort/libonnxruntime.so.xz"
