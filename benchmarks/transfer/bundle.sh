@@ -115,7 +115,7 @@ unpack() {
   rm -rf "$root/x" "$root/apps" "$root/trees" "$root/ops" && mkdir -p "$root/x" && tar -C "$root/x" -xf "$root/blob.tar"
   rm -rf "$root/blob" "$root/blob.tar"
   mkdir -p "$root/ort" "$root/apps" "$root/trees" "$root/ops"
-  if [ -d "$root/x/ort" ]; then
+  if [ -f "$root/x/ort/libonnxruntime.so.xz" ]; then
     cp "$root/x/ort/libonnxruntime_providers_shared.so" "$root/ort/" && rm -rf "$root/ort/include" && cp -r "$root/x/ort/include" "$root/ort/"
     xz -d -T0 -c "$root/x/ort/libonnxruntime_providers_cuda.so.xz" > "$root/ort/libonnxruntime_providers_cuda.so"
     xz -d -T0 -c "$root/x/ort/libonnxruntime.so.xz" > "$root/ort/libonnxruntime.so"
@@ -145,7 +145,9 @@ unpack() {
       (cd "$root/apps/$name" && find . -type f | LC_ALL=C sort | LC_ALL=C comm -23 - "$root/x/apps/$name.files" | xargs -r rm -f)
     fi
     mkdir -p "$root/apps/$name" && xz -d -T0 -c "$a" | tar -x -C "$root/apps/$name"
-    cp -fl "$root"/ort/libonnxruntime*.so "$root/apps/$name/" 2>/dev/null || cp -f "$root"/ort/libonnxruntime*.so "$root/apps/$name/"
+    if [ -f "$root/ort/libonnxruntime.so" ]; then  # hard links: one copy on disk, found beside each app
+      cp -fl "$root"/ort/libonnxruntime*.so "$root/apps/$name/" 2>/dev/null || cp -f "$root"/ort/libonnxruntime*.so "$root/apps/$name/"
+    fi
   done
   local p rc=0
   for p in "${pids[@]}"; do wait "$p" || rc=1; done
