@@ -1,4 +1,4 @@
-"""Summarises Nsight Compute CSVs of `F5Tts.GpuBench --profile-batch B` (docs/benchmarks.md "Kernel profile"):
+"""Summarises Nsight Compute CSVs of `F5Tts.GpuBench --profile-batch B` (the `kernels` plan, benchmarks/README.md):
 GPU time per Transformer step by kernel name. Usage: python3 summarize_ncu.py DIR  (reads DIR/ncu-b1.csv,
 DIR/ncu-b16.csv written by `ncu --profile-from-start off --metrics gpu__time_duration.sum --csv --page raw`).
 `summarize_ncu.py DIR NAME.csv` summarises one other capture of one run (e.g. `--profile-preprocess`)."""

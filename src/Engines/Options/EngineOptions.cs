@@ -167,7 +167,7 @@ public sealed class CudaOptions
     /// The CUDA provider's <c>prefer_nhwc</c> for the Preprocess and Decode stages: ONNX Runtime rewrites their
     /// convolutions (the STFT, Vocos) to channels-last instead of transposing around each one. Never applied to the
     /// Transformer: there it leaves layout nodes off the CUDA provider, which rules out its CUDA graphs, and its grouped
-    /// position convolutions did not get faster (docs/benchmarks.md "f5tts.ops"). Off by default.
+    /// position convolutions did not get faster (benchmarks/results/2026-11-25-h200-session3.jsonl). Off by default.
     /// </summary>
     public bool PreferNhwc { get; set; }
 

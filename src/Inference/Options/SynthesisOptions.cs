@@ -53,7 +53,7 @@ public sealed class SynthesisOptions : IValidatableObject
     /// (<c>F5Tts:Text:FirstChunkMaxBytes</c>), so that the same request streamed and whole gives the same audio (within
     /// 1 LSB). Off by default: for a whole response the extra chunk buys nothing and costs one more Preprocess, the
     /// reference's frames run through the Transformer once more, and a batch of two instead of one (on an H200 a short
-    /// sentence took 204 ms at 32 steps in two chunks, docs/benchmarks.md "The service on the GPU").
+    /// sentence took 204 ms at 32 steps in two chunks, benchmarks/results/2026-11-25-h200-service-f5ops.json).
     /// </summary>
     public bool ShortFirstChunkForWholeResponses { get; set; }
 

@@ -122,7 +122,7 @@ class TextEmbedding(nn.Module):
     def embed_tokens_pair(self, tokens: torch.Tensor, pos_table: Optional[torch.Tensor] = None):
         """(embed_tokens(tokens), embed_tokens(tokens, drop_text=True)) in one batch of 2B rows: every op is per row
         (GRN's norm runs over each row's own frames), so this is the same mathematics with half the graph nodes — the
-        export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "Preprocess"). pos_table: the
+        export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "What limits the numbers"). pos_table: the
         text_pos_embed rows for the N frames when the caller has them, else computed here."""
         b = tokens.shape[0]
         text_mask = tokens == 0

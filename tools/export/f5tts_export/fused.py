@@ -313,7 +313,7 @@ class FusedDiT(nn.Module):
             q, k, v = QkvRotaryOp.apply(F.linear(norm, w), b, self.rope_cos, self.rope_sin, self.heads, self.pe_heads)
             return F.linear(AttentionOp.apply(q, k, v, key_lengths, self.heads), attn.to_out[0].weight)
         # Three projections rather than one concatenated GEMM + Split: the Split is a full copy of q|k|v
-        # (3.2 ms of a 57 ms step at batch 16 on the H100, docs/benchmarks.md "Kernel profile").
+        # (3.2 ms of a 57 ms step at batch 16 on the H100 in the kernel profile of 2026-11-25).
         q, k, v = attn.to_q(norm), attn.to_k(norm), attn.to_v(norm)
         return attn.to_out[0](AttentionOp.apply(self._rope(q), self._rope(k), v, key_lengths, self.heads))
 
