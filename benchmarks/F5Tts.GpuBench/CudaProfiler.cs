@@ -6,7 +6,7 @@ namespace F5Tts.GpuBench;
 /// <summary>
 /// <c>--profile-batch B</c>: runs a few Transformer steps of B items between <c>cudaProfilerStart</c> and
 /// <c>cudaProfilerStop</c>, so that Nsight Compute started with <c>--profile-from-start off</c> records exactly those
-/// kernels (the `kernels` plan, benchmarks/README.md). The CUDA runtime is the one ONNX Runtime's CUDA provider loads.
+/// kernels (the <c>kernels</c> plan, benchmarks/README.md). The CUDA runtime is the one ONNX Runtime's CUDA provider loads.
 /// </summary>
 internal static partial class CudaProfiler
 {
