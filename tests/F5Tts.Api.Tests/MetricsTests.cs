@@ -11,7 +11,7 @@ public sealed partial class MetricsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>Every metric family of design §5, exactly as Prometheus must see it.</summary>
+    /// <summary>Every metric family of docs/metrics.md, exactly as Prometheus must see it.</summary>
     private static readonly (string Name, string Type)[] DesignMetrics =
     [
         ("f5tts_requests_total", "counter"),

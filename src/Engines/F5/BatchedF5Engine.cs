@@ -10,7 +10,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// The <c>f5tts-batched/1</c> contract (design §3.2): Preprocess per request, one Transformer call per Euler step over
+/// The <c>f5tts-batched/1</c> contract (docs/export.md "Contract `f5tts-batched/1`"): Preprocess per request, one Transformer call per Euler step over
 /// a batch of items that may be at different steps (the sampler runs on the host), batched Decode.
 /// Residency (docs/engine.md): each item keeps its conditioning and latent on the host; the batch's conditioning
 /// (cond, cond_drop, lengths) is bound once per batch membership — ONNX Runtime uploads bound host inputs at bind time

@@ -10,7 +10,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// The <c>dakeqq</c> contract (reference §5): upstream DakeQQ/F5-TTS-ONNX exports, batch 1, NFE/CFG/sway baked into the
+/// The <c>dakeqq</c> contract (docs/model.md "The dakeqq graphs"): upstream DakeQQ/F5-TTS-ONNX exports, batch 1, NFE/CFG/sway baked into the
 /// Transformer. Inputs and outputs are bound by position, never by name (the step input is stored as
 /// <c>time_step.1</c>). Each item binds its six constant tensors once (uploaded once on a GPU) and ping-pongs its
 /// latent between two buffers in the Transformer's memory. Host noise replaces the in-graph <c>noise</c> output when a
@@ -19,7 +19,7 @@ namespace F5Tts.Engines.F5;
 internal sealed class DakeqqF5Engine : ITtsEngine
 {
     private const int Mels = 100;
-    private const int MaxFrames = 4096; // RoPE/text-position tables and ISTFT envelope size (reference §4.3)
+    private const int MaxFrames = 4096; // RoPE/text-position tables and ISTFT envelope size (docs/model.md "Limits")
 
     private readonly StageSession _pre;
     private readonly StageSession _tr;
@@ -78,7 +78,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
 
     /// <summary>
     /// TensorRT profile for the seven N-dependent Transformer inputs. DakeQQ feeds Preprocess outputs 0–6 straight into
-    /// Transformer inputs 0–6 under the same names (reference §5.1/§5.2), so names and static dims come from the
+    /// Transformer inputs 0–6 under the same names (docs/model.md "The dakeqq graphs"), so names and static dims come from the
     /// Preprocess outputs; every dynamic dim is N.
     /// </summary>
     internal static TrtProfile TrtProfileFor(TensorRtOptions trt, StageSession pre) => TrtProfile.Build(
@@ -103,7 +103,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         EngineInputChecks.Check(input, MaxFrames, _vocabSize);
         var n = input.TotalFrames;
 
-        // DakeQQ's graph divides int16 by 32768 (reference §5.1); round-to-nearest keeps the float clip's level.
+        // DakeQQ's graph divides int16 by 32768 (docs/model.md "The dakeqq graphs"); round-to-nearest keeps the float clip's level.
         using var pcmBuffer = NativeBuffer.AllocateHost((long)input.ReferenceAudio.Length * sizeof(short));
         var pcm = pcmBuffer.AsSpan<short>(input.ReferenceAudio.Length);
         for (var i = 0; i < pcm.Length; i++)
@@ -175,7 +175,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
             using var outputs = _dec.Session.Run(_runOptions, _dec.Session.InputNames, [latent, own.RefSignalLength], _dec.Session.OutputNames);
             var pcm16 = outputs[0].GetTensorDataAsSpan<short>();
             var pcm = new float[pcm16.Length];
-            var scale = own.OutputGain / 32767f; // the graph scales by 32767 before the int16 cast (reference §5.3)
+            var scale = own.OutputGain / 32767f; // the graph scales by 32767 before the int16 cast (docs/model.md "The dakeqq graphs")
             for (var i = 0; i < pcm.Length; i++)
             {
                 pcm[i] = pcm16[i] * scale;

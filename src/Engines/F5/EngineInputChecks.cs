@@ -2,7 +2,7 @@ using F5Tts.Inference.Engine;
 
 namespace F5Tts.Engines.F5;
 
-/// <summary>Checks an <see cref="EngineInput"/> against the graphs' hard limits (reference §10.13) before any Run.</summary>
+/// <summary>Checks an <see cref="EngineInput"/> against the graphs' hard limits (docs/model.md "Limits") before any Run.</summary>
 internal static class EngineInputChecks
 {
     public static void Check(EngineInput input, int maxFrames, int vocabSize)

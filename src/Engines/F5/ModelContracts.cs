@@ -1,12 +1,12 @@
 namespace F5Tts.Engines.F5;
 
-/// <summary>Names of the model contracts (design §3) and the file layout of a model directory.</summary>
+/// <summary>Names of the model contracts (docs/engine.md "Contracts") and the file layout of a model directory.</summary>
 public static class ModelContracts
 {
-    /// <summary>Upstream DakeQQ/F5-TTS-ONNX exports: batch 1, NFE/CFG/sway baked in (reference §5).</summary>
+    /// <summary>Upstream DakeQQ/F5-TTS-ONNX exports: batch 1, NFE/CFG/sway baked in (docs/model.md "The dakeqq graphs").</summary>
     public const string Dakeqq = "dakeqq";
 
-    /// <summary>The project's own batched export, sampler on the host (design §3.2).</summary>
+    /// <summary>The project's own batched export, sampler on the host (docs/export.md "Contract `f5tts-batched/1`").</summary>
     public const string Batched = "f5tts-batched/1";
 
     /// <summary>Metadata key that names the contract on every f5tts-batched graph.</summary>

@@ -155,7 +155,7 @@ public static class OnnxTtsEngineFactory
         return directory;
     }
 
-    /// <summary>Reads the contract from metadata, else recognises the dakeqq signature (reference §5.1).</summary>
+    /// <summary>Reads the contract from metadata, else recognises the dakeqq signature (docs/model.md "The dakeqq graphs").</summary>
     internal static string DetectContract(StageSession pre)
     {
         if (pre.Metadata.TryGetValue(ModelContracts.ContractKey, out var declared))

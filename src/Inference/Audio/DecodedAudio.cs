@@ -13,7 +13,7 @@ public sealed record DecodedAudio(float[] Samples, int SampleRate, int Channels,
     /// <summary>Duration in seconds.</summary>
     public double DurationSeconds => (double)Frames / SampleRate;
 
-    /// <summary>Mean over channels, as upstream does (torchaudio load + <c>mean(dim=0)</c>, reference §2.2).</summary>
+    /// <summary>Mean over channels, as upstream does (torchaudio load + <c>mean(dim=0)</c>, docs/model.md "Reference audio conditioning").</summary>
     public float[] ToMono()
     {
         if (Channels == 1)

@@ -170,7 +170,7 @@ internal sealed class OggOpusEncoder : IAudioEncoder
         await _pages.AddPacketAsync(head, 0, cancellationToken);
         await _pages.FlushPageAsync(endOfStream: false, granuleOverride: 0, cancellationToken);
 
-        // §5.2 comment header on its own page; audio starts on a fresh page.
+        // RFC 7845 §5.2 comment header on its own page; audio starts on a fresh page.
         var vendor = Encoding.UTF8.GetBytes("F5Tts.Server (" + _encoder.GetVersionString() + ")");
         var tags = new byte[8 + 4 + vendor.Length + 4];
         "OpusTags"u8.CopyTo(tags);

@@ -5,7 +5,7 @@ namespace F5Tts.Inference.Audio;
 
 /// <summary>
 /// Turns an uploaded reference clip into a <see cref="ConditionedReference"/> the way the official F5-TTS pipeline
-/// does (reference §2.2, docs/audio.md#conditioning), except that an over-long clip is refused instead of cut.
+/// does (docs/model.md "Reference audio conditioning", docs/audio.md#conditioning), except that an over-long clip is refused instead of cut.
 /// Stateless and thread-safe.
 /// </summary>
 public sealed class ReferenceConditioner
@@ -88,7 +88,7 @@ public sealed class ReferenceConditioner
 
         var speech = mono.AsSpan(start, end - start);
 
-        // Upstream measures RMS on the trimmed clip with its 50 ms pad, before resampling (reference §2.2 steps 3–5).
+        // Upstream measures RMS on the trimmed clip with its 50 ms pad, before resampling (docs/model.md "Reference audio conditioning").
         int padAtSource = rate * PadMs / 1000;
         double sumSquares = 0;
         foreach (float s in speech)

@@ -1,7 +1,7 @@
 namespace F5Tts.Inference.Engine;
 
 /// <summary>
-/// The seam between the engine-agnostic core and a model runtime (design §1–§3). One instance owns one device's
+/// The seam between the engine-agnostic core and a model runtime (docs/architecture.md). One instance owns one device's
 /// sessions. All methods are synchronous and are called from a single long-running worker thread per device,
 /// never from request threads (except <see cref="Prepare"/> on one preparation thread where
 /// <see cref="ConcurrentPrepare"/> allows it); the batcher decides which items ride each Transformer call.
@@ -66,11 +66,11 @@ public interface IEngineItem : IDisposable
 
 /// <summary>What the engine needs for one utterance.</summary>
 /// <param name="ReferenceAudio">Conditioned reference clip: 24 kHz mono float PCM in [-1, 1], silence-trimmed,
-/// RMS-boosted and with 50 ms of silence appended (reference §2.2).</param>
+/// RMS-boosted and with 50 ms of silence appended (docs/model.md "Reference audio conditioning").</param>
 /// <param name="TextIds">Vocabulary ids of reference text + text to generate, exactly as the model sees them.</param>
-/// <param name="TotalFrames">N from the duration rule (reference §4); the engine clamps nothing silently.</param>
+/// <param name="TotalFrames">N from the duration rule (docs/model.md "Duration"); the engine clamps nothing silently.</param>
 /// <param name="Sampler">Per-request sampler settings.</param>
-/// <param name="OutputGain">Gain applied to the decoded audio to undo the reference RMS boost (reference §7.4); 1 when
+/// <param name="OutputGain">Gain applied to the decoded audio to undo the reference RMS boost (docs/model.md "Post-processing"); 1 when
 /// no boost was applied.</param>
 /// <param name="InitialNoise">Optional explicit x0 [TotalFrames × 100] row-major (golden parity tests, external
 /// samplers); null draws host Gaussian noise from <see cref="SamplerSettings.Seed"/>.</param>
@@ -82,7 +82,7 @@ public sealed record EngineInput(
     float OutputGain = 1f,
     float[]? InitialNoise = null);
 
-/// <summary>Per-request sampler settings (reference §6).</summary>
+/// <summary>Per-request sampler settings (docs/model.md "Sampling").</summary>
 /// <param name="NfeSteps">Number of Euler steps (function evaluations).</param>
 /// <param name="CfgStrength">Classifier-free guidance strength.</param>
 /// <param name="Sway">Sway sampling coefficient s (−1 = upstream default).</param>

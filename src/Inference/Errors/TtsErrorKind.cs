@@ -2,7 +2,7 @@ namespace F5Tts.Inference.Errors;
 
 /// <summary>
 /// Why a request cannot be served. Each kind maps to one HTTP status and one stable ProblemDetails <c>type</c>
-/// in the Api (design §4); the Inference layer never references HTTP, so the mapping lives there.
+/// in the Api (docs/architecture.md "The path of a request"); the Inference layer never references HTTP, so the mapping lives there.
 /// </summary>
 public enum TtsErrorKind
 {

@@ -5,7 +5,7 @@ using F5Tts.Inference.Errors;
 namespace F5Tts.Inference.Metrics;
 
 /// <summary>
-/// Owns every metric of the service (design §5) on the <see cref="MeterName"/> meter. Nobody else creates
+/// Owns every metric of the service (docs/metrics.md) on the <see cref="MeterName"/> meter. Nobody else creates
 /// instruments: call the Record*/On* methods. Labels are closed sets (enums, known formats) so cardinality stays
 /// bounded whatever clients send. The Prometheus exporter turns instrument names and units into exposition names;
 /// docs/metrics.md lists the exact exposed names, and a test checks them with promtool.

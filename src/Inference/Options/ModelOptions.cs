@@ -17,7 +17,7 @@ public sealed class ModelOptions
     [Required]
     public string Directory { get; set; } = "tests/fixtures/models/tiny-v1-batched";
 
-    /// <summary>The files a model directory must contain, whatever its contract (design §3).</summary>
+    /// <summary>The files a model directory must contain, whatever its contract (docs/engine.md "Contracts").</summary>
     public static IReadOnlyList<string> RequiredFiles { get; } =
         ["F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx", "vocab.txt"];
 }

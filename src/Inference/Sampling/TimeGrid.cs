@@ -3,7 +3,7 @@ using F5Tts.Inference.Engine;
 namespace F5Tts.Inference.Sampling;
 
 /// <summary>
-/// The flow-matching time grid of one request (reference §6.2, docs/engine.md "Sampler"): NFE + 1 points from 0 to 1,
+/// The flow-matching time grid of one request (docs/model.md "Time grid, sway and EPSS", docs/engine.md "Sampler"): NFE + 1 points from 0 to 1,
 /// either uniform or the upstream EPSS grid, then warped by sway sampling. Step k integrates from t[k] to t[k+1]
 /// with one Euler step of size dt[k] = t[k+1] − t[k].
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class TimeGrid
     /// <summary>EPSS lattice: upstream stores the pruned grids as multiples of 1/32.</summary>
     private const double EpssLattice = 32.0;
 
-    // Upstream SWivid f5_tts/model/utils.py get_epss_timesteps (checked against reference §6.2); indices on the 1/32 lattice.
+    // Upstream SWivid f5_tts/model/utils.py get_epss_timesteps (checked against docs/model.md "Time grid, sway and EPSS"); indices on the 1/32 lattice.
     private static readonly Dictionary<int, int[]> EpssGrids = new()
     {
         [5] = [0, 2, 4, 8, 16, 32],

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace F5Tts.Inference.Synthesis;
 
 /// <summary>
-/// The request pipeline of design §1: validate, resolve the reference voice, plan chunks with the text front-end
+/// The request pipeline of docs/architecture.md "The path of a request": validate, resolve the reference voice, plan chunks with the text front-end
 /// (ids + duration per chunk), submit every chunk to the batcher at once (chunks of one request may ride different
 /// batches), and hand back the audio in order, cross-faded. Streaming and whole responses share this path, so the
 /// same request and seed give the same samples either way.

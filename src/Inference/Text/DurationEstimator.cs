@@ -12,7 +12,7 @@ public enum UpstreamMode
 
     /// <summary>
     /// DakeQQ/F5-TTS-ONNX: texts joined as given; reference frames <c>samples // 256 + 1</c>; no 0.3 rule. The same
-    /// lower clamp is applied because the DakeQQ graphs break without it (reference §4.3 constraints).
+    /// lower clamp is applied because the DakeQQ graphs break without it (docs/model.md "Limits").
     /// </summary>
     DakeQQ,
 }
@@ -29,7 +29,7 @@ public readonly record struct DurationEstimate(int TotalFrames, int ReferenceFra
 }
 
 /// <summary>
-/// The duration rule of reference §4: <c>ref + int(ref / bytes(ref_text) × bytes(gen_text) / speed)</c> with UTF-8 byte
+/// The duration rule of docs/model.md "Duration": <c>ref + int(ref / bytes(ref_text) × bytes(gen_text) / speed)</c> with UTF-8 byte
 /// lengths. Pure functions.
 /// </summary>
 public static class DurationEstimator
@@ -88,7 +88,7 @@ public static class DurationEstimator
     }
 
     /// <summary>
-    /// Upstream chunk budget (reference §3.5): <c>int(bytes(ref_text) / ref_sec × (budget − ref_sec) × speed)</c>,
+    /// Upstream chunk budget (docs/model.md "Chunking long text"): <c>int(bytes(ref_text) / ref_sec × (budget − ref_sec) × speed)</c>,
     /// at least 1.
     /// </summary>
     public static int ChunkBudgetBytes(int referenceSamples, int referenceTextBytes, double speed, double budgetSeconds)

@@ -1,7 +1,7 @@
 namespace F5Tts.Inference.Text;
 
 /// <summary>
-/// F5-TTS <c>convert_char_to_pinyin</c> (reference §3.2) for one string: character translation, jieba segmentation,
+/// F5-TTS <c>convert_char_to_pinyin</c> (docs/model.md "Vocabulary and tokenisation") for one string: character translation, jieba segmentation,
 /// the three byte-length branches, space tokens before Han syllables. Optional per-character reading overrides
 /// replace the pinyin of single characters after tone sandhi (inline <c>行&lt;hang2&gt;</c> syntax).
 /// Stateless apart from the immutable segmenter and pinyin tables; safe to share between threads.

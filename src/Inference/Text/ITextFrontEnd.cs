@@ -21,13 +21,13 @@ public interface ITextFrontEnd
     TokenizeResult Tokenize(string text, string? referenceText = null, bool? normalize = null);
 
     /// <summary>
-    /// Total mel frames for an utterance tokenised by <see cref="Tokenize"/> (reference §4, per <see cref="Mode"/>).
+    /// Total mel frames for an utterance tokenised by <see cref="Tokenize"/> (docs/model.md "Duration", per <see cref="Mode"/>).
     /// Throws <see cref="TextInputException"/> (413) when it exceeds <paramref name="maxFrames"/>.
     /// </summary>
     DurationEstimate ComputeDuration(TokenizeResult tokens, int referenceSamples, double speed = 1.0, int maxFrames = 4096);
 
     /// <summary>
-    /// Splits a generated text into chunks (reference §3.5 budget from the reference; optional short first chunk).
+    /// Splits a generated text into chunks (budget from the reference, docs/model.md "Chunking long text"; optional short first chunk).
     /// Returns the chunk texts after markup parsing and normalisation, with overrides written back inline, ready to
     /// pass to <see cref="Tokenize"/> (normalising again is a no-op).
     /// </summary>
@@ -75,5 +75,5 @@ public sealed record TokenizeResult(
 /// <param name="Duration">Frames for this chunk (reference included).</param>
 public sealed record SynthesisChunk(int Index, string Text, TokenizeResult Tokens, DurationEstimate Duration);
 
-/// <summary>All chunks of one request, in order (join their audio with a cross-fade, reference §7.4).</summary>
+/// <summary>All chunks of one request, in order (join their audio with a cross-fade, docs/model.md "Post-processing").</summary>
 public sealed record SynthesisPlan(IReadOnlyList<SynthesisChunk> Chunks, UpstreamMode Mode);

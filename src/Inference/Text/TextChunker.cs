@@ -1,7 +1,7 @@
 namespace F5Tts.Inference.Text;
 
 /// <summary>
-/// Long-text chunking (reference §3.5, upstream <c>chunk_text</c>) plus two additions: a short first chunk for
+/// Long-text chunking (docs/model.md "Chunking long text", upstream <c>chunk_text</c>) plus two additions: a short first chunk for
 /// streaming, and splitting at word boundaries (jieba segments, never inside a word or an override) when one chunk is
 /// still too long. Works on <see cref="PreparedText"/> so that pronunciation overrides travel with their characters.
 /// </summary>

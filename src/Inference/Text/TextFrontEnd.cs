@@ -234,7 +234,7 @@ public sealed class TextFrontEnd : ITextFrontEnd
         : reference;
 
     /// <summary>
-    /// Official ref-text normalisation (reference §3.4): append ". " unless it ends with ". " or "。" (just " " after a
+    /// Official ref-text normalisation (docs/model.md "Joining reference and text"): append ". " unless it ends with ". " or "。" (just " " after a
     /// final "."); then, in infer_batch_process, one more " " when the last character is 1-byte UTF-8.
     /// </summary>
     private static PreparedText OfficialReference(PreparedText reference, bool extraSpace)

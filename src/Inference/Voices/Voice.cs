@@ -5,7 +5,7 @@ namespace F5Tts.Inference.Voices;
 /// <summary>A stored reference voice: the conditioned clip and the exact text spoken in it.</summary>
 /// <param name="Id">Stable id (slug: lowercase letters, digits and '-').</param>
 /// <param name="Name">Display name.</param>
-/// <param name="Transcript">What is said in the clip; joined with the text to generate (reference §3.4).</param>
+/// <param name="Transcript">What is said in the clip; joined with the text to generate (docs/model.md "Joining reference and text").</param>
 /// <param name="Reference">Conditioned 24 kHz audio and its output gain, cached in memory.</param>
 /// <param name="CreatedAt">When the voice was uploaded (UTC).</param>
 /// <param name="ReadOnly">True for the built-in <c>default</c> voice, which cannot be deleted.</param>

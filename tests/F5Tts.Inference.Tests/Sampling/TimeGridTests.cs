@@ -19,7 +19,7 @@ public sealed class TimeGridTests
     [Fact]
     public void Sway_minus_one_matches_reference_values()
     {
-        // reference §6.2: 33-point grid with s = −1 is 1 − cos(πt/2): 0, 0.001205, 0.004815, 0.010823, …, 0.950932, 1.
+        // docs/model.md "Time grid, sway and EPSS": 33-point grid with s = −1 is 1 − cos(πt/2): 0, 0.001205, 0.004815, 0.010823, …, 0.950932, 1.
         var grid = TimeGrid.Create(32, sway: -1f);
         Assert.Equal(0f, grid.Times[0]);
         Assert.Equal(0.001205, grid.Times[1], 1e-6);
@@ -35,7 +35,7 @@ public sealed class TimeGridTests
     [Fact]
     public void Dakeqq_31_step_grid_deltas_match_reference()
     {
-        // reference §6.2: DakeQQ's 32-point grid (31 NFE) has Δt from 0.0012835 to 0.0506492.
+        // docs/model.md "Time grid, sway and EPSS": DakeQQ's 32-point grid (31 NFE) has Δt from 0.0012835 to 0.0506492.
         var grid = TimeGrid.Create(31, sway: -1f, useEpss: true);
         Assert.Equal(0.0012835, grid.Deltas[0], 1e-6);
         Assert.Equal(0.0506492, grid.Deltas[30], 1e-6);

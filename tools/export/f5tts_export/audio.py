@@ -1,4 +1,4 @@
-"""Audio front-end (vocos log-mel, reference §2.1) and inverse STFT (Vocos "center" ISTFT head, §7.1).
+"""Audio front-end (vocos log-mel, docs/model.md "Mel spectrogram") and inverse STFT (Vocos "center" ISTFT head, docs/model.md "Vocoder").
 
 Two forms of each transform live here:
 * the reference form (torch.stft / torch.istft, what upstream runs), used for golden data;

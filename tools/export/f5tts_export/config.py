@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
-# Audio constants shared by every vocos-type F5-TTS model (reference §2.1).
+# Audio constants shared by every vocos-type F5-TTS model (docs/model.md "Mel spectrogram").
 SAMPLE_RATE = 24000
 N_FFT = 1024
 WIN_LENGTH = 1024

@@ -1,9 +1,9 @@
 """F5-TTS DiT backbone (SWivid/F5-TTS src/f5_tts/model/backbones/dit.py + modules.py), written from the
-reference (§1.2). Parameter names reproduce the upstream state-dict keys exactly (`transformer.` + names below).
+reference (docs/model.md "Model configurations"). Parameter names reproduce the upstream state-dict keys exactly (`transformer.` + names below).
 
 Precision: every module works in the dtype of its parameters (fp32 for the reference, fp16 for an fp16 export),
 but LayerNorm statistics, the attention logits/softmax, the time sinusoid and the RoPE angles are always computed
-in fp32: fp16 attention logits overflow for long sequences (reference §10.7).
+in fp32: fp16 attention logits overflow for long sequences (docs/model.md "Numerics").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ONNX export of both model contracts (design §3) with the legacy TorchScript exporter (dynamo=False)."""
+"""ONNX export of both model contracts (docs/engine.md "Contracts") with the legacy TorchScript exporter (dynamo=False)."""
 
 from __future__ import annotations
 
@@ -210,7 +210,7 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
 
 def export_dakeqq(dit: DiT, vocos: Vocos, out_dir, model_name: str, nfe_step: int = 32, cfg_strength: float = 2.0,
                   sway_coef: float = -1.0, vocab: Optional[Path] = None) -> Path:
-    """The DakeQQ/F5-TTS-ONNX interface (reference §5): grid linspace(0, 1, nfe_step) (32 points -> 31 calls),
+    """The DakeQQ/F5-TTS-ONNX interface (docs/model.md "The dakeqq graphs"): grid linspace(0, 1, nfe_step) (32 points -> 31 calls),
     CFG and sway baked in; fp32. No metadata_props (as real DakeQQ files); export.json describes the bake."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

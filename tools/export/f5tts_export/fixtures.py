@@ -16,11 +16,11 @@ DIT_SEED = 1234
 VOCOS_SEED = 5678
 NOISE_SEED = 42
 
-# "Some call me nature, others call me mother nature." (reference §3.2) — 50 ids of the official vocab.
+# "Some call me nature, others call me mother nature." (docs/model.md "Vocabulary and tokenisation") — 50 ids of the official vocab.
 TEXT_A = [50, 827, 704, 325, 0, 143, 62, 615, 615, 0, 704, 325, 0, 765, 62, 1082, 1147, 940, 325, 12, 0, 827, 1082,
           441, 325, 940, 973, 0, 143, 62, 615, 615, 0, 704, 325, 0, 704, 827, 1082, 441, 325, 940, 0, 765, 62, 1082,
           1147, 940, 325, 14]
-# "对，这就是我，万人敬仰的太乙真人。" (reference §3.2) — 31 ids.
+# "对，这就是我，万人敬仰的太乙真人。" (docs/model.md "Vocabulary and tokenisation") — 31 ids.
 TEXT_B = [0, 317, 2541, 0, 1341, 0, 546, 0, 1030, 0, 1178, 2541, 0, 1161, 0, 953, 0, 541, 0, 1248, 0, 272, 0, 1089, 0,
           1261, 0, 1342, 0, 953, 1895]
 

@@ -1,7 +1,7 @@
-"""nn.Module wrappers that define the three ONNX graphs of each model contract (design §3).
+"""nn.Module wrappers that define the three ONNX graphs of each model contract (docs/engine.md "Contracts").
 
 f5tts-batched/1: Preprocess (B=1) / Transformer (dynamic B, N; per-item t, dt, cfg, lengths) / Decode (dynamic B, T).
-dakeqq:          the DakeQQ/F5-TTS-ONNX interface (reference §5), batch 1, grid/CFG baked into the Transformer.
+dakeqq:          the DakeQQ/F5-TTS-ONNX interface (docs/model.md "The dakeqq graphs"), batch 1, grid/CFG baked into the Transformer.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Sampler conventions (reference §6): time grids, sway warp, EPSS, Euler + CFG reference loop."""
+"""Sampler conventions (docs/model.md "Sampling"): time grids, sway warp, EPSS, Euler + CFG reference loop."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Vocos mel-24khz vocoder (gemelo-ai/vocos: VocosBackbone + ISTFTHead, padding "center"), reference §7.1.
+"""Vocos mel-24khz vocoder (gemelo-ai/vocos: VocosBackbone + ISTFTHead, padding "center"), docs/model.md "Vocoder".
 Real LayerNorm (not DakeQQ's un-centred RMS approximation). Parameter names = the pytorch_model.bin keys."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""dakeqq contract graphs (reference §5) under ONNX Runtime (CPU) vs the PyTorch reference sampler."""
+"""dakeqq contract graphs (docs/model.md "The dakeqq graphs") under ONNX Runtime (CPU) vs the PyTorch reference sampler."""
 import unittest
 
 import _util
