@@ -14,9 +14,9 @@
 #                                                   build reaches NuGet the way this machine does (stands in for
 #                                                   SDK_IMAGE)
 #
-# Cached in podman's store: every image carries the label f5tts.standin=<fingerprint of this script and of the
-# .NET installation>; when all three exist with the current fingerprint, nothing is made. Otherwise all three are
-# made again (debootstrap needs the Debian mirror; a few minutes).
+# Cached in podman's store: every image carries the label f5tts.standin=<fingerprint of the recipe version, the
+# .NET versions and the mirrors>; when all three exist with the current fingerprint, nothing is made. Otherwise
+# all three are made again (debootstrap needs the Debian mirror; minutes).
 #
 # usage (as root): deploy/standin-images.sh [--force]
 #   prints the build arguments to use, one per line: SDK_IMAGE=... and ASPNET_IMAGE=...
@@ -39,7 +39,9 @@ log() { echo "standin-images: $*" >&2; }
 [ -x "$DOTNET_DIR/dotnet" ] || { log "no .NET SDK in $DOTNET_DIR (set DOTNET_DIR)"; exit 1; }
 sdk_version=$(ls "$DOTNET_DIR/sdk" | sort -V | tail -1)
 runtime_version=$(ls "$DOTNET_DIR/shared/Microsoft.AspNetCore.App" | sort -V | tail -1)
-fingerprint=$( { sha256sum < "$0"; echo "$sdk_version $runtime_version $MIRROR $SECURITY_MIRROR"; } | sha256sum | cut -c1-16)
+# Bump RECIPE when what goes into the images changes; the .NET versions and mirrors count by themselves.
+RECIPE=1
+fingerprint=$(echo "$RECIPE $sdk_version $runtime_version $MIRROR $SECURITY_MIRROR" | sha256sum | cut -c1-16)
 
 label_of() { "${PODMAN[@]}" image inspect --format '{{ index .Labels "f5tts.standin" }}' "$1" 2>/dev/null || true; }
 
@@ -62,7 +64,7 @@ import_root() {
     local image=$1; shift
     local changes=(--change "LABEL f5tts.standin=$fingerprint")
     for c in "$@"; do changes+=(--change "$c"); done
-    tar -C "$root" --numeric-owner -cf - . | "${PODMAN[@]}" import "${changes[@]}" - "$image" > /dev/null
+    tar -C "$root" --numeric-owner -cf - . | "${PODMAN[@]}" import -q "${changes[@]}" - "$image" > /dev/null
     log "made $image"
 }
 

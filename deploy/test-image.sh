@@ -113,51 +113,54 @@ ok "base images: $base_note in $((SECONDS - t0)) s"
 
 # ---------------------------------------------------------------------------------------------------------------
 # Build. --format docker keeps the HEALTHCHECK (the OCI format has none); --network host because the build's
-# restore and apt-get need the network and podman's bridge may not be usable where this runs.
+# restore and apt-get need the network and podman's bridge may not be usable where this runs. The NuGet folder is
+# lent to the build stage only (a build volume would leave its empty mount point in every later stage's layers):
+# target build first with it, then runtime-cpu without it, which reuses the build stage's cached layers.
 build=("${PODMAN[@]}" build --network host --format docker -f "$DOCKERFILE" "${build_args[@]}")
+lend=()
 if [ -n "$NUGET_LEND" ] && [ -d "$NUGET_LEND" ]; then
-    build+=(-v "$NUGET_LEND:/root/.nuget/packages")
+    lend=(-v "$NUGET_LEND:/root/.nuget/packages")
 fi
 t0=$SECONDS
-"${build[@]}" --target runtime-cpu -t "$IMAGE" "$ROOT" > "$LOGS/build.log" 2>&1 \
+"${build[@]}" "${lend[@]}" --target build -t "$BUILD_IMAGE" "$ROOT" > "$LOGS/build.log" 2>&1 \
+    || { tail -30 "$LOGS/build.log"; fatal "build: --target build (see $LOGS/build.log)"; }
+"${build[@]}" --target runtime-cpu -t "$IMAGE" "$ROOT" >> "$LOGS/build.log" 2>&1 \
     || { tail -30 "$LOGS/build.log"; fatal "build: --target runtime-cpu (see $LOGS/build.log)"; }
 size=$("${PODMAN[@]}" image inspect --format '{{.Size}}' "$IMAGE")
 ok "build: $IMAGE in $((SECONDS - t0)) s, image size $((size / 1000000)) MB"
 
-# The GPU image's stages that need no CUDA base: build (restore + publish, shared with the CPU image; cached).
-t0=$SECONDS
-if "${build[@]}" --target build -t "$BUILD_IMAGE" "$ROOT" > "$LOGS/build-gpu-stages.log" 2>&1; then
-    missing=$("${PODMAN[@]}" run --rm --network none --entrypoint sh "$BUILD_IMAGE" -c '
-        for f in F5Tts.Api.dll libonnxruntime.so libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so \
-                 libonnxruntime_providers_tensorrt.so libf5tts_ops.so; do [ -f "/app/publish/$f" ] || echo "$f"; done
-        [ -f /ort/include/onnxruntime_c_api.h ] || echo /ort/include/onnxruntime_c_api.h
-        ls /app/publish | grep -i "onnxruntime.*\.dll$" | grep -v "^Microsoft"' 2>&1)
-    if [ -z "$missing" ]; then
-        ok "GPU stages without a CUDA base: build (publish with the CUDA/TensorRT providers, ORT headers for ops-cuda) in $((SECONDS - t0)) s"
-    else
-        fail "GPU stages without a CUDA base: publish output wrong: $(echo "$missing" | tr '\n' ' ')"
-    fi
+# throwaway RUN-ARGS...: a throw-away container without network and healthcheck timer, stderr to a log.
+throwaway() { "${PODMAN[@]}" run --rm --network none --no-healthcheck "$@" 2>> "$LOGS/inspect.log"; }
+
+# The GPU image's stages that need no CUDA base: build (restore + publish, shared with the CPU image).
+missing=$(throwaway --entrypoint sh "$BUILD_IMAGE" -c '
+    for f in F5Tts.Api.dll libonnxruntime.so libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so \
+             libonnxruntime_providers_tensorrt.so libf5tts_ops.so; do [ -f "/app/publish/$f" ] || echo "$f"; done
+    [ -f /ort/include/onnxruntime_c_api.h ] || echo /ort/include/onnxruntime_c_api.h
+    ls /app/publish | grep -i "onnxruntime.*\.dll$" | grep -v "^Microsoft"')
+if [ -z "$missing" ]; then
+    ok "GPU stages without a CUDA base: build (publish holds the CUDA and TensorRT providers; ORT headers for ops-cuda)"
 else
-    fail "GPU stages without a CUDA base: --target build (see $LOGS/build-gpu-stages.log)"
+    fail "GPU stages without a CUDA base: publish output wrong: $(echo "$missing" | tr '\n' ' ')"
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # What the image holds (inspected as root inside it; /proc and /sys skipped).
 config_user=$("${PODMAN[@]}" image inspect --format '{{.Config.User}}' "$IMAGE")
-inside=$("${PODMAN[@]}" run --rm --network none --user 0 --entrypoint sh "$IMAGE" -c '
+inside=$(throwaway --user 0 --entrypoint sh "$IMAGE" -c '
     find / -xdev \( -path /proc -o -path /sys \) -prune -o \( -name "*.onnx" -o -name vocab.txt -o -name "*.cs" \
         -o -name "*.csproj" -o -name "*.props" -o -name "*.sln" -o -name "*.cc" -o -name "*.cu" -o -name "*.pdb" \
         -o -path "*/fixtures*" -o -path "*/tests/*" \) -print | head -5
     for d in /src /usr/share/dotnet/sdk /usr/share/dotnet/packs /root/.nuget /ort; do [ -e "$d" ] && echo "$d"; done
     dotnet --list-sdks
     for c in gcc g++ cc nvcc git; do command -v "$c"; done
-    true' 2>&1)
+    true')
 if [ -z "$inside" ]; then
-    ok "image holds no test fixtures, SDK, compilers or sources (app $("${PODMAN[@]}" run --rm --network none --entrypoint du "$IMAGE" -sh /app | cut -f1))"
+    ok "image holds no test fixtures, SDK, compilers or sources (app $(throwaway --entrypoint du "$IMAGE" -sh /app | cut -f1))"
 else
     fail "image holds what it should not: $(echo "$inside" | tr '\n' ' ')"
 fi
-lame=$("${PODMAN[@]}" run --rm --network none --entrypoint sh "$IMAGE" -c 'ldconfig -p | grep -c "libmp3lame.so.0 "; command -v curl' 2>&1)
+lame=$(throwaway --entrypoint sh "$IMAGE" -c 'ldconfig -p | grep -c "libmp3lame.so.0 "; command -v curl')
 if [ "$(echo "$lame" | head -1)" -ge 1 ] 2> /dev/null && [ -n "$(echo "$lame" | sed -n 2p)" ]; then
     ok "image has libmp3lame.so.0 (MP3 output) and curl (HEALTHCHECK)"
 else
@@ -166,14 +169,15 @@ fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # Run it as the chart does (read-only root filesystem, no capabilities, no privilege escalation), models read-only
-# at /models and a named volume at /data/voices, on a free loopback port.
+# at /models and a named volume at /data/voices, on a free loopback port. No healthcheck timer (podman runs it
+# through systemd, which may be absent): the check below runs the image's HEALTHCHECK command itself.
 [ -f "$MODEL_DIR/F5_Transformer.onnx" ] || fatal "model: no F5_Transformer.onnx in $MODEL_DIR"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 URL=http://127.0.0.1:$PORT
 "${PODMAN[@]}" volume create "$VOLUME" > /dev/null
 run_container() {
     "${PODMAN[@]}" rm -f -t 0 "$NAME" > /dev/null 2>&1
-    "${PODMAN[@]}" run -d --name "$NAME" -p "127.0.0.1:$PORT:8080" \
+    "${PODMAN[@]}" run -d --name "$NAME" -p "127.0.0.1:$PORT:8080" --health-interval disable \
         --read-only --cap-drop ALL --security-opt no-new-privileges \
         -v "$MODEL_DIR:/models:ro" -v "$VOLUME:/data/voices" \
         -e F5Tts__Server__ShutdownTimeoutSeconds=120 -e DOTNET_SHUTDOWNTIMEOUTSECONDS=120 \
