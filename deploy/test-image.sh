@@ -70,6 +70,7 @@ wait_until() {
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tools and podman configuration.
+[ "$(id -u)" = 0 ] || fatal "root: run as root (apt-get, debootstrap, rootful podman)"
 need=()
 for tool in podman:podman runc:runc debootstrap:debootstrap newuidmap:uidmap ffprobe:ffmpeg curl:curl \
             python3:python3 tar:tar; do
