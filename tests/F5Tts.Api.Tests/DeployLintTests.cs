@@ -149,8 +149,24 @@ public sealed class DeployLintTests
         "src/Engines/F5Tts.Engines.csproj (referenced by the API host) is not copied before restore")]
     [InlineData("deploy/Dockerfile", "COPY .editorconfig appsettings.json ./", "COPY .editorconfig appsettings.jsn ./",
         "COPY source 'appsettings.jsn' does not exist")]
-    [InlineData("deploy/Dockerfile", "FROM app AS app-cpu", "FROM ap AS app-cpu",
-        "FROM 'ap' is neither an earlier stage nor a tagged image")]
+    [InlineData("deploy/Dockerfile", "FROM build AS app-cpu", "FROM buld AS app-cpu",
+        "FROM 'buld' is neither an earlier stage nor a tagged image")]
+    [InlineData("deploy/Dockerfile", "FROM build AS app-cpu", "FROM app-${RUN_TESTS} AS app-cpu",
+        "FROM app-${RUN_TESTS} picks a stage through a build argument")]
+    [InlineData("deploy/Dockerfile", "COPY voices/ voices/\n", "",
+        "voices/default/transcript.txt (an item of the projects) is not copied into the build stage")]
+    [InlineData("deploy/Dockerfile", "--no-install-recommends curl libmp3lame0 ", "--no-install-recommends curl ",
+        "runtime-cpu: apt-get install does not install libmp3lame0")]
+    [InlineData("deploy/test-image.sh", "IMAGE=\"$repository:$app_version-cpu\"", "IMAGE=\"$repository:cpu\"",
+        "chart (gpu.enabled=false) runs f5tts-server:0.1.0-cpu, deploy/test-image.sh builds f5tts-server:cpu")]
+    [InlineData("deploy/helm/f5tts/values.yaml", "containerPort: 8080", "containerPort: 8081",
+        "runtime-gpu vs chart: container port 8081, image EXPOSE [8080]")]
+    [InlineData("deploy/helm/f5tts/values.yaml", "  voices: /data/voices", "  voices: /voices",
+        "F5Tts__Voices__Directory: image /data/voices, chart /voices")]
+    [InlineData("deploy/helm/f5tts/values.yaml", "  runAsUser: 10001", "  runAsUser: 1000",
+        "image USER 10001:10001, pod runs as 1000:10001")]
+    [InlineData("deploy/helm/f5tts/values.yaml", "  timeoutSeconds: 45", "  timeoutSeconds: 50",
+        "F5Tts__Server__ShutdownTimeoutSeconds: image 45, chart 50")]
     [InlineData("deploy/Dockerfile", "USER 10001:10001\nEXPOSE 8080\n# Long start period: the first start on",
         "USER 0\nEXPOSE 8080\n# Long start period: the first start on", "runtime-gpu: last USER must be")]
     [InlineData(".dockerignore", "artifacts\n", "artifacts\nsrc\n", "is excluded by .dockerignore")]
@@ -203,13 +219,14 @@ public sealed class DeployLintTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>Copies what the script reads (deploy/, the build-context files, project files) to a temp dir.</summary>
+    /// <summary>Copies what the script reads (deploy/, the build-context files, project files, voices/) to a temp dir.</summary>
     private static string CopyDeployInputs()
     {
         var dest = Path.Combine(Path.GetTempPath(), "f5tts-deploy-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dest);
         CopyTree(Path.Combine(RepoRoot, "deploy"), Path.Combine(dest, "deploy"), _ => true);
         CopyTree(Path.Combine(RepoRoot, "src"), Path.Combine(dest, "src"), f => f.EndsWith(".csproj", StringComparison.Ordinal));
+        CopyTree(Path.Combine(RepoRoot, "voices"), Path.Combine(dest, "voices"), _ => true);
         foreach (var file in new[] { ".dockerignore", ".editorconfig", "appsettings.json", "global.json", "Directory.Build.props", "Directory.Packages.props" })
         {
             var source = Path.Combine(RepoRoot, file);

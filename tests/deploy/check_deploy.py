@@ -25,7 +25,10 @@ Dockerfile
   * every COPY source from the build context exists in the repository and is not excluded by .dockerignore;
   * the restore layer copies every project file that src/Api references (transitively) and the props files;
   * runtime stages: numeric non-root USER, HEALTHCHECK, STOPSIGNAL SIGTERM, exec-form ENTRYPOINT, EXPOSE;
-  * apt-get install uses --no-install-recommends and the same RUN removes /var/lib/apt/lists.
+  * apt-get install uses --no-install-recommends and the same RUN removes /var/lib/apt/lists;
+  * tests/deploy/image_checks.py: no stage chosen by a build argument (buildah/podman), the build stage copies
+    every item the projects embed, both runtime stages install curl and libmp3lame0, and the chart's Deployment
+    runs the image as built (tag of deploy/test-image.sh, port, user, volumes, probes, drain, CPU chains).
 
 Usage: python3 tests/deploy/check_deploy.py [--out DIR] [REPO_ROOT]   (exit status 0 when every check passes;\n       --out writes the rendered manifests of each value set under DIR)
 """
@@ -42,6 +45,9 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import image_checks  # noqa: E402  (beside this script)
 
 
 class Report:
@@ -509,7 +515,7 @@ def project_closure(root: Path, start: Path) -> list[Path]:
     return [p.relative_to(root.resolve()) for p in seen]
 
 
-def check_dockerfile(root: Path, report: Report) -> None:
+def check_dockerfile(root: Path, report: Report) -> list[Stage]:
     path = root / "deploy" / "Dockerfile"
     globals_, instructions = parse_dockerfile(path)
     gargs = {}
@@ -555,6 +561,8 @@ def check_dockerfile(root: Path, report: Report) -> None:
                         if src not in earlier and not re.search(r":[\w.\-]+$", src):
                             problems.append(f"Dockerfile:{ins.line}: COPY --from={src} names no earlier stage")
     report.check(f"Dockerfile: stages and bases resolve ({len(variants)} ARG variants)", sorted(set(problems)))
+    report.check("Dockerfile: no stage chosen by a build argument (buildah/podman build it too)",
+                 image_checks.check_no_stage_by_argument(instructions, gargs))
 
     names = [s.name for s in stages]
     problems = []
@@ -600,6 +608,10 @@ def check_dockerfile(root: Path, report: Report) -> None:
         if not ({"nuget.config", "NuGet.config"} & copied):
             problems.append("nuget.config exists but is not copied before restore")
     report.check(f"Dockerfile: restore layer covers the API's {len(closure)} projects", problems)
+    report.check("Dockerfile: the build stage copies every file the projects compile or embed",
+                 image_checks.check_build_copies_items(root, stages, closure))
+    report.check("Dockerfile: both runtime stages install " + " and ".join(image_checks.RUNTIME_PACKAGES),
+                 image_checks.check_runtime_packages(stages))
 
     problems = []
     for target in ("runtime-cpu", "runtime-gpu"):
@@ -636,6 +648,29 @@ def check_dockerfile(root: Path, report: Report) -> None:
                 if "rm -rf /var/lib/apt/lists" not in ins.args:
                     problems.append(f"Dockerfile:{ins.line}: apt lists not removed in the same RUN")
     report.check("Dockerfile: runtime stages (user, health, signal, entrypoint, env, apt hygiene)", problems)
+    return stages
+
+
+def check_chart_matches_image(root: Path, report: Report, stages: list[Stage]) -> None:
+    """The chart's rendered Deployments (GPU defaults and gpu.enabled=false) against the runtime stages."""
+    name = "chart runs the image as built: tag (deploy/test-image.sh), port, user, volumes, probes, drain"
+    try:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import helm_render
+
+        renderer = helm_render.Renderer(root / "deploy" / "helm" / "f5tts")
+        defaults = renderer.default_values()
+
+        def render(overrides: dict) -> list[dict]:
+            import yaml
+
+            out = renderer.render(helm_render.deep_merge(defaults, overrides))
+            return [d for f, text in out.items() if f.endswith(".yaml") for d in yaml.safe_load_all(text) if d]
+
+        problems = image_checks.check_chart_matches_image(root, stages, render)
+    except (ImportError, helm_render.TemplateError, StopIteration, KeyError) as e:
+        problems = [f"cannot render the chart: {e!r}"]
+    report.check(name, problems)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -960,7 +995,8 @@ def main() -> int:
     report = Report()
     check_chart(root, report)
     check_render(root, report, out_dir)
-    check_dockerfile(root, report)
+    stages = check_dockerfile(root, report)
+    check_chart_matches_image(root, report, stages)
     check_config_names(root, report)
     failed = report.checks - report.passed
     print(f"check_deploy: {report.passed} checks ok, {failed} failed")

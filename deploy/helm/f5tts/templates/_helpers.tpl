@@ -59,10 +59,15 @@ ServiceAccount name.
 {{- end }}
 
 {{/*
-Container image reference.
+Container image reference. Without image.tag: the appVersion tag (the GPU image, deploy/Dockerfile's default
+target), or appVersion-cpu with gpu.enabled=false (target runtime-cpu, the tag deploy/test-image.sh builds).
 */}}
 {{- define "f5tts.image" -}}
-{{- printf "%s:%s" (required "image.repository is required" .Values.image.repository) (.Values.image.tag | default .Chart.AppVersion) }}
+{{- $tag := .Chart.AppVersion }}
+{{- if not .Values.gpu.enabled }}
+{{- $tag = printf "%s-cpu" .Chart.AppVersion }}
+{{- end }}
+{{- printf "%s:%s" (required "image.repository is required" .Values.image.repository) (.Values.image.tag | default $tag) }}
 {{- end }}
 
 {{/*
