@@ -48,17 +48,11 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Response header: how many text chunks the request was synthesised in.</summary>
     public const string ChunksHeader = "X-Chunks";
 
-    private static readonly string[] TimingHeaders =
-        [QueueTimeHeader, InferenceTimeHeader, TotalTimeHeader, AudioDurationHeader, BatchSizeHeader, ChunksHeader];
-
-    /// <summary>Names of the timing headers, for CORS exposure and docs.</summary>
-    public static IReadOnlyList<string> Headers => TimingHeaders;
-
     /// <summary>Formats this server can produce right now (mp3 only where libmp3lame loads).</summary>
     public static IReadOnlyList<string> SupportedFormats { get; } =
         Mp3Encoder.IsAvailable ? ["wav", "pcm", "opus", "mp3"] : ["wav", "pcm", "opus"];
 
-    /// <summary>Parses a format name; 400 naming the supported ones otherwise.</summary>
+    /// <summary>Parses a format name (the HTTP endpoints and the command line); 400 naming the supported ones otherwise.</summary>
     public static AudioFormat ParseFormat(string? name, string parameter, string fallback)
     {
         var value = string.IsNullOrWhiteSpace(name) ? fallback : name.Trim().ToLowerInvariant();
@@ -120,7 +114,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                         all.Add(pieces.Current);
                     }
 
-                    var pcm = Concat(all);
+                    var pcm = AudioPieces.Concat(all);
                     audioSamples = pcm.Length;
                     var encodeStarted = Stopwatch.GetTimestamp();
                     using var body = new MemoryStream();
@@ -269,17 +263,4 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     }
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture);
-
-    private static float[] Concat(List<float[]> pieces)
-    {
-        var result = new float[pieces.Sum(p => p.Length)];
-        var offset = 0;
-        foreach (var piece in pieces)
-        {
-            piece.CopyTo(result, offset);
-            offset += piece.Length;
-        }
-
-        return result;
-    }
 }
