@@ -9,7 +9,7 @@
 # voice "ref3s" and uses it (the workload: the test sentence with a ~3 s reference); SERVICE_VOICE=default
 # uses the built-in 5.2 s voice (the runs of 2026-11-25).
 # SERVICE_RUNS="LABEL[:KEY=VALUE,...] ..." runs the service once per label with those environment overrides (e.g.
-# "serial overlap:F5Tts__Batching__OverlapPreprocess=true"), results to $OUT/service-LABEL.json and service-LABEL.log.
+# "wait3 wait40:F5Tts__Batching__CohortWaitMilliseconds=40"), results to $OUT/service-LABEL.json and service-LABEL.log.
 set +e
 out=${OUT:-/tmp/out}; app=/opt/f5/app; models=/tmp/f5bench
 export LD_LIBRARY_PATH=$app:/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}

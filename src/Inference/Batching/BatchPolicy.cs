@@ -24,7 +24,7 @@ internal readonly record struct Candidate(int Frames, TimeSpan Waited);
 
 /// <summary>
 /// The cohort and fill policy of the batch worker as pure functions of what is running, what waits and the clock
-/// (docs/serving.md "Batching"): whether an idle worker waits for more requests and for how many, whether newcomers
+/// (docs/serving.md "Starting a batch", "Cohorts", "Length buckets"): whether an idle worker waits for more requests and for how many, whether newcomers
 /// are held for the next cohort, and which waiting requests join the running batch at a step boundary.
 /// </summary>
 internal static class BatchPolicy

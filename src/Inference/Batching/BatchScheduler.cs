@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace F5Tts.Inference.Batching;
 
 /// <summary>
-/// Step-level continuous batcher for one engine (one device), in three parts (docs/serving.md "Batching"): the
+/// Step-level continuous batcher for one engine (one device), in parts (docs/serving.md "How the batcher is built"): the
 /// <see cref="RequestQueue"/> admits requests and hands their chunks over, the <see cref="BatchWorker"/> on one
 /// long-running thread owns the engine and runs the batch step by step under the <see cref="BatchPolicy"/>, and each
 /// <see cref="SynthesisJob"/> completes itself. Because the batched Transformer takes a time step per item, a request

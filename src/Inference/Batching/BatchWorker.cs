@@ -237,7 +237,7 @@ internal sealed class BatchWorker
     /// Runs Preprocess for the jobs just admitted and adds them to the batch in admission order. With
     /// PrepareParallelism > 1 and an engine that allows concurrent Prepare calls, up to that many run at once (the
     /// worker waits for all): Preprocess is bound by host-side launch work, which threads overlap while the device
-    /// runs the kernels of all of them (docs/serving.md "Batching").
+    /// runs the kernels of all of them (docs/serving.md "Preparing a cohort").
     /// </summary>
     private void PrepareAdmitted(List<SynthesisJob> admitted, CancellationToken stop)
     {
