@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using F5Tts.Api.Synthesis;
 using F5Tts.Engines;
 using F5Tts.Inference;
 using F5Tts.Inference.Audio;
@@ -91,7 +92,7 @@ internal static class SynthesizeCommand
             var engine = host.Services.GetRequiredService<EngineHost>();
             await engine.RunAsync(cancel.Token); // warm-up; idempotent with the background startup task's run
             var request = await BuildRequestAsync(options, cancel.Token);
-            var format = ParseFormat(options.GetValueOrDefault("--format", "wav"));
+            var format = SpeechResponder.ParseFormat(options.GetValueOrDefault("--format"), "format", "wav");
             int? rate = options.TryGetValue("--sample-rate", out var r) ? int.Parse(r, CultureInfo.InvariantCulture) : null;
 
             var result = await host.Services.GetRequiredService<TtsService>().SynthesizeAsync(request, cancel.Token);
@@ -149,15 +150,6 @@ internal static class SynthesizeCommand
     private static T? Number<T>(Dictionary<string, string> o, string key, Func<string, IFormatProvider, T> parse)
         where T : struct =>
         o.TryGetValue(key, out var value) ? parse(value, CultureInfo.InvariantCulture) : null;
-
-    private static AudioFormat ParseFormat(string name) => name switch
-    {
-        "wav" => AudioFormat.Wav,
-        "pcm" => AudioFormat.Pcm,
-        "opus" => AudioFormat.Opus,
-        "mp3" => AudioFormat.Mp3,
-        _ => throw TtsException.InvalidInput($"Unknown format '{name}' (wav, opus, pcm, mp3).", "format"),
-    };
 
     private static (Dictionary<string, string> Options, List<string> Configuration) Parse(ReadOnlySpan<string> args)
     {

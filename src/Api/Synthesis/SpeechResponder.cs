@@ -48,17 +48,11 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Response header: how many text chunks the request was synthesised in.</summary>
     public const string ChunksHeader = "X-Chunks";
 
-    private static readonly string[] TimingHeaders =
-        [QueueTimeHeader, InferenceTimeHeader, TotalTimeHeader, AudioDurationHeader, BatchSizeHeader, ChunksHeader];
-
-    /// <summary>Names of the timing headers, for CORS exposure and docs.</summary>
-    public static IReadOnlyList<string> Headers => TimingHeaders;
-
     /// <summary>Formats this server can produce right now (mp3 only where libmp3lame loads).</summary>
     public static IReadOnlyList<string> SupportedFormats { get; } =
         Mp3Encoder.IsAvailable ? ["wav", "pcm", "opus", "mp3"] : ["wav", "pcm", "opus"];
 
-    /// <summary>Parses a format name; 400 naming the supported ones otherwise.</summary>
+    /// <summary>Parses a format name (the HTTP endpoints and the command line); 400 naming the supported ones otherwise.</summary>
     public static AudioFormat ParseFormat(string? name, string parameter, string fallback)
     {
         var value = string.IsNullOrWhiteSpace(name) ? fallback : name.Trim().ToLowerInvariant();
@@ -112,31 +106,9 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                 // The first piece settles every pre-audio error while a ProblemDetails answer is still possible.
                 var hasFirst = await pieces.MoveNextAsync();
                 var settings = new AudioEncoderSettings(TtsService.SampleRate, sampleRate);
-                if (mode == ResponseMode.Whole)
-                {
-                    var all = new List<float[]>();
-                    for (var more = hasFirst; more; more = await pieces.MoveNextAsync())
-                    {
-                        all.Add(pieces.Current);
-                    }
-
-                    var pcm = Concat(all);
-                    audioSamples = pcm.Length;
-                    var encodeStarted = Stopwatch.GetTimestamp();
-                    using var body = new MemoryStream();
-                    await AudioEncoders.EncodeAsync(format, pcm, body, settings, aborted);
-                    metrics.RecordStage(PipelineStage.Encode, Stopwatch.GetElapsedTime(encodeStarted));
-                    SetTimingHeaders(http.Response, timing!, Stopwatch.GetElapsedTime(started), pcm.Length);
-                    http.Response.ContentType = AudioEncoders.ContentTypeOf(format);
-                    http.Response.ContentLength = body.Length;
-                    metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
-                    body.Position = 0;
-                    await body.CopyToAsync(http.Response.Body, aborted);
-                }
-                else
-                {
-                    audioSamples = await StreamAsync(http, pieces, hasFirst, format, settings, mode, started);
-                }
+                audioSamples = mode == ResponseMode.Whole
+                    ? await WriteWholeAsync(http, pieces, hasFirst, format, settings, () => timing!, started)
+                    : await StreamAsync(http, pieces, hasFirst, format, settings, mode, started);
             }
 
             var total = Stopwatch.GetElapsedTime(started);
@@ -183,6 +155,32 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
 
             throw;
         }
+    }
+
+    /// <summary>Gathers every piece, encodes the whole audio and sends it as one body with the timing headers.</summary>
+    private async Task<long> WriteWholeAsync(
+        HttpContext http, IAsyncEnumerator<float[]> pieces, bool hasFirst, AudioFormat format,
+        AudioEncoderSettings settings, Func<TtsTiming> timing, long started)
+    {
+        var aborted = http.RequestAborted;
+        var all = new List<float[]>();
+        for (var more = hasFirst; more; more = await pieces.MoveNextAsync())
+        {
+            all.Add(pieces.Current);
+        }
+
+        var pcm = AudioPieces.Concat(all);
+        var encodeStarted = Stopwatch.GetTimestamp();
+        using var body = new MemoryStream();
+        await AudioEncoders.EncodeAsync(format, pcm, body, settings, aborted);
+        metrics.RecordStage(PipelineStage.Encode, Stopwatch.GetElapsedTime(encodeStarted));
+        SetTimingHeaders(http.Response, timing(), Stopwatch.GetElapsedTime(started), pcm.Length);
+        http.Response.ContentType = AudioEncoders.ContentTypeOf(format);
+        http.Response.ContentLength = body.Length;
+        metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+        body.Position = 0;
+        await body.CopyToAsync(http.Response.Body, aborted);
+        return pcm.Length;
     }
 
     private async Task<long> StreamAsync(
@@ -269,17 +267,4 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     }
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture);
-
-    private static float[] Concat(List<float[]> pieces)
-    {
-        var result = new float[pieces.Sum(p => p.Length)];
-        var offset = 0;
-        foreach (var piece in pieces)
-        {
-            piece.CopyTo(result, offset);
-            offset += piece.Length;
-        }
-
-        return result;
-    }
 }

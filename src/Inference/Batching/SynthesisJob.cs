@@ -1,18 +1,30 @@
-using System.Diagnostics;
 using F5Tts.Inference.Engine;
 
 namespace F5Tts.Inference.Batching;
 
-/// <summary>One utterance waiting for, or riding in, a batch. Owned by the scheduler once submitted.</summary>
+/// <summary>
+/// One chunk of a request, waiting for or riding in a batch. It completes itself: <see cref="Succeed"/>,
+/// <see cref="Fail"/> and <see cref="Cancel"/> each finish it once, dispose its engine item and update the
+/// <see cref="JobLedger"/>, so no caller keeps counts. A waiting job completes as cancelled from any thread the
+/// moment its token fires (its queue slot is free at once); a running one is completed only by the worker, which owns
+/// its item.
+/// </summary>
 internal sealed class SynthesisJob
 {
-    private int _state; // 0 = waiting, 1 = running, 2 = finished
+    private const int Waiting = 0;
+    private const int Running = 1;
+    private const int Finished = 2;
 
-    public SynthesisJob(EngineInput input, CancellationToken cancellationToken)
+    private readonly JobLedger _ledger;
+    private readonly TaskCompletionSource<SynthesisOutcome> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state;
+
+    public SynthesisJob(EngineInput input, JobLedger ledger, CancellationToken cancellationToken)
     {
         Input = input;
         CancellationToken = cancellationToken;
-        EnqueuedTimestamp = Stopwatch.GetTimestamp();
+        _ledger = ledger;
+        EnqueuedTimestamp = ledger.Time.GetTimestamp();
     }
 
     public EngineInput Input { get; }
@@ -27,53 +39,118 @@ internal sealed class SynthesisJob
     /// <summary>Scheduler step counter when the job joined a batch (for continuous-batching diagnostics).</summary>
     public long AdmittedAtStep { get; private set; }
 
-    /// <summary>Largest batch this job rode in.</summary>
+    /// <summary>Largest batch this job rode in. Worker thread only.</summary>
     public int MaxBatchSize { get; set; }
 
-    public TaskCompletionSource<SynthesisOutcome> Completion { get; } =
-        new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The engine's state for this job once prepared; disposed when the job finishes. Worker thread only.</summary>
+    public IEngineItem? Item { get; private set; }
 
-    public bool IsWaiting => Volatile.Read(ref _state) == 0;
+    public Task<SynthesisOutcome> Task => _completion.Task;
 
-    /// <summary>Moves the job from waiting to running; false when it already finished (e.g. cancelled).</summary>
+    public bool IsWaiting => Volatile.Read(ref _state) == Waiting;
+
+    /// <summary>From now on, cancellation completes the job at once while it waits (freeing its slot).</summary>
+    public void WatchCancellation()
+    {
+        if (!CancellationToken.CanBeCanceled)
+        {
+            return;
+        }
+
+        var registration = CancellationToken.UnsafeRegister(static state => ((SynthesisJob)state!).CancelWaiting(), this);
+        _ = _completion.Task.ContinueWith(
+            static (_, r) => ((CancellationTokenRegistration)r!).Unregister(),
+            registration,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>Moves the job from waiting to running (worker); false when it already finished (e.g. cancelled).</summary>
     public bool TryStart(long step)
     {
-        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) != Waiting)
         {
             return false;
         }
 
-        StartedTimestamp = Stopwatch.GetTimestamp();
+        StartedTimestamp = _ledger.Time.GetTimestamp();
         AdmittedAtStep = step;
+        _ledger.Started(_ledger.Time.GetElapsedTime(EnqueuedTimestamp, StartedTimestamp));
         return true;
     }
 
-    /// <summary>
-    /// Records the step at which a job prepared on the preparation thread joined the batch (it was started, and its
-    /// queue wait ended, when it was admitted for preparation). Worker thread only.
-    /// </summary>
-    public void MarkJoined(long step) => AdmittedAtStep = step;
+    /// <summary>Hands the job its prepared engine item (worker).</summary>
+    public void Attach(IEngineItem item) => Item = item;
 
-    /// <summary>Finishes a job that has not started yet (cancelled in the queue); false if it started or finished.</summary>
-    public bool TryCancelWaiting() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
-
-    /// <summary>Marks the job finished exactly once; the caller then completes <see cref="Completion"/>.</summary>
-    /// <returns>The state before finishing (0 waiting, 1 running), or -1 if it had already finished.</returns>
-    public int TryFinish()
+    /// <summary>Completes the job with its decoded audio (worker).</summary>
+    public void Succeed(float[] audio, long completedAtStep, long decodedTimestamp)
     {
-        while (true)
+        var outcome = new SynthesisOutcome(
+            audio,
+            _ledger.Time.GetElapsedTime(EnqueuedTimestamp, StartedTimestamp),
+            _ledger.Time.GetElapsedTime(StartedTimestamp, decodedTimestamp),
+            MaxBatchSize,
+            AdmittedAtStep,
+            completedAtStep);
+        if (TryFinish(onlyWaiting: false))
         {
-            var state = Volatile.Read(ref _state);
-            if (state == 2)
-            {
-                return -1;
-            }
+            _completion.TrySetResult(outcome);
+        }
+    }
 
-            if (Interlocked.CompareExchange(ref _state, 2, state) == state)
+    /// <summary>Fails the job (a waiting one from any thread, a running one on the worker).</summary>
+    public void Fail(Exception error)
+    {
+        if (TryFinish(onlyWaiting: false))
+        {
+            _completion.TrySetException(error);
+        }
+    }
+
+    /// <summary>Completes the job as cancelled by its token (worker, at a step boundary).</summary>
+    public void Cancel()
+    {
+        if (TryFinish(onlyWaiting: false))
+        {
+            _completion.TrySetCanceled(CancellationToken);
+        }
+    }
+
+    private void CancelWaiting()
+    {
+        if (TryFinish(onlyWaiting: true))
+        {
+            _completion.TrySetCanceled(CancellationToken);
+        }
+    }
+
+    /// <summary>Finishes the job exactly once: frees its item and updates the ledger for the state it left.</summary>
+    private bool TryFinish(bool onlyWaiting)
+    {
+        int before;
+        do
+        {
+            before = Volatile.Read(ref _state);
+            if (before == Finished || (onlyWaiting && before != Waiting))
             {
-                return state;
+                return false;
             }
         }
+        while (Interlocked.CompareExchange(ref _state, Finished, before) != before);
+
+        if (before == Running)
+        {
+            Item?.Dispose();
+            Item = null;
+            _ledger.LeftRunning();
+        }
+        else
+        {
+            _ledger.LeftWaiting();
+        }
+
+        return true;
     }
 }
 

@@ -3,7 +3,7 @@ namespace F5Tts.Inference.Engine;
 /// <summary>
 /// The seam between the engine-agnostic core and a model runtime (docs/architecture.md). One instance owns one device's
 /// sessions. All methods are synchronous and are called from a single long-running worker thread per device,
-/// never from request threads (except <see cref="Prepare"/> on one preparation thread where
+/// never from request threads (except concurrent <see cref="Prepare"/> calls while the worker waits for them, where
 /// <see cref="ConcurrentPrepare"/> allows it); the batcher decides which items ride each Transformer call.
 /// </summary>
 public interface ITtsEngine : IDisposable
@@ -12,10 +12,10 @@ public interface ITtsEngine : IDisposable
     EngineDescription Description { get; }
 
     /// <summary>
-    /// True when <see cref="Prepare"/> may run on one other thread concurrently with <see cref="RunStep"/> and
-    /// <see cref="Decode"/> (which stay on the worker thread); the engine itself gates whatever must not overlap (e.g. a
-    /// Transformer run that captures a CUDA graph). The batcher then prepares newly admitted requests while the running
-    /// batch keeps stepping (docs/serving.md "Preprocess overlap"). False keeps every call on the worker thread.
+    /// True when several <see cref="Prepare"/> calls may run at once on other threads (the worker waiting for them,
+    /// so never during <see cref="RunStep"/> or <see cref="Decode"/>). The batcher then prepares the requests admitted
+    /// at one step boundary up to PrepareParallelism at a time (docs/serving.md "Preparing a cohort"). False keeps
+    /// every call on the worker thread.
     /// </summary>
     bool ConcurrentPrepare => false;
 

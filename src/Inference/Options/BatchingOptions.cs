@@ -82,15 +82,10 @@ public sealed class BatchingOptions
     public double CohortHoldFraction { get; set; } = 0.5;
 
     /// <summary>
-    /// Runs Preprocess for newly admitted requests on a second thread while the running batch keeps stepping, where the
-    /// engine allows it (<see cref="F5Tts.Inference.Engine.ITtsEngine.ConcurrentPrepare"/>); false prepares them on the
-    /// worker thread between steps, leaving the Transformer idle meanwhile. Off by default: measured on an H200 it lowered
-    /// the throughput at 16 concurrent clients (Preprocess competes with the steps for the GPU and the host, and
-    /// prepared requests join one by one; docs/serving.md "Preprocess overlap").
+    /// Queue slots: chunks waiting for a batch, counting every chunk of an admitted request until it starts (a request
+    /// takes a slot per chunk when it is admitted). A request that finds too few free slots gets 429; one with more
+    /// chunks than this could never be queued and gets 413 at once.
     /// </summary>
-    public bool OverlapPreprocess { get; set; }
-
-    /// <summary>Requests waiting for a batch slot beyond which new requests get 429.</summary>
     [Range(1, 100_000)]
     public int QueueCapacity { get; set; } = 256;
 

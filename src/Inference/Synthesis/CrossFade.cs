@@ -66,27 +66,4 @@ public sealed class CrossFade
         _tail = [];
         return tail;
     }
-
-    /// <summary>Joins whole chunks at once (the non-streamed path).</summary>
-    public static float[] Join(IReadOnlyList<float[]> chunks, int sampleRate, double seconds = DefaultSeconds)
-    {
-        ArgumentNullException.ThrowIfNull(chunks);
-        var fade = new CrossFade(sampleRate, seconds);
-        var parts = new List<float[]>(chunks.Count + 1);
-        foreach (var chunk in chunks)
-        {
-            parts.Add(fade.Push(chunk));
-        }
-
-        parts.Add(fade.Complete());
-        var result = new float[parts.Sum(p => p.Length)];
-        var offset = 0;
-        foreach (var part in parts)
-        {
-            part.CopyTo(result, offset);
-            offset += part.Length;
-        }
-
-        return result;
-    }
 }

@@ -69,15 +69,7 @@ internal sealed class TtsService
             pieces.Add(piece);
         }
 
-        var audio = new float[pieces.Sum(p => p.Length)];
-        var offset = 0;
-        foreach (var piece in pieces)
-        {
-            piece.CopyTo(audio, offset);
-            offset += piece.Length;
-        }
-
-        return new TtsResult(audio, SampleRate, timing!);
+        return new TtsResult(AudioPieces.Concat(pieces), SampleRate, timing!);
     }
 
     /// <summary>
@@ -89,7 +81,7 @@ internal sealed class TtsService
     /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
     /// <param name="cancellationToken">Client abort.</param>
     /// <param name="firstChunkAhead">Streaming: split off a short first chunk and submit it alone, the rest once it is
-    /// done, so the first audio is not held back by the longer chunks sharing its batch steps. Whole responses plan
+    /// done (all of them are admitted up front, so a request admitted before shutdown runs to its end), so the first audio is not held back by the longer chunks sharing its batch steps. Whole responses plan
     /// without the short chunk (unless <see cref="SynthesisOptions.ShortFirstChunkForWholeResponses"/>) and submit every
     /// chunk at once, which finishes soonest overall. With the same chunks the audio is the same either way
     /// (batched == alone).</param>
@@ -114,36 +106,22 @@ internal sealed class TtsService
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
+        // Every chunk is admitted now (413 / 429 / 503 before any work); the admission lets the later chunks of a
+        // streamed response in after the first one, even once the service drains.
+        using var admission = scheduler.Admit(plan.Chunks.Count, deadline.Token);
         var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
-        EngineInput ToInput(SynthesisChunk chunk) => new(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
-            sampler with { Seed = seed + chunk.Index }, reference.OutputGain);
-
-        void SubmitFrom(int first)
+        void SubmitUpTo(int end)
         {
-            try
+            for (var i = jobs.Count; i < end; i++)
             {
-                foreach (var chunk in plan.Chunks.Skip(first))
-                {
-                    jobs.Add(scheduler.SubmitAsync(ToInput(chunk), deadline.Token));
-                }
-            }
-            catch
-            {
-                deadline.Cancel(); // drop the chunks already queued
-                throw;
+                var chunk = plan.Chunks[i];
+                jobs.Add(admission.Submit(new EngineInput(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
+                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain)));
             }
         }
 
         var ahead = firstChunkAhead && plan.Chunks.Count > 1;
-        if (ahead)
-        {
-            jobs.Add(scheduler.SubmitAsync(ToInput(plan.Chunks[0]), deadline.Token));
-        }
-        else
-        {
-            SubmitFrom(0);
-        }
-
+        SubmitUpTo(ahead ? 1 : plan.Chunks.Count);
         var fade = new CrossFade(SampleRate, _options.CrossFadeSeconds);
         var queueWait = TimeSpan.Zero;
         var maxBatch = 0;
@@ -153,11 +131,7 @@ internal sealed class TtsService
             for (var i = 0; i < plan.Chunks.Count; i++)
             {
                 var outcome = await AwaitChunkAsync(jobs[i], deadline, timeout, cancellationToken);
-                if (ahead && i == 0)
-                {
-                    SubmitFrom(1);
-                }
-
+                SubmitUpTo(plan.Chunks.Count); // streaming: the rest once the first chunk is done
                 if (i == 0)
                 {
                     queueWait = outcome.QueueWait;

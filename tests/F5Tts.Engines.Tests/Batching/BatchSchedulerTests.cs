@@ -13,9 +13,9 @@ namespace F5Tts.Engines.Tests.Batching;
 
 /// <summary>
 /// The batch scheduler driving the real engine on the tiny f5tts-batched/1 fixture (ONNX Runtime, CPU): step-level
-/// continuous batching, per-item results equal to running alone, admission bound, cancellation and drain — each with
-/// Preprocess overlapping the steps (on the preparation thread) and without it (on the worker thread).
-/// Ordering is shown by the scheduler's step counter, never by timing.
+/// continuous batching, per-item results equal to running alone, admission bound, cancellation, drain and engine
+/// faults. Ordering is shown by the scheduler's step counter, never by timing. The policy and the queue alone are
+/// unit-tested with a fake engine and a fake clock in F5Tts.Inference.Tests (Batching/).
 /// </summary>
 public sealed class BatchSchedulerTests : IDisposable
 {
@@ -42,16 +42,14 @@ public sealed class BatchSchedulerTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_request_arriving_mid_batch_joins_at_a_step_boundary_and_leaves_when_done(bool overlap)
+    [Fact]
+    public async Task A_request_arriving_mid_batch_joins_at_a_step_boundary_and_leaves_when_done()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 }, overlap);
-        var longJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 64), Ct);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        var longJob = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 260, seed: 1, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 3);
         var shortInput = SchedulerTestKit.Input(frames: 240, seed: 2, nfe: 6);
-        var shortJob = scheduler.SubmitAsync(shortInput, Ct);
+        var shortJob = scheduler.SubmitOneAsync(shortInput, Ct);
 
         var a = await longJob;
         var b = await shortJob;
@@ -64,14 +62,13 @@ public sealed class BatchSchedulerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(true, 4)]
-    [InlineData(false, 4)] // Preprocess of the four on up to four threads at once
-    [InlineData(false, 1)] // one by one
-    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(bool overlap, int prepareParallelism)
+    [InlineData(4)] // Preprocess of the four on up to four threads at once
+    [InlineData(1)] // one by one
+    public async Task Concurrent_requests_share_transformer_calls_and_each_equals_its_solo_run(int prepareParallelism)
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200, PrepareParallelism = prepareParallelism }, overlap);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200, PrepareParallelism = prepareParallelism });
         var inputs = new[] { SchedulerTestKit.Input(200, 11, 8), SchedulerTestKit.Input(230, 12, 8), SchedulerTestKit.Input(260, 13, 6), SchedulerTestKit.Input(210, 14, 7) };
-        var outcomes = await Task.WhenAll(inputs.Select(i => scheduler.SubmitAsync(i, Ct)));
+        var outcomes = await Task.WhenAll(inputs.Select(i => scheduler.SubmitOneAsync(i, Ct)));
 
         Assert.All(outcomes, o => Assert.Equal(4, o.MaxBatchSize));
         for (var i = 0; i < inputs.Length; i++)
@@ -80,15 +77,13 @@ public sealed class BatchSchedulerTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Length_bucketing_keeps_a_much_longer_request_out_of_a_running_batch(bool overlap)
+    [Fact]
+    public async Task Length_bucketing_keeps_a_much_longer_request_out_of_a_running_batch()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxLengthRatio = 1.5, MaxBucketWaitMilliseconds = 600_000 }, overlap);
-        var shortJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 3, nfe: 40), Ct);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxLengthRatio = 1.5, MaxBucketWaitMilliseconds = 600_000 });
+        var shortJob = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 3, nfe: 40), Ct);
         await WaitForStepsAsync(scheduler, 2);
-        var longJob = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 900, seed: 4, nfe: 4), Ct);
+        var longJob = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 900, seed: 4, nfe: 4), Ct);
 
         var s = await shortJob;
         var l = await longJob;
@@ -96,42 +91,38 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.True(l.AdmittedAtStep >= s.CompletedAtStep, $"long admitted at {l.AdmittedAtStep}, short done at {s.CompletedAtStep}");
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Full_queue_rejects_with_retry_after_and_a_cancelled_waiter_frees_its_slot_at_once(bool overlap)
+    [Fact]
+    public async Task Full_queue_rejects_with_retry_after_and_a_cancelled_waiter_frees_its_slot_at_once()
     {
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, QueueCapacity = 1, MaxWaitMilliseconds = 0, RetryAfterSeconds = 3 }, overlap);
-        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 300, seed: 5, nfe: 64), Ct);
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, QueueCapacity = 1, MaxWaitMilliseconds = 0, RetryAfterSeconds = 3 });
+        var running = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 300, seed: 5, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 1);
         using var waiterCancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var waiter = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 6, nfe: 4), waiterCancel.Token);
+        var waiter = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 6, nfe: 4), waiterCancel.Token);
         Assert.Equal(1, scheduler.WaitingCount);
 
-        var full = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 7, nfe: 4), Ct); });
+        var full = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 7, nfe: 4), Ct); });
         Assert.Equal(TtsErrorKind.QueueFull, full.Kind);
         Assert.Equal(TimeSpan.FromSeconds(3), full.RetryAfter);
 
         await waiterCancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
         Assert.Equal(0, scheduler.WaitingCount);
-        var admitted = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 8, nfe: 4), Ct);
+        var admitted = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 8, nfe: 4), Ct);
 
         Assert.Equal(64, (await running).CompletedAtStep - (await running).AdmittedAtStep);
         Assert.NotEmpty((await admitted).Audio);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Cancelling_a_running_request_removes_it_and_the_batch_goes_on(bool overlap)
+    [Fact]
+    public async Task Cancelling_a_running_request_removes_it_and_the_batch_goes_on()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var doomedInput = SchedulerTestKit.Input(frames: 220, seed: 9, nfe: 64);
         var keptInput = SchedulerTestKit.Input(frames: 230, seed: 10, nfe: 12);
-        var doomed = scheduler.SubmitAsync(doomedInput, cancel.Token);
-        var kept = scheduler.SubmitAsync(keptInput, Ct);
+        var doomed = scheduler.SubmitOneAsync(doomedInput, cancel.Token);
+        var kept = scheduler.SubmitOneAsync(keptInput, Ct);
         await WaitForStepsAsync(scheduler, 2);
         await cancel.CancelAsync();
 
@@ -142,18 +133,16 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.Equal(0, scheduler.RunningCount);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Drain_finishes_running_and_queued_work_and_refuses_new_requests(bool overlap)
+    [Fact]
+    public async Task Drain_finishes_running_and_queued_work_and_refuses_new_requests()
     {
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, MaxWaitMilliseconds = 0 }, overlap);
-        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 250, seed: 15, nfe: 32), Ct);
-        var queued = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 250, seed: 16, nfe: 8), Ct);
+        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 1, MaxWaitMilliseconds = 0 });
+        var running = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 250, seed: 15, nfe: 32), Ct);
+        var queued = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 250, seed: 16, nfe: 8), Ct);
         await WaitForStepsAsync(scheduler, 1);
 
         var drain = scheduler.DrainAsync(Ct);
-        var refused = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 17, nfe: 4), Ct); });
+        var refused = Assert.Throws<TtsException>(() => { _ = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 17, nfe: 4), Ct); });
         Assert.Equal(TtsErrorKind.NotReady, refused.Kind);
         await drain;
 
@@ -161,68 +150,33 @@ public sealed class BatchSchedulerTests : IDisposable
         Assert.NotEmpty((await queued).Audio);
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving(bool overlap)
+    [Fact]
+    public async Task An_engine_fault_fails_only_the_affected_request_and_the_worker_keeps_serving()
     {
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 }, overlap);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 200 });
         var goodInput = SchedulerTestKit.Input(frames: 240, seed: 20, nfe: 6);
-        var good = scheduler.SubmitAsync(goodInput, Ct);
+        var good = scheduler.SubmitOneAsync(goodInput, Ct);
         // An id outside the vocabulary: the engine refuses it when preparing the item.
-        var broken = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
+        var broken = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 240, seed: 21, nfe: 6) with { TextIds = [1, 2, 99_999] }, Ct);
 
         await Assert.ThrowsAsync<ArgumentException>(() => broken);
         var goodAudio = (await good).Audio;
         Close.Assert(SchedulerTestKit.RunAlone(_engine, goodInput), goodAudio, BatchTolerance, "neighbour of a failed item vs alone");
-        var after = await scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 22, nfe: 4), Ct);
+        var after = await scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 200, seed: 22, nfe: 4), Ct);
         Assert.NotEmpty(after.Audio);
         Assert.Equal(0, scheduler.RunningCount); // the failed request does not stay counted as running
     }
 
     [Theory]
-    [InlineData(0, 0, 16, 1000, 16, false)]      // cold: nothing served yet → the batch limit (MaxWait)
-    [InlineData(1, 5, 16, 1000, 1, true)]        // a lone client: its next request never waits
-    [InlineData(11, 5, 16, 1000, 11, true)]      // the clients of the batch that just finished (CohortWait)
-    [InlineData(40, 5, 16, 1000, 16, true)]      // never above the batch limit
-    [InlineData(11, 1500, 16, 1000, 16, false)]  // that batch ended too long ago → the batch limit
-    [InlineData(11, 5, 16, 0, 16, false)]        // window 0: always the batch limit
-    public void The_fill_target_is_the_last_busy_periods_peak_while_recent(int lastPeak, int idleMs, int maxBatch, int windowMs, int expected, bool returning) =>
-        Assert.Equal((expected, returning), BatchScheduler.FillTarget(lastPeak, TimeSpan.FromMilliseconds(idleMs), maxBatch, windowMs));
-
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task After_a_full_batch_the_idle_worker_waits_for_as_many_requests_and_starts_them_as_one_cohort(bool overlap)
-    {
-        // A wait longer than any test (options built here skip the startup validation): had the worker waited for
-        // more than four requests, nothing below would finish within the 60 s bounds.
-        using var scheduler = Start(new BatchingOptions { MaxBatchSize = 4, MaxWaitMilliseconds = 600_000, CohortWaitMilliseconds = 600_000, FillTargetWindowMilliseconds = 600_000 }, overlap);
-        var first = Enumerable.Range(0, 4).Select(i => scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 200, seed: 40 + i, nfe: 4), Ct)).ToArray();
-        await Task.WhenAll(first).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-
-        // The last busy period peaked at 4: three returning requests wait (no step is taken) for the fourth.
-        var steps = scheduler.StepCount;
-        var cohort = Enumerable.Range(0, 3).Select(i => scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 210, seed: 50 + i, nfe: 4), Ct)).ToList();
-        await Task.Delay(300, Ct);
-        Assert.Equal(steps, scheduler.StepCount);
-        cohort.Add(scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 220, seed: 53, nfe: 4), Ct));
-        var outcomes = await Task.WhenAll(cohort).WaitAsync(TimeSpan.FromSeconds(60), Ct);
-        Assert.All(outcomes, o => Assert.Equal(outcomes[0].AdmittedAtStep, o.AdmittedAtStep));
-        Assert.All(outcomes, o => Assert.Equal(4, o.MaxBatchSize));
-    }
-
-    [Theory]
-    [InlineData(true, 0.5)]
-    [InlineData(false, 0.5)]
-    [InlineData(false, 0.0)]
-    public async Task A_request_arriving_when_the_batch_is_about_to_finish_waits_for_the_next_cohort(bool overlap, double hold)
+    [InlineData(0.5)]
+    [InlineData(0.0)]
+    public async Task A_request_arriving_when_the_batch_is_about_to_finish_waits_for_the_next_cohort(double hold)
     {
         // 64 steps; the newcomer arrives after step 40, i.e. with at most 24 (< half) left.
-        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortHoldFraction = hold }, overlap);
-        var running = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 240, seed: 60, nfe: 64), Ct);
+        using var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortHoldFraction = hold });
+        var running = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 240, seed: 60, nfe: 64), Ct);
         await WaitForStepsAsync(scheduler, 40);
-        var late = scheduler.SubmitAsync(SchedulerTestKit.Input(frames: 220, seed: 61, nfe: 6), Ct);
+        var late = scheduler.SubmitOneAsync(SchedulerTestKit.Input(frames: 220, seed: 61, nfe: 6), Ct);
 
         var a = await running;
         var b = await late;
@@ -238,32 +192,9 @@ public sealed class BatchSchedulerTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData(new[] { 60, 62 }, 64, 0.5, true)]   // both in their last half
-    [InlineData(new[] { 60, 10 }, 64, 0.5, false)]  // one just started: join now
-    [InlineData(new[] { 32 }, 64, 0.5, true)]       // exactly half left
-    [InlineData(new[] { 31 }, 64, 0.5, false)]
-    [InlineData(new[] { 63 }, 64, 0.0, false)]      // 0: never hold
-    [InlineData(new int[0], 64, 0.5, false)]        // nothing running
-    public void Newcomers_are_held_only_while_every_running_item_is_in_its_last_fraction(int[] stepsDone, int total, double fraction, bool expected) =>
-        Assert.Equal(expected, BatchScheduler.HoldsNewcomers(stepsDone.Select(d => (IEngineItem)new Progress(d, total)).ToList(), fraction));
-
-    private sealed record Progress(int StepsDone, int StepsTotal) : IEngineItem
+    private BatchScheduler Start(BatchingOptions options)
     {
-        public int TotalFrames => 100;
-
-        public int ReferenceFrames => 10;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private BatchScheduler Start(BatchingOptions options, bool overlap)
-    {
-        options.OverlapPreprocess = overlap;
         var scheduler = new BatchScheduler(_engine, options, _metrics, NullLogger.Instance);
-        Assert.Equal(overlap && scheduler.MaxBatchSize > 1, scheduler.OverlapsPreprocess);
         scheduler.Start();
         return scheduler;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using F5Tts.Inference.Batching;
 using F5Tts.Inference.Engine;
 using F5Tts.Inference.Sampling;
 
@@ -50,4 +51,14 @@ internal sealed class TestMeterFactory : IMeterFactory
     public bool Owns(Meter meter) => _meters.Contains(meter);
 
     public void Dispose() => _meters.ForEach(m => m.Dispose());
+}
+
+/// <summary>One utterance through the scheduler: a request of one chunk.</summary>
+internal static class SchedulerSubmit
+{
+    public static Task<SynthesisOutcome> SubmitOneAsync(this BatchScheduler scheduler, EngineInput input, CancellationToken cancellationToken)
+    {
+        using var admission = scheduler.Admit(1, cancellationToken);
+        return admission.Submit(input);
+    }
 }

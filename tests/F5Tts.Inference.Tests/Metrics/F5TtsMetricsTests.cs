@@ -6,22 +6,7 @@ namespace F5Tts.Inference.Tests.Metrics;
 
 public sealed class F5TtsMetricsTests : IDisposable
 {
-    /// <summary>Minimal IMeterFactory: the real Meter type, without a DI container.</summary>
-    private sealed class MeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
-            _meters.Add(meter);
-            return meter;
-        }
-
-        public void Dispose() => _meters.ForEach(m => m.Dispose());
-    }
-
-    private readonly MeterFactory _factory = new();
+    private readonly TestMeters _factory = new();
     private readonly F5TtsMetrics _metrics;
     private readonly MeterListener _listener = new();
     private readonly List<(string Instrument, double Value, Dictionary<string, object?> Tags)> _measurements = [];

@@ -10,7 +10,7 @@ public sealed class CrossFadeTests
         // rate 10, 0.3 s → n = 3: prev[-3:]·[1, .5, 0] + next[:3]·[0, .5, 1]
         float[] a = [1, 1, 1, 1, 1];
         float[] b = [3, 3, 3, 3];
-        var joined = CrossFade.Join([a, b], sampleRate: 10, seconds: 0.3);
+        var joined = Join([a, b], sampleRate: 10, seconds: 0.3);
         Assert.Equal([1, 1, 1, 2, 3, 3], joined);
     }
 
@@ -20,7 +20,7 @@ public sealed class CrossFadeTests
         float[] a = [2, 2, 2, 2];
         float[] b = [4, 4];
         // n = min(3, 4, 2) = 2: [2,2] ‖ [2·1 + 4·0, 2·0 + 4·1]
-        Assert.Equal([2, 2, 2, 4], CrossFade.Join([a, b], sampleRate: 10, seconds: 0.3));
+        Assert.Equal([2, 2, 2, 4], Join([a, b], sampleRate: 10, seconds: 0.3));
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class CrossFadeTests
         var chunks = Enumerable.Range(0, 5)
             .Select(i => Enumerable.Range(0, 4_000 + (i * 997)).Select(_ => (float)random.NextDouble() - 0.5f).ToArray())
             .ToArray();
-        var whole = CrossFade.Join(chunks, 24_000);
+        var whole = Join(chunks, 24_000);
 
         var fade = new CrossFade(24_000);
         var streamed = new List<float>();
@@ -49,7 +49,7 @@ public sealed class CrossFadeTests
     [Fact]
     public void Zero_seconds_concatenates()
     {
-        Assert.Equal([1, 2, 3], CrossFade.Join([[1f], [2f, 3f]], 24_000, 0));
+        Assert.Equal([1, 2, 3], Join([[1f], [2f, 3f]], 24_000, 0));
     }
 
     [Fact]
@@ -82,5 +82,19 @@ public sealed class CrossFadeTests
 
         total += fade.Complete().Length;
         Assert.Equal(1_000 + 5_000 + 200 + 7_000 - 1_000 - 3_600 - 200, total);
+    }
+
+    /// <summary>Whole chunks joined at once: every piece the cross-fade releases, then its tail.</summary>
+    private static float[] Join(IReadOnlyList<float[]> chunks, int sampleRate, double seconds = CrossFade.DefaultSeconds)
+    {
+        var fade = new CrossFade(sampleRate, seconds);
+        var joined = new List<float>();
+        foreach (var chunk in chunks)
+        {
+            joined.AddRange(fade.Push(chunk));
+        }
+
+        joined.AddRange(fade.Complete());
+        return [.. joined];
     }
 }
