@@ -38,7 +38,7 @@ public static class OnnxTtsEngineFactory
             logger.LogInformation("Model {Directory}: contract {Contract}.", directory, contract);
 
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
-            var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
+            var profile = contract == ModelContracts.Batched ? BatchedContract.TrtProfileFor(options.TensorRt, BatchedContract.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
             // CUDA graphs only for the batched contract: its engine tags every Transformer run with a graph id.
             var transformerChain = TransformerChain(options, pre, logger);
             WarnIfCustomOpsLackCuda(pre, transformerChain, factory, logger);
