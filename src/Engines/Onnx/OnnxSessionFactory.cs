@@ -105,7 +105,7 @@ internal sealed class OnnxSessionFactory
                 try
                 {
                     var withGraph = cudaGraph && provider == ExecutionProvider.CUDA && used.Count == 0;
-                    Append(sessionOptions, provider, trtProfiles, withGraph, nhwc: _options.Cuda.PreferNhwc && stage != ModelContracts.TransformerStage);
+                    Append(sessionOptions, provider, trtProfiles, withGraph);
                     used.Add(provider);
                     graph |= withGraph;
                 }
@@ -211,7 +211,7 @@ internal sealed class OnnxSessionFactory
         return File.Exists(beside) ? beside : null;
     }
 
-    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph, bool nhwc)
+    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph)
     {
         var device = _options.DeviceId.ToString(CultureInfo.InvariantCulture);
         switch (provider)
@@ -270,19 +270,9 @@ internal sealed class OnnxSessionFactory
                     settings["enable_cuda_graph"] = "1";
                 }
 
-                if (cuda.Conv1dPadToNc1d)
-                {
-                    settings["cudnn_conv1d_pad_to_nc1d"] = "1";
-                }
-
                 if (cuda.SdpaKernel > 0)
                 {
                     settings["sdpa_kernel"] = cuda.SdpaKernel.ToString(CultureInfo.InvariantCulture);
-                }
-
-                if (nhwc)
-                {
-                    settings["prefer_nhwc"] = "1";
                 }
 
                 if (cuda.MemoryLimitBytes > 0)

@@ -164,21 +164,6 @@ public sealed class CudaOptions
     public bool UseTf32 { get; set; }
 
     /// <summary>
-    /// The CUDA provider's <c>prefer_nhwc</c> for the Preprocess and Decode stages: ONNX Runtime rewrites their
-    /// convolutions (the STFT, Vocos) to channels-last instead of transposing around each one. Never applied to the
-    /// Transformer: there it leaves layout nodes off the CUDA provider, which rules out its CUDA graphs, and its grouped
-    /// position convolutions did not get faster (docs/benchmarks.md "f5tts.ops"). Off by default.
-    /// </summary>
-    public bool PreferNhwc { get; set; }
-
-    /// <summary>
-    /// The CUDA provider's <c>cudnn_conv1d_pad_to_nc1d</c>: a 1-D convolution reaches cuDNN as [N, C, 1, L] instead of
-    /// [N, C, L, 1], which changes the algorithms cuDNN offers (the Transformer's grouped position convolutions, the
-    /// Preprocess STFT, Vocos). docs/benchmarks.md has the measurement.
-    /// </summary>
-    public bool Conv1dPadToNc1d { get; set; }
-
-    /// <summary>
     /// The CUDA provider's <c>sdpa_kernel</c>: which attention kernels MultiHeadAttention may use, a bit mask (1 its
     /// flash attention, 2 memory-efficient attention, 8 cuDNN's flash attention, 16 the unfused kernel); 0 lets
     /// ONNX Runtime choose (cuDNN's on the H100/H200, docs/benchmarks.md has the comparison).
