@@ -27,17 +27,17 @@ public sealed class EngineOptions
 
     /// <summary>Provider chain of the Transformer stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string TransformerProviders { get; set; } = "TensorRT,CUDA,CPU";
 
     /// <summary>Provider chain of the Preprocess stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string PreprocessProviders { get; set; } = "CUDA,CPU";
 
     /// <summary>Provider chain of the Decode stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string DecodeProviders { get; set; } = "CUDA,CPU";
 
     /// <summary>CUDA device ordinal used by the CUDA and TensorRT providers.</summary>
@@ -46,7 +46,7 @@ public sealed class EngineOptions
 
     /// <summary>ONNX Runtime graph optimisation level: Disabled, Basic, Extended or All.</summary>
     [Required]
-    [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "GraphOptimizationLevel must be Disabled, Basic, Extended or All.")]
+    [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "{0} must be Disabled, Basic, Extended or All.")]
     public string GraphOptimizationLevel { get; set; } = "All";
 
     /// <summary>Largest number of requests in one Transformer call (batched contract; dakeqq is always 1).</summary>
@@ -152,12 +152,12 @@ public sealed class CudaOptions
 {
     /// <summary>Arena growth: kNextPowerOfTwo or kSameAsRequested.</summary>
     [Required]
-    [RegularExpression("^(kNextPowerOfTwo|kSameAsRequested)$", ErrorMessage = "ArenaExtendStrategy must be kNextPowerOfTwo or kSameAsRequested.")]
+    [RegularExpression("^(kNextPowerOfTwo|kSameAsRequested)$", ErrorMessage = "{0} must be kNextPowerOfTwo or kSameAsRequested.")]
     public string ArenaExtendStrategy { get; set; } = "kNextPowerOfTwo";
 
     /// <summary>cuDNN convolution algorithm search: EXHAUSTIVE, HEURISTIC or DEFAULT.</summary>
     [Required]
-    [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "CudnnConvAlgoSearch must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
+    [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "{0} must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
     public string CudnnConvAlgoSearch { get; set; } = "HEURISTIC";
 
     /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, reference §10.10).</summary>
