@@ -346,17 +346,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _latentsAhead = false;
     }
 
-    private BatchedItem Own(IEngineItem item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (item is not BatchedItem own || !ReferenceEquals(own.Engine, this))
-        {
-            throw new ArgumentException("The item was not prepared by this engine.", nameof(item));
-        }
-
-        ObjectDisposedException.ThrowIf(own.IsDisposed, own);
-        return own;
-    }
+    private BatchedItem Own(IEngineItem item) => OwnedEngineItem.Own<BatchedItem>(this, item);
 
     public void Dispose()
     {

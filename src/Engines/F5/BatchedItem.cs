@@ -7,7 +7,7 @@ namespace F5Tts.Engines.F5;
 /// One request inside <see cref="BatchedF5Engine"/>; its conditioning and latent live on the host. The item owns no
 /// native memory: the batch's buffers (<see cref="IStepBuffers"/>) belong to the engine.
 /// </summary>
-internal sealed class BatchedItem : IEngineItem
+internal sealed class BatchedItem : IOwnedEngineItem
 {
     public BatchedItem(BatchedF5Engine engine, int totalFrames, int referenceFrames, TimeGrid grid, float cfg, float outputGain, float[] cond, float[] condDrop, float[] latent)
     {
@@ -23,6 +23,8 @@ internal sealed class BatchedItem : IEngineItem
     }
 
     public BatchedF5Engine Engine { get; }
+
+    ITtsEngine IOwnedEngineItem.Owner => Engine;
 
     public int TotalFrames { get; }
 
