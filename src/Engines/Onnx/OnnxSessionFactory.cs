@@ -77,9 +77,6 @@ internal sealed class OnnxSessionFactory
         }
     }
 
-    /// <summary>Providers that failed to load so far (each warned about once).</summary>
-    public IReadOnlyCollection<ExecutionProvider> Unavailable => _unavailable;
-
     /// <summary>
     /// Creates the session of <paramref name="stage"/> from <paramref name="path"/> with <paramref name="chain"/>.
     /// <paramref name="trtProfiles"/> holds the TensorRT optimisation profile (min, opt, max shape strings) of the

@@ -19,9 +19,6 @@ namespace F5Tts.Inference.Options;
 /// </example>
 public static class F5TtsOptionsExtensions
 {
-    /// <summary>Root configuration section of the service.</summary>
-    public const string RootSection = "F5Tts";
-
     /// <summary>
     /// Binds <typeparamref name="TOptions"/> to <paramref name="sectionPath"/> (full path, e.g. <c>F5Tts:Model</c>),
     /// validates its data annotations (recursively into nested option objects) with messages that name the full key,
