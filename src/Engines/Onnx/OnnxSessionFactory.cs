@@ -125,7 +125,7 @@ internal sealed class OnnxSessionFactory
 
             try
             {
-                var session = new InferenceSession(path, sessionOptions);
+                var session = CreateSession(path, sessionOptions);
                 _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}{Graph}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
                 return new StageSession(stage, path, session, used, graph);
             }
@@ -152,6 +152,27 @@ internal sealed class OnnxSessionFactory
             }
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime adds a registered custom-op library's domain to a process-wide schema registry while it builds the
+    /// session, and two sessions doing so at once fail with "the domain is already exist" (seen when engines load in
+    /// parallel, e.g. test classes). Sessions with the library are therefore built one at a time; the lock guards that
+    /// native registry, not state of this class.
+    /// </summary>
+    private InferenceSession CreateSession(string path, SessionOptions sessionOptions)
+    {
+        if (_customOps is null)
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+
+        lock (CustomOpsRegistration)
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+    }
+
+    private static readonly Lock CustomOpsRegistration = new();
 
     private SessionOptions CreateBaseOptions()
     {
