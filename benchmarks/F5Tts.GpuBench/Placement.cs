@@ -40,7 +40,7 @@ internal static class Placement
     /// 10 timed runs for a 3 s reference, 82 text tokens and <paramref name="frames"/> frames; the profile (every
     /// node's kernel time and provider, and the copies between host and device) goes to PREFIX_*.json.
     /// </summary>
-    public static int ProfilePreprocess(string modelDirectory, bool tf32, bool preferNhwc, bool nc1d, string cudnnSearch, string prefix, int frames)
+    public static int ProfilePreprocess(string modelDirectory, bool tf32, string cudnnSearch, string prefix, int frames)
     {
         var path = Path.Combine(modelDirectory, "F5_Preprocess.onnx");
         using var so = new SessionOptions
@@ -54,16 +54,6 @@ internal static class Placement
             {
                 ["device_id"] = "0", ["use_tf32"] = tf32 ? "1" : "0", ["do_copy_in_default_stream"] = "1", ["cudnn_conv_algo_search"] = cudnnSearch,
             };
-            if (preferNhwc)
-            {
-                settings["prefer_nhwc"] = "1";
-            }
-
-            if (nc1d)
-            {
-                settings["cudnn_conv1d_pad_to_nc1d"] = "1";
-            }
-
             cuda.UpdateOptions(settings);
             so.AppendExecutionProvider_CUDA(cuda);
         }
@@ -105,7 +95,7 @@ internal static class Placement
 
         var file = session.EndProfiling();
         times.Sort();
-        Console.WriteLine($"preprocess alone (nhwc {preferNhwc}, nc1d {nc1d}, cudnn {cudnnSearch}): p50 {times[times.Count / 2]:F2} ms, min {times[0]:F2} ms over {times.Count} runs; profile {file}");
+        Console.WriteLine($"preprocess alone (cudnn {cudnnSearch}): p50 {times[times.Count / 2]:F2} ms, min {times[0]:F2} ms over {times.Count} runs; profile {file}");
         return 0;
     }
 }

@@ -1,9 +1,9 @@
 using F5Tts.Engines.F5;
 using F5Tts.Engines.Options;
 using F5Tts.Inference.Engine;
+using F5Tts.Inference.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,30 +12,25 @@ namespace F5Tts.Engines;
 /// <summary>Registers the ONNX Runtime engine (docs/engine.md "Configuration").</summary>
 public static class EngineServiceCollectionExtensions
 {
-    /// <summary>Configuration key of the model directory (relative paths resolve against the content root).</summary>
-    public const string ModelDirectoryKey = "F5Tts:Model:Directory";
-
     /// <summary>
-    /// Binds <see cref="EngineOptions"/> to <c>F5Tts:Engine</c> (validated at start) and registers a singleton
-    /// <see cref="ITtsEngine"/> created from the model directory at <c>F5Tts:Model:Directory</c>. The engine is built
-    /// on first resolution; <see cref="ITtsEngine.WarmUp"/> is left to the caller (readiness flips after it).
+    /// Binds <see cref="EngineOptions"/> to <c>F5Tts:Engine</c> and <see cref="ModelOptions"/> to <c>F5Tts:Model</c>
+    /// (both validated at start) and registers a singleton <see cref="ITtsEngine"/> created from the model directory.
+    /// The engine is built on first resolution; <see cref="ITtsEngine.WarmUp"/> is left to the caller (readiness flips
+    /// after it). The container owns the engine and disposes it when the host stops (docs/engine.md "Ownership and
+    /// disposal").
     /// </summary>
     public static IServiceCollection AddF5TtsOnnxEngine(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EngineOptions>()
-            .Bind(configuration.GetSection(EngineOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddF5TtsModelOptions(configuration);
+        services.AddF5TtsOptions<EngineOptions>(configuration, EngineOptions.SectionName);
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
-        services.AddSingleton<ITtsEngine>(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<EngineOptions>>().Value;
-            var contentRoot = sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-            var directory = configuration[ModelDirectoryKey] ?? string.Empty;
-            return OnnxTtsEngineFactory.Create(directory, options, sp.GetRequiredService<ILoggerFactory>(), contentRoot);
-        });
+        services.AddSingleton<ITtsEngine>(sp => OnnxTtsEngineFactory.Create(
+            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Directory,
+            sp.GetRequiredService<IOptions<EngineOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            ContentRootPath.Of(sp)));
         return services;
     }
 }

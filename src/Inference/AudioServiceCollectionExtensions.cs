@@ -19,15 +19,9 @@ public static class AudioServiceCollectionExtensions
     public static IServiceCollection AddF5TtsAudio(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<AudioOptions>()
-            .Bind(configuration.GetSection(AudioOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddF5TtsOptions<AudioOptions>(configuration, AudioOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AudioOptions>, AudioOptionsValidator>());
-        services.AddOptions<VoicesOptions>()
-            .Bind(configuration.GetSection(VoicesOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddF5TtsOptions<VoicesOptions>(configuration, VoicesOptions.SectionName);
 
         services.TryAddSingleton<ReferenceConditioner>();
         services.TryAddSingleton<VoiceRegistry>();

@@ -50,7 +50,7 @@ public class BatchedGoldenTests : IDisposable
         goldenNoise ? _g.Floats(item + ".noise") : null);
 
     /// <summary>An item built from the golden Preprocess outputs, so Transformer/Decode are compared on equal inputs.</summary>
-    private BatchedF5Engine.BatchedItem GoldenItem(string item, int nfe) => new(
+    private BatchedItem GoldenItem(string item, int nfe) => new(
         _engine,
         (int)_g.Longs(item + ".total_frames")[0],
         (int)_g.Longs(item + ".ref_frames")[0],
@@ -61,7 +61,7 @@ public class BatchedGoldenTests : IDisposable
         _g.Floats(item + ".cond_drop"),
         _g.Floats(item + ".noise"));
 
-    private float[] Latent(BatchedF5Engine.BatchedItem item)
+    private float[] Latent(BatchedItem item)
     {
         // Decode syncs the batch's latents back into the item; an empty-output decode is not needed for that.
         _engine.Decode([item], CancellationToken.None);
@@ -96,7 +96,7 @@ public class BatchedGoldenTests : IDisposable
     [InlineData("b")]
     public void Preprocess_matches_golden(string item)
     {
-        using var prepared = (BatchedF5Engine.BatchedItem)_engine.Prepare(Input(item, 8), CancellationToken.None);
+        using var prepared = (BatchedItem)_engine.Prepare(Input(item, 8), CancellationToken.None);
         Assert.Equal(_g.Longs(item + ".ref_frames")[0], prepared.ReferenceFrames);
         Assert.Equal(_g.Longs(item + ".total_frames")[0], prepared.TotalFrames);
         Close.Assert(_g.Floats(item + ".cond"), prepared.Cond, 1e-3, "cond");

@@ -166,8 +166,8 @@ public sealed class ConcurrentPrepareTests
     /// <param name="compareNoise">Also compare the latents (only while neither item has stepped).</param>
     private static void AssertSameConditioning(IEngineItem expected, IEngineItem actual, string what, bool compareNoise)
     {
-        var e = (BatchedF5Engine.BatchedItem)expected;
-        var a = (BatchedF5Engine.BatchedItem)actual;
+        var e = (BatchedItem)expected;
+        var a = (BatchedItem)actual;
         Assert.Equal(e.ReferenceFrames, a.ReferenceFrames);
         Close.Assert(e.Cond, a.Cond, Tolerance, what + " cond");
         Close.Assert(e.CondDrop, a.CondDrop, Tolerance, what + " cond_drop");

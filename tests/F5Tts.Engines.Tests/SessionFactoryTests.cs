@@ -63,7 +63,7 @@ public sealed class SessionFactoryTests
     public void Trt_profile_covers_every_dynamic_transformer_input_with_request_batch()
     {
         var trt = new TensorRtOptions { MinBatch = 1, OptBatch = 4, MaxBatch = 8, MinFrames = 32, OptFrames = 680, MaxFrames = 2048 };
-        var p = F5.BatchedF5Engine.TrtProfileFor(trt, 612);
+        var p = F5.BatchedContract.TrtProfileFor(trt, 612);
         Assert.Equal("x:1x32x100,cond:1x32x612,cond_drop:1x32x612,lengths:1,t:1,dt:1,cfg:1", p.Min);
         Assert.Equal("x:4x680x100,cond:4x680x612,cond_drop:4x680x612,lengths:4,t:4,dt:4,cfg:4", p.Opt);
         Assert.Equal("x:8x2048x100,cond:8x2048x612,cond_drop:8x2048x612,lengths:8,t:8,dt:8,cfg:8", p.Max);

@@ -48,12 +48,12 @@ public sealed class StaticShapesTests : IDisposable
 
     /// <summary>An item from the golden Preprocess outputs and noise; <paramref name="trim"/> drops trailing frames to
     /// vary the length.</summary>
-    private BatchedF5Engine.BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0)
+    private BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0)
     {
         var total = (int)_g.Longs(name + ".total_frames")[0];
         var n = total - trim;
         var condDim = _g.Floats(name + ".cond").Length / total;
-        return new BatchedF5Engine.BatchedItem(
+        return new BatchedItem(
             engine,
             n,
             (int)_g.Longs(name + ".ref_frames")[0],

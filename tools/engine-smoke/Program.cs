@@ -88,7 +88,7 @@ void BatchedParity(EngineOptions engineOptions, string model, string mode)
 
     foreach (var (name, nfe) in new[] { ("a", 8), ("a", 7), ("b", 8) })
     {
-        using var item = (BatchedF5Engine.BatchedItem)engine.Prepare(Input(name, nfe), CancellationToken.None);
+        using var item = (BatchedItem)engine.Prepare(Input(name, nfe), CancellationToken.None);
         Check($"{name}.cond", MaxAbs(g.F(name + ".cond"), item.Cond), 1e-3);
         while (!item.IsComplete)
         {
@@ -100,8 +100,8 @@ void BatchedParity(EngineOptions engineOptions, string model, string mode)
         Check($"{name}.nfe{nfe} audio", MaxAbs(g.F($"{name}.nfe{nfe}.audio"), audio), 1e-3);
     }
 
-    using (var a = (BatchedF5Engine.BatchedItem)engine.Prepare(Input("a", 8), CancellationToken.None))
-    using (var b = (BatchedF5Engine.BatchedItem)engine.Prepare(Input("b", 8), CancellationToken.None))
+    using (var a = (BatchedItem)engine.Prepare(Input("a", 8), CancellationToken.None))
+    using (var b = (BatchedItem)engine.Prepare(Input("b", 8), CancellationToken.None))
     {
         engine.RunStep([a], CancellationToken.None);
         engine.RunStep([a], CancellationToken.None);
@@ -182,7 +182,7 @@ void CompareExports(EngineOptions engineOptions, string dirA, string dirB)
     foreach (var dir in new[] { dirA, dirB })
     {
         using var engine = (BatchedF5Engine)OnnxTtsEngineFactory.Create(dir, engineOptions, logs);
-        using var item = (BatchedF5Engine.BatchedItem)engine.Prepare(new EngineInput(refAudio, ids, N, new SamplerSettings(NfeSteps: 32, Seed: 7)), CancellationToken.None);
+        using var item = (BatchedItem)engine.Prepare(new EngineInput(refAudio, ids, N, new SamplerSettings(NfeSteps: 32, Seed: 7)), CancellationToken.None);
         engine.RunStep([item], CancellationToken.None);
         engine.Decode([item], CancellationToken.None); // brings the device-resident latents back into item.Latent
         var one = item.Latent.ToArray();

@@ -9,7 +9,7 @@ public static class AuthExtensions
     /// <summary>Binds and validates <see cref="AuthOptions"/>.</summary>
     public static IServiceCollection AddF5TtsAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddF5TtsOptions<AuthOptions>(configuration, AuthOptions.Section)
+        services.AddF5TtsOptions<AuthOptions>(configuration, AuthOptions.SectionName)
             .Validate(o => o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k) && k.Length >= 16),
                 "F5Tts:Auth:ApiKeys entries must be at least 16 characters and not blank.");
         return services;

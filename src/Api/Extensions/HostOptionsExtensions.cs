@@ -12,16 +12,8 @@ public static class HostOptionsExtensions
     /// <summary>Binds and validates <see cref="ModelOptions"/> and <see cref="ServerOptions"/> and applies the limits.</summary>
     public static IServiceCollection AddF5TtsHostOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddF5TtsOptions<ModelOptions>(configuration, ModelOptions.Section)
-            .PostConfigure<IHostEnvironment>((options, environment) =>
-            {
-                // Relative paths are relative to the content root, not to wherever the binary happens to live.
-                if (!string.IsNullOrWhiteSpace(options.Directory))
-                {
-                    options.Directory = ContentRootPath.Resolve(environment.ContentRootPath, options.Directory);
-                }
-            });
-        services.AddF5TtsOptions<ServerOptions>(configuration, ServerOptions.Section);
+        services.AddF5TtsModelOptions(configuration);
+        services.AddF5TtsOptions<ServerOptions>(configuration, ServerOptions.SectionName);
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
             kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);

@@ -6,7 +6,7 @@ namespace F5Tts.Api.Options;
 public sealed class ServerOptions
 {
     /// <summary>Configuration section path.</summary>
-    public const string Section = "F5Tts:Server";
+    public const string SectionName = "F5Tts:Server";
 
     /// <summary>
     /// Largest accepted request body in bytes (Kestrel limit; also the multipart form limit). Base64 reference audio

@@ -203,17 +203,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         }
     }
 
-    private DakeqqItem Own(IEngineItem item)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        if (item is not DakeqqItem own || !ReferenceEquals(own.Engine, this))
-        {
-            throw new ArgumentException("The item was not prepared by this engine.", nameof(item));
-        }
-
-        ObjectDisposedException.ThrowIf(own.IsDisposed, own);
-        return own;
-    }
+    private DakeqqItem Own(IEngineItem item) => OwnedEngineItem.Own<DakeqqItem>(this, item);
 
     private void Validate()
     {
@@ -256,7 +246,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
     }
 
     /// <summary>One dakeqq request: Preprocess outputs, its own binding and ping-pong latent buffers.</summary>
-    internal sealed class DakeqqItem : IEngineItem
+    internal sealed class DakeqqItem : IOwnedEngineItem
     {
         private readonly IDisposableReadOnlyCollection<OrtValue> _preOutputs;
         private readonly OrtIoBinding _binding;
@@ -305,6 +295,8 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         }
 
         public DakeqqF5Engine Engine { get; }
+
+        ITtsEngine IOwnedEngineItem.Owner => Engine;
 
         public int TotalFrames { get; }
 

@@ -1,3 +1,5 @@
+using F5Tts.Inference.Health;
+
 namespace F5Tts.Engines.F5;
 
 /// <summary>Names of the model contracts (docs/engine.md "Contracts") and the file layout of a model directory.</summary>
@@ -18,13 +20,14 @@ public static class ModelContracts
     /// <summary>Metadata key naming the custom-op domain an export needs (<c>f5tts.ops</c> for <c>--attention f5ops</c>).</summary>
     public const string CustomOpsKey = "f5tts.custom_ops";
 
-    public const string PreprocessFile = "F5_Preprocess.onnx";
-    public const string TransformerFile = "F5_Transformer.onnx";
-    public const string DecodeFile = "F5_Decode.onnx";
+    // The required files are listed once, with the directory check that uses them.
+    public const string PreprocessFile = ModelDirectoryCheck.PreprocessFile;
+    public const string TransformerFile = ModelDirectoryCheck.TransformerFile;
+    public const string DecodeFile = ModelDirectoryCheck.DecodeFile;
 
     /// <summary>f5ops exports only: t → the AdaLN modulation rows of the Transformer's time table (docs/engine.md "Time modulation table").</summary>
     public const string TimeModulationFile = "F5_TimeModulation.onnx";
-    public const string VocabFile = "vocab.txt";
+    public const string VocabFile = ModelDirectoryCheck.VocabFile;
 
     /// <summary>Stage names used in logs, metrics and <c>EngineDescription.ProvidersByStage</c>.</summary>
     public const string PreprocessStage = "preprocess";

@@ -1,6 +1,7 @@
 using F5Tts.Engines.Onnx;
 using F5Tts.Engines.Options;
 using F5Tts.Inference.Engine;
+using F5Tts.Inference.Health;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -38,7 +39,7 @@ public static class OnnxTtsEngineFactory
             logger.LogInformation("Model {Directory}: contract {Contract}.", directory, contract);
 
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
-            var profile = contract == ModelContracts.Batched ? BatchedF5Engine.TrtProfileFor(options.TensorRt, BatchedF5Engine.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
+            var profile = contract == ModelContracts.Batched ? BatchedContract.TrtProfileFor(options.TensorRt, BatchedContract.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);
             // CUDA graphs only for the batched contract: its engine tags every Transformer run with a graph id.
             var transformerChain = TransformerChain(options, pre, logger);
             WarnIfCustomOpsLackCuda(pre, transformerChain, factory, logger);
@@ -127,29 +128,16 @@ public static class OnnxTtsEngineFactory
 
     private static string CheckDirectory(string modelDirectory, string root)
     {
-        if (string.IsNullOrWhiteSpace(modelDirectory))
+        var directory = string.IsNullOrWhiteSpace(modelDirectory) || Path.IsPathRooted(modelDirectory)
+            ? modelDirectory
+            : Path.GetFullPath(Path.Combine(root, modelDirectory));
+        try
         {
-            throw new ModelLoadException("No model directory is configured (F5Tts:Model:Directory is empty).");
+            ModelDirectoryCheck.Check(directory);
         }
-
-        var directory = Path.IsPathRooted(modelDirectory) ? modelDirectory : Path.GetFullPath(Path.Combine(root, modelDirectory));
-        if (!Directory.Exists(directory))
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
-            throw new ModelLoadException($"Model directory '{directory}' does not exist.");
-        }
-
-        foreach (var file in new[] { ModelContracts.PreprocessFile, ModelContracts.TransformerFile, ModelContracts.DecodeFile, ModelContracts.VocabFile })
-        {
-            var path = Path.Combine(directory, file);
-            if (!File.Exists(path))
-            {
-                throw new ModelLoadException($"{file} is missing from the model directory '{directory}' (expected {path}).");
-            }
-        }
-
-        if (new FileInfo(Path.Combine(directory, ModelContracts.VocabFile)).Length == 0)
-        {
-            throw new ModelLoadException($"{ModelContracts.VocabFile} in '{directory}' is empty.");
+            throw new ModelLoadException(e.Message, e);
         }
 
         return directory;

@@ -20,9 +20,9 @@ namespace F5Tts.Engines.F5;
 /// The per-step scalars (time table index or t, dt, cfg) share one small buffer, so a step uploads them in one copy:
 /// each synchronous host→device copy costs ≈ 10 µs of the GPU idling between two steps.
 /// </summary>
-internal sealed class StaticStepBuffers : IDisposable
+internal sealed class StaticStepBuffers : IStepBuffers
 {
-    private const int Mels = 100;
+    private const int Mels = BatchedContract.Mels;
     private const int FloatSize = sizeof(float);
 
     // The step scalars' layout in floats of [5 × MaxBatchSize]: the int64 time-table index first (8-byte aligned),
@@ -58,15 +58,12 @@ internal sealed class StaticStepBuffers : IDisposable
     private readonly OrtValue[] _scalarsTarget;
     private readonly TimeModulationTable? _table;
     private readonly NativeBuffer _hostLengths;
-    private NativeBuffer? _hostCond;
-    private NativeBuffer? _hostCondDrop;
-    private NativeBuffer? _hostX;
-    private long _hostFrames;
+    private readonly HostBatch _host;
 
     private readonly ParallelOptions _packParallelism = new() { MaxDegreeOfParallelism = Math.Min(Environment.ProcessorCount, 8) };
     private readonly List<NativeBuffer> _owned = [];
-    private readonly Dictionary<(int Batch, int Frames), Bucket> _buckets = [];
-    private Bucket? _current;
+    private readonly Dictionary<(int Batch, int Frames), StaticBucket> _buckets = [];
+    private StaticBucket? _current;
     private int _rows;
     private int _parity; // the latest latents are in _x[_parity]
     private int _nextGraphId = 1;
@@ -87,6 +84,7 @@ internal sealed class StaticStepBuffers : IDisposable
         _maxFrames = maxFrames;
         _frameBucket = frameBucket;
         _condDim = condDim;
+        _host = new HostBatch(condDim);
         CapturesGraphs = transformer.CudaGraph && memory.IsDevice;
         if (transformer.CudaGraph)
         {
@@ -129,7 +127,7 @@ internal sealed class StaticStepBuffers : IDisposable
     public bool CapturesGraphs { get; }
 
     /// <summary>Describes the mode for logs, <c>/v1/models</c> and the benchmark.</summary>
-    public string Mode { get; }
+    public string? Mode { get; }
 
     /// <summary>Shape of the current batch's Transformer call (for tests and logs).</summary>
     public (int Batch, int Frames) CurrentBucket => _current is null ? (0, 0) : (_current.Batch, _current.Frames);
@@ -152,7 +150,7 @@ internal sealed class StaticStepBuffers : IDisposable
     /// Packs <paramref name="items"/> at their bucket's layout on the host and uploads cond, cond_drop, x and lengths
     /// into the capacity buffers (one copy call); the latents start in ping buffer 0.
     /// </summary>
-    public void Pack(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    public void Pack(IReadOnlyList<BatchedItem> items)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var b = items.Count;
@@ -165,21 +163,12 @@ internal sealed class StaticStepBuffers : IDisposable
         var bucket = BucketFor(ShapeBuckets.Batch(b, _maxBatch), ShapeBuckets.Frames(n, _frameBucket, _maxFrames));
         var bb = bucket.Batch;
         var nb = bucket.Frames;
-        EnsureHost((long)bb * nb);
+        _host.Reserve((long)bb * nb);
         var lengths = _hostLengths.AsSpan<long>(bb);
-        var hostCond = _hostCond!;
-        var hostDrop = _hostCondDrop!;
-        var hostX = _hostX!;
         // Each row is written once: the item's frames, then zeros up to the bucket's frames (padding rows: zeros only).
         // At batch 16 a row is ≈ 3.8 MB of conditioning, so the rows are filled in parallel and nothing is cleared twice
         // (this runs at every membership change, between two steps of the running items).
-        Parallel.For(0, bb, _packParallelism, i =>
-        {
-            var item = i < b ? items[i] : null;
-            FillRow(hostCond.AsSpan<float>(bb * nb * _condDim).Slice(i * nb * _condDim, nb * _condDim), item?.Cond);
-            FillRow(hostDrop.AsSpan<float>(bb * nb * _condDim).Slice(i * nb * _condDim, nb * _condDim), item?.CondDrop);
-            FillRow(hostX.AsSpan<float>(bb * nb * Mels).Slice(i * nb * Mels, nb * Mels), item?.Latent);
-        });
+        Parallel.For(0, bb, _packParallelism, i => _host.FillRow(i, bb, nb, i < b ? items[i] : null));
         for (var i = 0; i < b; i++)
         {
             lengths[i] = items[i].TotalFrames;
@@ -189,9 +178,9 @@ internal sealed class StaticStepBuffers : IDisposable
         lengths[b..].Fill(1);
         _hostScalars.AsSpan<float>(ScalarSections * _maxBatch).Clear();
 
-        using var cond = hostCond.View<float>(bb, nb, _condDim);
-        using var drop = hostDrop.View<float>(bb, nb, _condDim);
-        using var x = hostX.View<float>(bb, nb, Mels);
+        using var cond = _host.Cond.View<float>(bb, nb, _condDim);
+        using var drop = _host.CondDrop.View<float>(bb, nb, _condDim);
+        using var x = _host.X.View<float>(bb, nb, Mels);
         using var len = _hostLengths.View<long>(bb);
         _memory.Upload([cond, drop, x, len], [bucket.Cond, bucket.CondDrop, bucket.X[0], bucket.Lengths]);
         _current = bucket;
@@ -204,7 +193,7 @@ internal sealed class StaticStepBuffers : IDisposable
     /// the current parity (a graph replay once captured). No allocation once the bucket's graphs exist and the time
     /// table holds the items' times.
     /// </summary>
-    public void Step(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    public void Step(IReadOnlyList<BatchedItem> items)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var bucket = _current ?? throw new InvalidOperationException("Pack the batch before stepping it.");
@@ -214,16 +203,7 @@ internal sealed class StaticStepBuffers : IDisposable
         }
 
         var all = _hostScalars.AsSpan<float>(ScalarSections * _maxBatch);
-        var ts = all.Slice(TSection * _maxBatch, _rows);
-        var dts = all.Slice(DtSection * _maxBatch, _rows);
-        var cfgs = all.Slice(CfgSection * _maxBatch, _rows);
-        for (var i = 0; i < _rows; i++)
-        {
-            var item = items[i];
-            ts[i] = item.Grid.TimeAt(item.StepsDone);
-            dts[i] = item.Grid.DeltaAt(item.StepsDone);
-            cfgs[i] = item.Cfg;
-        }
+        HostBatch.WriteStepScalars(items, _rows, all.Slice(TSection * _maxBatch, _rows), all.Slice(DtSection * _maxBatch, _rows), all.Slice(CfgSection * _maxBatch, _rows));
 
         _table?.Lookup(items, _hostScalars.AsSpan<long>(_maxBatch)[.._rows]);
         _memory.Upload(_scalarsSource, _scalarsTarget);
@@ -252,29 +232,17 @@ internal sealed class StaticStepBuffers : IDisposable
     }
 
     /// <summary>Copies the latest latents of the packed rows back into <paramref name="items"/> (one device→host copy).</summary>
-    public void ReadBack(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    public void ReadBack(IReadOnlyList<BatchedItem> items)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var bucket = _current ?? throw new InvalidOperationException("Nothing is packed.");
         var nb = bucket.Frames;
-        using (var x = _hostX!.View<float>(bucket.Batch, nb, Mels))
+        using (var x = _host.X.View<float>(bucket.Batch, nb, Mels))
         {
             _memory.CopyToHost(bucket.X[_parity], x);
         }
 
-        var all = _hostX.AsSpan<float>(bucket.Batch * nb * Mels);
-        for (var i = 0; i < items.Count; i++)
-        {
-            var item = items[i];
-            all.Slice(i * nb * Mels, item.TotalFrames * Mels).CopyTo(item.Latent);
-        }
-    }
-
-    private static void FillRow(Span<float> row, float[]? values)
-    {
-        var n = values?.Length ?? 0;
-        values?.CopyTo(row);
-        row[n..].Clear();
+        _host.CopyLatentsTo(items, bucket.Batch, nb);
     }
 
     private NativeBuffer Own(NativeBuffer buffer)
@@ -283,13 +251,13 @@ internal sealed class StaticStepBuffers : IDisposable
         return buffer;
     }
 
-    private Bucket BucketFor(int batch, int frames)
+    private StaticBucket BucketFor(int batch, int frames)
     {
         if (!_buckets.TryGetValue((batch, frames), out var bucket))
         {
             OrtValue Dev(NativeBuffer buffer, int dim) => buffer.View(TensorElementType.Float, [batch, frames, dim], FloatSize);
             OrtValue Vec(int section) => _scalars.View(TensorElementType.Float, [batch], FloatSize, (long)section * _maxBatch * FloatSize);
-            bucket = new Bucket(
+            bucket = new StaticBucket(
                 batch,
                 frames,
                 [Dev(_x[0], Mels), Dev(_x[1], Mels)],
@@ -303,7 +271,7 @@ internal sealed class StaticStepBuffers : IDisposable
         return bucket;
     }
 
-    private StepGraph CreateGraph(Bucket bucket, int parity)
+    private StaticStepGraph CreateGraph(StaticBucket bucket, int parity)
     {
         var binding = _session.CreateIoBinding();
         RunOptions runOptions;
@@ -350,23 +318,7 @@ internal sealed class StaticStepBuffers : IDisposable
         binding.BindInput("dt", bucket.Scalars[2]);
         binding.BindInput("cfg", bucket.Scalars[3]);
         binding.BindOutput("x_next", bucket.X[parity ^ 1]);
-        return new StepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
-    }
-
-    private void EnsureHost(long frames)
-    {
-        if (frames <= _hostFrames)
-        {
-            return;
-        }
-
-        _hostCond?.Dispose();
-        _hostCondDrop?.Dispose();
-        _hostX?.Dispose();
-        _hostCond = NativeBuffer.AllocateHost(checked(frames * _condDim * FloatSize));
-        _hostCondDrop = NativeBuffer.AllocateHost(checked(frames * _condDim * FloatSize));
-        _hostX = NativeBuffer.AllocateHost(checked(frames * Mels * FloatSize));
-        _hostFrames = frames;
+        return new StaticStepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
     }
 
     public void Dispose()
@@ -394,87 +346,6 @@ internal sealed class StaticStepBuffers : IDisposable
         }
 
         _owned.Clear();
-
-        _hostCond?.Dispose();
-        _hostCondDrop?.Dispose();
-        _hostX?.Dispose();
-    }
-
-    /// <summary>One bucket's tensor views over the capacity buffers and its two step bindings.</summary>
-    private sealed class Bucket : IDisposable
-    {
-        public Bucket(int batch, int frames, OrtValue[] x, OrtValue cond, OrtValue condDrop, OrtValue lengths, OrtValue[] scalars)
-        {
-            Batch = batch;
-            Frames = frames;
-            X = x;
-            Cond = cond;
-            CondDrop = condDrop;
-            Lengths = lengths;
-            Scalars = scalars;
-        }
-
-        public int Batch { get; }
-
-        public int Frames { get; }
-
-        /// <summary>x [Batch, Frames, 100] over ping-pong buffers 0 and 1.</summary>
-        public OrtValue[] X { get; }
-
-        public OrtValue Cond { get; }
-
-        public OrtValue CondDrop { get; }
-
-        public OrtValue Lengths { get; }
-
-        /// <summary>Device time index [Batch] (int64), t, dt, cfg [Batch] over the step scalars' buffer.</summary>
-        public OrtValue[] Scalars { get; }
-
-        public StepGraph?[] Graphs { get; } = new StepGraph?[2];
-
-        public void Dispose()
-        {
-            foreach (var graph in Graphs)
-            {
-                graph?.Dispose();
-            }
-
-            foreach (var view in X.Concat(Scalars).Append(Cond).Append(CondDrop).Append(Lengths))
-            {
-                view.Dispose();
-            }
-        }
-    }
-
-    /// <summary>A binding with every input and output bound, and the run options carrying its graph id.</summary>
-    private sealed class StepGraph : IDisposable
-    {
-        private readonly bool _sharedOptions;
-
-        public StepGraph(OrtIoBinding binding, RunOptions runOptions, bool sharedOptions)
-        {
-            Binding = binding;
-            RunOptions = runOptions;
-            _sharedOptions = sharedOptions;
-        }
-
-        public OrtIoBinding Binding { get; }
-
-        public RunOptions RunOptions { get; }
-
-        /// <summary>True when the runs carry this graph's own <c>gpu_graph_id</c> (captured after its first runs).</summary>
-        public bool HasGraphId => !_sharedOptions;
-
-        /// <summary>Runs so far, counted up to <see cref="CaptureGate.RunsUntilReplay"/> only.</summary>
-        public int Runs { get; set; }
-
-        public void Dispose()
-        {
-            Binding.Dispose();
-            if (!_sharedOptions)
-            {
-                RunOptions.Dispose();
-            }
-        }
+        _host.Dispose();
     }
 }

@@ -109,7 +109,7 @@ internal sealed class TimeModulationTable : IDisposable
     /// first. An item whose current time is new brings the rest of its schedule along (one modulation run per new
     /// schedule rather than one per step) when the table has room for it. No allocation when every row is there.
     /// </summary>
-    public void Lookup(IReadOnlyList<BatchedF5Engine.BatchedItem> items, Span<long> indices)
+    public void Lookup(IReadOnlyList<BatchedItem> items, Span<long> indices)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (items.Count > Rows)
@@ -134,7 +134,7 @@ internal sealed class TimeModulationTable : IDisposable
         }
     }
 
-    private void Fill(IReadOnlyList<BatchedF5Engine.BatchedItem> items)
+    private void Fill(IReadOnlyList<BatchedItem> items)
     {
         if (_rowOf.Count + _pending.Count > Rows)
         {

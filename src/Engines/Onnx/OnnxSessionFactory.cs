@@ -77,9 +77,6 @@ internal sealed class OnnxSessionFactory
         }
     }
 
-    /// <summary>Providers that failed to load so far (each warned about once).</summary>
-    public IReadOnlyCollection<ExecutionProvider> Unavailable => _unavailable;
-
     /// <summary>
     /// Creates the session of <paramref name="stage"/> from <paramref name="path"/> with <paramref name="chain"/>.
     /// <paramref name="trtProfiles"/> holds the TensorRT optimisation profile (min, opt, max shape strings) of the
@@ -105,7 +102,7 @@ internal sealed class OnnxSessionFactory
                 try
                 {
                     var withGraph = cudaGraph && provider == ExecutionProvider.CUDA && used.Count == 0;
-                    Append(sessionOptions, provider, trtProfiles, withGraph, nhwc: _options.Cuda.PreferNhwc && stage != ModelContracts.TransformerStage);
+                    Append(sessionOptions, provider, trtProfiles, withGraph);
                     used.Add(provider);
                     graph |= withGraph;
                 }
@@ -128,7 +125,7 @@ internal sealed class OnnxSessionFactory
 
             try
             {
-                var session = new InferenceSession(path, sessionOptions);
+                var session = CreateSession(path, sessionOptions);
                 _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}{Graph}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
                 return new StageSession(stage, path, session, used, graph);
             }
@@ -155,6 +152,27 @@ internal sealed class OnnxSessionFactory
             }
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime adds a registered custom-op library's domain to a process-wide schema registry while it builds the
+    /// session, and two sessions doing so at once fail with "the domain is already exist" (seen when engines load in
+    /// parallel, e.g. test classes). Sessions with the library are therefore built one at a time; the lock guards that
+    /// native registry, not state of this class.
+    /// </summary>
+    private InferenceSession CreateSession(string path, SessionOptions sessionOptions)
+    {
+        if (_customOps is null)
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+
+        lock (CustomOpsRegistration)
+        {
+            return new InferenceSession(path, sessionOptions);
+        }
+    }
+
+    private static readonly Lock CustomOpsRegistration = new();
 
     private SessionOptions CreateBaseOptions()
     {
@@ -211,7 +229,7 @@ internal sealed class OnnxSessionFactory
         return File.Exists(beside) ? beside : null;
     }
 
-    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph, bool nhwc)
+    private void Append(SessionOptions so, ExecutionProvider provider, TrtProfile? profile, bool cudaGraph)
     {
         var device = _options.DeviceId.ToString(CultureInfo.InvariantCulture);
         switch (provider)
@@ -270,19 +288,9 @@ internal sealed class OnnxSessionFactory
                     settings["enable_cuda_graph"] = "1";
                 }
 
-                if (cuda.Conv1dPadToNc1d)
-                {
-                    settings["cudnn_conv1d_pad_to_nc1d"] = "1";
-                }
-
                 if (cuda.SdpaKernel > 0)
                 {
                     settings["sdpa_kernel"] = cuda.SdpaKernel.ToString(CultureInfo.InvariantCulture);
-                }
-
-                if (nhwc)
-                {
-                    settings["prefer_nhwc"] = "1";
                 }
 
                 if (cuda.MemoryLimitBytes > 0)

@@ -16,7 +16,7 @@ public enum ExecutionProvider
 }
 
 /// <summary>
-/// Configuration section <c>F5Tts:Engine</c>: how the three graphs are run (docs/configuration.md, docs/engine.md).
+/// Configuration section <c>F5Tts:Engine</c>: how the three graphs are run (design §6, docs/engine.md).
 /// Provider chains are comma-separated, highest priority first, e.g. <c>TensorRT,CUDA,CPU</c>; a provider that cannot
 /// be loaded is skipped with one warning, and CPU is always the last resort.
 /// </summary>
@@ -27,17 +27,17 @@ public sealed class EngineOptions
 
     /// <summary>Provider chain of the Transformer stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string TransformerProviders { get; set; } = "TensorRT,CUDA,CPU";
 
     /// <summary>Provider chain of the Preprocess stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string PreprocessProviders { get; set; } = "CUDA,CPU";
 
     /// <summary>Provider chain of the Decode stage.</summary>
     [Required]
-    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.ErrorMessage)]
+    [RegularExpression(ProviderChain.Pattern, ErrorMessage = ProviderChain.OptionErrorMessage)]
     public string DecodeProviders { get; set; } = "CUDA,CPU";
 
     /// <summary>CUDA device ordinal used by the CUDA and TensorRT providers.</summary>
@@ -46,7 +46,7 @@ public sealed class EngineOptions
 
     /// <summary>ONNX Runtime graph optimisation level: Disabled, Basic, Extended or All.</summary>
     [Required]
-    [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "GraphOptimizationLevel must be Disabled, Basic, Extended or All.")]
+    [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "{0} must be Disabled, Basic, Extended or All.")]
     public string GraphOptimizationLevel { get; set; } = "All";
 
     /// <summary>Largest number of requests in one Transformer call (batched contract; dakeqq is always 1).</summary>
@@ -54,7 +54,7 @@ public sealed class EngineOptions
     public int MaxBatchSize { get; set; } = 16;
 
     /// <summary>
-    /// NFE baked into a dakeqq Transformer export (31 for current DakeQQ exports with NFE_STEP = 32, docs/model.md "The dakeqq graphs").
+    /// NFE baked into a dakeqq Transformer export (31 for current DakeQQ exports with NFE_STEP = 32, reference §5.2).
     /// The graph does not expose it, so it is configuration; <c>f5tts.nfe_steps</c> metadata overrides it when present.
     /// </summary>
     [Range(1, 1024)]
@@ -152,31 +152,16 @@ public sealed class CudaOptions
 {
     /// <summary>Arena growth: kNextPowerOfTwo or kSameAsRequested.</summary>
     [Required]
-    [RegularExpression("^(kNextPowerOfTwo|kSameAsRequested)$", ErrorMessage = "ArenaExtendStrategy must be kNextPowerOfTwo or kSameAsRequested.")]
+    [RegularExpression("^(kNextPowerOfTwo|kSameAsRequested)$", ErrorMessage = "{0} must be kNextPowerOfTwo or kSameAsRequested.")]
     public string ArenaExtendStrategy { get; set; } = "kNextPowerOfTwo";
 
     /// <summary>cuDNN convolution algorithm search: EXHAUSTIVE, HEURISTIC or DEFAULT.</summary>
     [Required]
-    [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "CudnnConvAlgoSearch must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
+    [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "{0} must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
     public string CudnnConvAlgoSearch { get; set; } = "HEURISTIC";
 
-    /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, docs/model.md "Numerics").</summary>
+    /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, reference §10.10).</summary>
     public bool UseTf32 { get; set; }
-
-    /// <summary>
-    /// The CUDA provider's <c>prefer_nhwc</c> for the Preprocess and Decode stages: ONNX Runtime rewrites their
-    /// convolutions (the STFT, Vocos) to channels-last instead of transposing around each one. Never applied to the
-    /// Transformer: there it leaves layout nodes off the CUDA provider, which rules out its CUDA graphs, and its grouped
-    /// position convolutions did not get faster (benchmarks/results/2026-11-25-h200-session3.jsonl). Off by default.
-    /// </summary>
-    public bool PreferNhwc { get; set; }
-
-    /// <summary>
-    /// The CUDA provider's <c>cudnn_conv1d_pad_to_nc1d</c>: a 1-D convolution reaches cuDNN as [N, C, 1, L] instead of
-    /// [N, C, L, 1], which changes the algorithms cuDNN offers (the Transformer's grouped position convolutions, the
-    /// Preprocess STFT, Vocos). docs/benchmarks.md has the measurement.
-    /// </summary>
-    public bool Conv1dPadToNc1d { get; set; }
 
     /// <summary>
     /// The CUDA provider's <c>sdpa_kernel</c>: which attention kernels MultiHeadAttention may use, a bit mask (1 its

@@ -1,29 +1,16 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace F5Tts.Engines.Options;
 
-/// <summary>Cross-field checks of <see cref="EngineOptions"/> that DataAnnotations cannot express.</summary>
+/// <summary>
+/// Cross-field checks of <see cref="EngineOptions"/> that data annotations cannot express (the annotations themselves,
+/// nested sections included, are checked by the keyed validator every section is registered with).
+/// </summary>
 internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
 {
     public ValidateOptionsResult Validate(string? name, EngineOptions options)
     {
         var failures = new List<string>();
-
-        // ValidateDataAnnotations does not descend into nested objects: check their attributes here, naming the key.
-        foreach (var (key, nested) in new (string, object?)[] { ("TensorRt", options.TensorRt), ("Cuda", options.Cuda), ("Cpu", options.Cpu) })
-        {
-            if (nested is null)
-            {
-                continue;
-            }
-
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(nested, new ValidationContext(nested), results, validateAllProperties: true))
-            {
-                failures.AddRange(results.Select(r => $"{EngineOptions.SectionName}:{key}:{string.Join(',', r.MemberNames)}: {r.ErrorMessage}"));
-            }
-        }
 
         var trt = options.TensorRt;
         if (trt is not null)

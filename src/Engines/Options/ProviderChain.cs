@@ -6,6 +6,9 @@ public static class ProviderChain
     internal const string Pattern = @"^\s*(?i:TensorRT|CUDA|CPU)\s*(,\s*(?i:TensorRT|CUDA|CPU)\s*)*$";
     internal const string ErrorMessage = "A provider chain is a comma-separated list of TensorRT, CUDA and CPU, e.g. \"TensorRT,CUDA,CPU\".";
 
+    /// <summary>The validation message of a chain option: {0} is the configuration key.</summary>
+    internal const string OptionErrorMessage = "{0}: " + ErrorMessage;
+
     /// <summary>Parses <paramref name="chain"/>; duplicates are dropped and CPU is appended when missing.</summary>
     public static IReadOnlyList<ExecutionProvider> Parse(string chain)
     {

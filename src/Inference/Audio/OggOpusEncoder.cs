@@ -61,9 +61,6 @@ internal sealed class OggOpusEncoder : IAudioEncoder
 
     public int OutputSampleRate => 48_000;
 
-    /// <summary>Pre-skip written to OpusHead, in 48 kHz samples.</summary>
-    internal int PreSkip => _preSkip;
-
     public async ValueTask WriteAsync(ReadOnlyMemory<float> pcm, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_completed, this);

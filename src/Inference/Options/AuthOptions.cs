@@ -4,7 +4,7 @@ namespace F5Tts.Inference.Options;
 public sealed class AuthOptions
 {
     /// <summary>Configuration section path.</summary>
-    public const string Section = "F5Tts:Auth";
+    public const string SectionName = "F5Tts:Auth";
 
     /// <summary>
     /// Accepted API keys (sent as <c>Authorization: Bearer &lt;key&gt;</c> or <c>X-Api-Key</c>). Empty disables

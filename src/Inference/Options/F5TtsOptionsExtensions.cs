@@ -10,7 +10,7 @@ namespace F5Tts.Inference.Options;
 /// </summary>
 /// <example>
 /// <code>
-/// services.AddF5TtsOptions&lt;BatchingOptions&gt;(configuration, BatchingOptions.Section)
+/// services.AddF5TtsOptions&lt;BatchingOptions&gt;(configuration, BatchingOptions.SectionName)
 ///     .Validate(o => o.MaxBatchSize &lt;= o.QueueCapacity,
 ///         "F5Tts:Batching:MaxBatchSize must not exceed F5Tts:Batching:QueueCapacity");
 /// </code>
@@ -19,9 +19,6 @@ namespace F5Tts.Inference.Options;
 /// </example>
 public static class F5TtsOptionsExtensions
 {
-    /// <summary>Root configuration section of the service.</summary>
-    public const string RootSection = "F5Tts";
-
     /// <summary>
     /// Binds <typeparamref name="TOptions"/> to <paramref name="sectionPath"/> (full path, e.g. <c>F5Tts:Model</c>),
     /// validates its data annotations (recursively into nested option objects) with messages that name the full key,
@@ -40,5 +37,31 @@ public static class F5TtsOptionsExtensions
         return services.AddOptions<TOptions>()
             .Bind(configuration.GetSection(sectionPath))
             .ValidateOnStart();
+    }
+
+    /// <summary>
+    /// Registers <see cref="ModelOptions"/> (<c>F5Tts:Model</c>) once, however many parts ask for it (the host and the
+    /// engine both do), with its directory made absolute against the content root — not against wherever the binary
+    /// happens to live.
+    /// </summary>
+    public static IServiceCollection AddF5TtsModelOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<ModelOptions>)))
+        {
+            return services;
+        }
+
+        services.AddF5TtsOptions<ModelOptions>(configuration, ModelOptions.SectionName);
+        services.AddSingleton<IPostConfigureOptions<ModelOptions>>(sp => new PostConfigureOptions<ModelOptions>(
+            Microsoft.Extensions.Options.Options.DefaultName,
+            options =>
+            {
+                if (!string.IsNullOrWhiteSpace(options.Directory))
+                {
+                    options.Directory = ContentRootPath.Resolve(ContentRootPath.Of(sp), options.Directory);
+                }
+            }));
+        return services;
     }
 }

@@ -22,11 +22,7 @@ public enum UpstreamMode
 /// <param name="ReferenceFrames">Reference frames used by the formula (mode dependent, see <see cref="UpstreamMode"/>).</param>
 /// <param name="GeneratedFrames">TotalFrames − ReferenceFrames.</param>
 /// <param name="Speed">The speed actually used (0.3 for very short official texts).</param>
-public readonly record struct DurationEstimate(int TotalFrames, int ReferenceFrames, int GeneratedFrames, double Speed)
-{
-    /// <summary>Seconds of generated audio (24 kHz, hop 256).</summary>
-    public double GeneratedSeconds => GeneratedFrames * (double)DurationEstimator.HopLength / DurationEstimator.SampleRate;
-}
+public readonly record struct DurationEstimate(int TotalFrames, int ReferenceFrames, int GeneratedFrames, double Speed);
 
 /// <summary>
 /// The duration rule of docs/model.md "Duration": <c>ref + int(ref / bytes(ref_text) × bytes(gen_text) / speed)</c> with UTF-8 byte

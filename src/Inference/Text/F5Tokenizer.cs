@@ -79,48 +79,55 @@ internal sealed class F5Tokenizer
             }
             else
             {
-                // Mixed: per code point. Latin-1 as is; "is_chinese" gets a space and its single-character reading
-                // (no phrase context, no sandhi partner); anything else as is.
-                for (var i = 0; i < s.Length; i++)
-                {
-                    var index = seg.Start + i;
-                    var c = s[i];
-                    if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
-                    {
-                        tokens.Add(s.Slice(i, 2).ToString());
-                        sources.Add(index);
-                        i++;
-                    }
-                    else if (c < 256)
-                    {
-                        tokens.Add(c < 128 ? Ascii[c] : c.ToString());
-                        sources.Add(index);
-                    }
-                    else if (CharClasses.IsF5Chinese(c))
-                    {
-                        tokens.Add(Space);
-                        sources.Add(index);
-                        string reading;
-                        if (overrides is not null && overrides.TryGetValue(index, out var o))
-                        {
-                            reading = o;
-                        }
-                        else
-                        {
-                            Span<string> one = [string.Empty];
-                            _pinyin.Convert(s.Slice(i, 1), one);
-                            reading = one[0];
-                        }
+                ConvertMixed(s, seg.Start, overrides, tokens, sources);
+            }
+        }
+    }
 
-                        tokens.Add(reading);
-                        sources.Add(index);
-                    }
-                    else
-                    {
-                        tokens.Add(c.ToString());
-                        sources.Add(index);
-                    }
+    /// <summary>
+    /// A segment of mixed widths, per code point. Latin-1 as is; "is_chinese" gets a space and its single-character
+    /// reading (no phrase context, no sandhi partner); anything else as is.
+    /// </summary>
+    private void ConvertMixed(ReadOnlySpan<char> s, int start, IReadOnlyDictionary<int, string>? overrides, List<string> tokens, List<int> sources)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            var index = start + i;
+            var c = s[i];
+            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                tokens.Add(s.Slice(i, 2).ToString());
+                sources.Add(index);
+                i++;
+            }
+            else if (c < 256)
+            {
+                tokens.Add(c < 128 ? Ascii[c] : c.ToString());
+                sources.Add(index);
+            }
+            else if (CharClasses.IsF5Chinese(c))
+            {
+                tokens.Add(Space);
+                sources.Add(index);
+                string reading;
+                if (overrides is not null && overrides.TryGetValue(index, out var o))
+                {
+                    reading = o;
                 }
+                else
+                {
+                    Span<string> one = [string.Empty];
+                    _pinyin.Convert(s.Slice(i, 1), one);
+                    reading = one[0];
+                }
+
+                tokens.Add(reading);
+                sources.Add(index);
+            }
+            else
+            {
+                tokens.Add(c.ToString());
+                sources.Add(index);
             }
         }
     }

@@ -46,22 +46,7 @@ internal static partial class TextNormalizer
         var g = m.Groups;
         if (g["zhdate"].Success)
         {
-            var s = ChineseNumbers.DigitByDigit(g["zy"].ValueSpan) + "年";
-            if (g["zm"].Success)
-            {
-                if (!ValidMonth(g["zm"].Value))
-                {
-                    return s + NumbersOnly(m.Value[(g["zm"].Index - m.Index)..], true);
-                }
-
-                s += ChineseNumbers.Cardinal(g["zm"].ValueSpan) + "月";
-                if (g["zd"].Success)
-                {
-                    s += ChineseNumbers.Cardinal(g["zd"].ValueSpan) + m.Value[^1];
-                }
-            }
-
-            return s;
+            return ChineseDate(m);
         }
 
         if (g["zhmd"].Success)
@@ -73,57 +58,12 @@ internal static partial class TextNormalizer
 
         if (g["isodate"].Success || g["usdate"].Success)
         {
-            var iso = g["isodate"].Success;
-            var y = iso ? g["iy"].Value : g["uy"].Value;
-            var mo = iso ? g["im"].Value : g["um"].Value;
-            var d = iso ? g["id"].Value : g["ud"].Value;
-            if (!ValidMonth(mo) || !ValidDay(d))
-            {
-                return NumbersOnly(m.Value, zh);
-            }
-
-            if (zh)
-            {
-                return ChineseNumbers.DigitByDigit(y) + "年" + ChineseNumbers.Cardinal(mo) + "月" + ChineseNumbers.Cardinal(d) + "日";
-            }
-
-            return EnglishNumbers.Months[Int(mo) - 1] + " " + EnglishNumbers.Ordinal(Int(d)) + ", " + EnglishNumbers.Year(Int(y));
+            return NumericDate(m, zh);
         }
 
         if (g["time"].Success)
         {
-            var h = Int(g["h"].Value);
-            var mi = Int(g["mi"].Value);
-            var s = g["s"].Success ? Int(g["s"].Value) : -1;
-            if (h > 24 || mi > 59 || s > 59)
-            {
-                return NumbersOnly(m.Value, zh);
-            }
-
-            if (zh)
-            {
-                var r = (h == 2 ? "两" : ChineseNumbers.Cardinal(g["h"].ValueSpan)) + "点";
-                if (mi > 0 || s > 0)
-                {
-                    r += (mi < 10 ? "零" + ChineseNumbers.Cardinal(g["mi"].ValueSpan) : ChineseNumbers.Cardinal(g["mi"].ValueSpan)) + "分";
-                }
-
-                if (s > 0)
-                {
-                    r += ChineseNumbers.Cardinal(g["s"].ValueSpan) + "秒";
-                }
-
-                return r;
-            }
-
-            var en = EnglishNumbers.Cardinal(h) + (mi == 0 ? (s > 0 ? " hundred" : " o'clock") :
-                mi < 10 ? " oh " + EnglishNumbers.Cardinal(mi) : " " + EnglishNumbers.Cardinal(mi));
-            if (s > 0)
-            {
-                en += " and " + EnglishNumbers.Cardinal(s) + (s == 1 ? " second" : " seconds");
-            }
-
-            return en;
+            return Time(m, zh);
         }
 
         if (g["phone"].Success || g["mobile"].Success)
@@ -155,7 +95,90 @@ internal static partial class TextNormalizer
                 : m.Value;
         }
 
-        // Plain number.
+        return PlainNumber(text, m, zh);
+    }
+
+    private static string ChineseDate(Match m)
+    {
+        var g = m.Groups;
+        var s = ChineseNumbers.DigitByDigit(g["zy"].ValueSpan) + "年";
+        if (g["zm"].Success)
+        {
+            if (!ValidMonth(g["zm"].Value))
+            {
+                return s + NumbersOnly(m.Value[(g["zm"].Index - m.Index)..], true);
+            }
+
+            s += ChineseNumbers.Cardinal(g["zm"].ValueSpan) + "月";
+            if (g["zd"].Success)
+            {
+                s += ChineseNumbers.Cardinal(g["zd"].ValueSpan) + m.Value[^1];
+            }
+        }
+
+        return s;
+    }
+
+    private static string NumericDate(Match m, bool zh)
+    {
+        var g = m.Groups;
+        var iso = g["isodate"].Success;
+        var y = iso ? g["iy"].Value : g["uy"].Value;
+        var mo = iso ? g["im"].Value : g["um"].Value;
+        var d = iso ? g["id"].Value : g["ud"].Value;
+        if (!ValidMonth(mo) || !ValidDay(d))
+        {
+            return NumbersOnly(m.Value, zh);
+        }
+
+        if (zh)
+        {
+            return ChineseNumbers.DigitByDigit(y) + "年" + ChineseNumbers.Cardinal(mo) + "月" + ChineseNumbers.Cardinal(d) + "日";
+        }
+
+        return EnglishNumbers.Months[Int(mo) - 1] + " " + EnglishNumbers.Ordinal(Int(d)) + ", " + EnglishNumbers.Year(Int(y));
+    }
+
+    private static string Time(Match m, bool zh)
+    {
+        var g = m.Groups;
+        var h = Int(g["h"].Value);
+        var mi = Int(g["mi"].Value);
+        var s = g["s"].Success ? Int(g["s"].Value) : -1;
+        if (h > 24 || mi > 59 || s > 59)
+        {
+            return NumbersOnly(m.Value, zh);
+        }
+
+        if (zh)
+        {
+            var r = (h == 2 ? "两" : ChineseNumbers.Cardinal(g["h"].ValueSpan)) + "点";
+            if (mi > 0 || s > 0)
+            {
+                r += (mi < 10 ? "零" + ChineseNumbers.Cardinal(g["mi"].ValueSpan) : ChineseNumbers.Cardinal(g["mi"].ValueSpan)) + "分";
+            }
+
+            if (s > 0)
+            {
+                r += ChineseNumbers.Cardinal(g["s"].ValueSpan) + "秒";
+            }
+
+            return r;
+        }
+
+        var en = EnglishNumbers.Cardinal(h) + (mi == 0 ? (s > 0 ? " hundred" : " o'clock") :
+            mi < 10 ? " oh " + EnglishNumbers.Cardinal(mi) : " " + EnglishNumbers.Cardinal(mi));
+        if (s > 0)
+        {
+            en += " and " + EnglishNumbers.Cardinal(s) + (s == 1 ? " second" : " seconds");
+        }
+
+        return en;
+    }
+
+    private static string PlainNumber(string text, Match m, bool zh)
+    {
+        var g = m.Groups;
         var integer = Digits(g["int"].Value);
         var fraction = g["frac"].Success ? g["frac"].Value : string.Empty;
         var negative = g["neg"].Success;

@@ -20,15 +20,12 @@ public static class TextServiceCollectionExtensions
     public static IServiceCollection AddF5TtsText(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<TextOptions>()
-            .Bind(configuration.GetSection(TextOptions.SectionName))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TextOptions>>(sp => new TextOptionsValidator(ContentRoot(sp)));
+        services.AddF5TtsOptions<TextOptions>(configuration, TextOptions.SectionName);
+        services.AddSingleton<IValidateOptions<TextOptions>>(sp => new TextOptionsValidator(ContentRootPath.Of(sp)));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<TextOptions>>().Value;
-            var root = ContentRoot(sp);
+            var root = ContentRootPath.Of(sp);
             var vocab = options.VocabularyPath;
             if (string.IsNullOrWhiteSpace(vocab))
             {
@@ -49,9 +46,6 @@ public static class TextServiceCollectionExtensions
             TextFrontEnd.Create(sp.GetRequiredService<IOptions<TextOptions>>().Value, sp.GetRequiredService<ResolvedTextPaths>()));
         return services;
     }
-
-    private static string ContentRoot(IServiceProvider sp) =>
-        sp.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
 }
 
 /// <summary>Start-up checks that name the offending key: configured files must exist.</summary>
@@ -68,22 +62,6 @@ internal sealed class TextOptionsValidator(string contentRoot) : IValidateOption
         if (!string.IsNullOrWhiteSpace(options.LexiconPath) && !File.Exists(Path.GetFullPath(options.LexiconPath, contentRoot)))
         {
             failures.Add($"F5Tts:Text:LexiconPath: file '{options.LexiconPath}' does not exist (relative to {contentRoot}).");
-        }
-
-        // DataAnnotations also checks these ranges; repeated here so the message carries the full configuration key.
-        if (options.MaxCharacters < 1)
-        {
-            failures.Add($"F5Tts:Text:MaxCharacters: must be at least 1, got {options.MaxCharacters}.");
-        }
-
-        if (!(options.ChunkBudgetSeconds is >= 1 and <= 60))
-        {
-            failures.Add($"F5Tts:Text:ChunkBudgetSeconds: must be between 1 and 60, got {options.ChunkBudgetSeconds}.");
-        }
-
-        if (options.FirstChunkMaxBytes < 1)
-        {
-            failures.Add($"F5Tts:Text:FirstChunkMaxBytes: must be at least 1, got {options.FirstChunkMaxBytes}.");
         }
 
         if (!Enum.IsDefined(options.Mode))
