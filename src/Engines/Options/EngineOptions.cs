@@ -16,7 +16,7 @@ public enum ExecutionProvider
 }
 
 /// <summary>
-/// Configuration section <c>F5Tts:Engine</c>: how the three graphs are run (design §6, docs/engine.md).
+/// Configuration section <c>F5Tts:Engine</c>: how the three graphs are run (docs/configuration.md, docs/engine.md).
 /// Provider chains are comma-separated, highest priority first, e.g. <c>TensorRT,CUDA,CPU</c>; a provider that cannot
 /// be loaded is skipped with one warning, and CPU is always the last resort.
 /// </summary>
@@ -54,7 +54,7 @@ public sealed class EngineOptions
     public int MaxBatchSize { get; set; } = 16;
 
     /// <summary>
-    /// NFE baked into a dakeqq Transformer export (31 for current DakeQQ exports with NFE_STEP = 32, reference §5.2).
+    /// NFE baked into a dakeqq Transformer export (31 for current DakeQQ exports with NFE_STEP = 32, docs/model.md "The dakeqq graphs").
     /// The graph does not expose it, so it is configuration; <c>f5tts.nfe_steps</c> metadata overrides it when present.
     /// </summary>
     [Range(1, 1024)]
@@ -160,7 +160,7 @@ public sealed class CudaOptions
     [RegularExpression("^(EXHAUSTIVE|HEURISTIC|DEFAULT)$", ErrorMessage = "{0} must be EXHAUSTIVE, HEURISTIC or DEFAULT.")]
     public string CudnnConvAlgoSearch { get; set; } = "HEURISTIC";
 
-    /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, reference §10.10).</summary>
+    /// <summary>Allow TF32 matmuls (faster, changes results ~1e-3; off by default for parity, docs/model.md "Numerics").</summary>
     public bool UseTf32 { get; set; }
 
     /// <summary>
