@@ -1,11 +1,11 @@
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// Keeps Preprocess runs (on the scheduler's preparation thread) away from Transformer runs that may capture a CUDA
-/// graph (on the worker thread). ONNX Runtime captures a <c>gpu_graph_id</c> with <c>cudaStreamBeginCapture</c> in
+/// Keeps Preprocess runs on other threads (the engine allows <c>Prepare</c> beside <c>RunStep</c>; the batcher itself
+/// never overlaps them) away from Transformer runs that may capture a CUDA graph. ONNX Runtime captures a <c>gpu_graph_id</c> with <c>cudaStreamBeginCapture</c> in
 /// global capture mode after its first regular run(s); while a capture is open, a CUDA call such as <c>cudaMalloc</c>
 /// or a synchronous <c>cudaMemcpy</c> from any other thread — which a Preprocess run makes — invalidates the capture.
-/// Graph replays, uncaptured runs and Decode may overlap Preprocess freely (docs/engine.md "Preprocess overlap").
+/// Graph replays, uncaptured runs and Decode may overlap Preprocess freely (docs/engine.md "Concurrent Prepare and the capture gate").
 /// Preprocess holds the shared side, a run that may capture the exclusive side; writers are preferred, so a waiting
 /// capture is not starved by a stream of Preprocess runs.
 /// </summary>
