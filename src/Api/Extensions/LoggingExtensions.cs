@@ -8,6 +8,13 @@ namespace F5Tts.Api.Extensions;
 public static class LoggingExtensions
 {
     /// <summary>
+    /// The one line logged per request, e.g. <c>HTTP POST /v1/tts responded 200 in 812.3 ms</c>. The <c>:l</c>
+    /// (literal) format keeps Serilog from quoting the string values in the rendered message; one decimal of a
+    /// millisecond is all the precision a request log needs.
+    /// </summary>
+    public const string RequestMessageTemplate = "HTTP {RequestMethod:l} {RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms";
+
+    /// <summary>
     /// Replaces the default logging providers with Serilog writing one compact JSON object per event to stdout
     /// (rendered message included, so humans can read it too). Levels come from the <c>Serilog</c> configuration
     /// section (<c>Serilog:MinimumLevel:Default</c> and <c>:Override</c>). The logger is built per host from that
