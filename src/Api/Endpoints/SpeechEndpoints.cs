@@ -35,7 +35,8 @@ internal static class SpeechEndpoints
         endpoints.MapGet("/v1/audio/voices", ListVoices)
             .WithName("ListSpeechVoices")
             .WithTags("OpenAI")
-            .WithSummary("Voices in the shape OpenAI-compatible clients read");
+            .WithSummary("Voices in the shape OpenAI-compatible clients read")
+            .Produces<SpeechVoiceList>();
         return endpoints;
     }
 
