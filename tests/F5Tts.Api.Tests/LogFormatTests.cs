@@ -38,6 +38,9 @@ public sealed partial class LogFormatTests
         Assert.EndsWith("worker cpu", model, StringComparison.Ordinal);
         Assert.All(messages.Where(m => m.StartsWith("Stage ", StringComparison.Ordinal)),
             m => Assert.DoesNotContain("\"", m, StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Batch worker cpu started", StringComparison.Ordinal));
+        // String values are never quoted into messages (Serilog's default), so nothing doubles them either.
+        Assert.DoesNotContain(messages, m => m.Contains("\"\"", StringComparison.Ordinal));
 
         // A CPU-only machine cannot load the GPU providers: one short line each, never ONNX Runtime's full text.
         var fallbacks = messages.Where(m => m.StartsWith("Execution provider", StringComparison.Ordinal)).ToList();

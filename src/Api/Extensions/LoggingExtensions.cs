@@ -1,6 +1,5 @@
 using Serilog;
 using Serilog.Events;
-using Serilog.Formatting.Compact;
 
 namespace F5Tts.Api.Extensions;
 
@@ -8,11 +7,10 @@ namespace F5Tts.Api.Extensions;
 public static class LoggingExtensions
 {
     /// <summary>
-    /// The one line logged per request, e.g. <c>HTTP POST /v1/tts responded 200 in 812.3 ms</c>. The <c>:l</c>
-    /// (literal) format keeps Serilog from quoting the string values in the rendered message; one decimal of a
-    /// millisecond is all the precision a request log needs.
+    /// The one line logged per request, e.g. <c>HTTP POST /v1/tts responded 200 in 812.3 ms</c>: one decimal of a
+    /// millisecond is all the precision a request log needs (strings are unquoted by <see cref="UnquotedMessageFormatter"/>).
     /// </summary>
-    public const string RequestMessageTemplate = "HTTP {RequestMethod:l} {RequestPath:l} responded {StatusCode} in {Elapsed:0.0} ms";
+    public const string RequestMessageTemplate = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms";
 
     /// <summary>
     /// Replaces the default logging providers with Serilog writing one compact JSON object per event to stdout
@@ -35,7 +33,7 @@ public static class LoggingExtensions
                 .ReadFrom.Configuration(services.GetRequiredService<IConfiguration>())
                 .ReadFrom.Services(services)
                 .Enrich.FromLogContext()
-                .WriteTo.Console(new RenderedCompactJsonFormatter()),
+                .WriteTo.Console(new UnquotedMessageFormatter()),
             preserveStaticLogger: true);
         return builder;
     }

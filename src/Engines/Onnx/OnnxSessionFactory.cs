@@ -114,7 +114,7 @@ internal sealed class OnnxSessionFactory
                     _unavailable.Add(provider);
                     // One short line per unavailable provider (a CPU-only machine has several); ONNX Runtime's full
                     // text (source file, function signature, library search) only at Debug.
-                    _logger.LogWarning("Execution provider {Provider} is not available ({Reason:l}); stage {Stage:l} uses the next provider of its chain.",
+                    _logger.LogWarning("Execution provider {Provider} is not available ({Reason}); stage {Stage} uses the next provider of its chain.",
                         provider, ShortReason(e.Message), stage);
                     _logger.LogDebug(e, "Execution provider {Provider} failed to load", provider);
                 }
@@ -131,7 +131,7 @@ internal sealed class OnnxSessionFactory
             try
             {
                 var session = new InferenceSession(path, sessionOptions);
-                _logger.LogInformation("Stage {Stage:l}: {File:l} loaded with providers {Providers:l}{Graph:l}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
+                _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}{Graph}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
                 return new StageSession(stage, path, session, used, graph);
             }
             catch (OnnxRuntimeException e) when (used.Count > 1)
@@ -141,7 +141,7 @@ internal sealed class OnnxSessionFactory
                 var dropped = used[0];
                 candidates.Remove(dropped);
                 _logger.LogWarning(
-                    "Stage {Stage:l}: creating the session of {File:l} with {Provider} failed ({Reason:l}); falling back to the next provider.",
+                    "Stage {Stage}: creating the session of {File} with {Provider} failed ({Reason}); falling back to the next provider.",
                     stage, Path.GetFileName(path), dropped, ShortReason(e.Message));
                 _logger.LogDebug(e, "Session creation with {Provider} failed", dropped);
             }

@@ -64,7 +64,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         _engine = _services.GetRequiredService<ITtsEngine>();
         var d = _engine.Description;
         _logger.LogInformation(
-            "Loaded model {Model:l} ({Contract:l}, {Precision:l}); max frames {MaxFrames}, max batch {MaxBatch}; providers {Providers:l}; worker {Worker:l}",
+            "Loaded model {Model} ({Contract}, {Precision}); max frames {MaxFrames}, max batch {MaxBatch}; providers {Providers}; worker {Worker}",
             d.Model, d.Contract, d.Precision, d.MaxFrames, d.SupportsBatching ? d.MaxBatchSize : 1,
             string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")), WorkerName(d));
         _scheduler = new BatchScheduler(_engine, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), WorkerName(d));
