@@ -74,12 +74,14 @@ trap 'rm -f "$log"' EXIT
 dotnet test 2>&1 | tee "$log"
 ((PIPESTATUS[0] == 0)) || status=1
 
-# Microsoft.Testing.Platform prints one summary per test project ("failed: N", "succeeded: N", "skipped: N");
-# add them up. A project that crashed before its summary counts as one failure.
+# Microsoft.Testing.Platform ends with "Test run summary:" and the counts ("failed: N", "succeeded: N",
+# "skipped: N"); add up every summary block. A run that crashed before its summary counts as one failure.
 read -r passed failed skipped < <(awk '
-  /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p += $2 }
-  /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f += $2 }
-  /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s += $2 }
+  /^Test run summary:/ { summary = 1; next }
+  summary && /^[[:space:]]*succeeded:[[:space:]]*[0-9]+/ { p += $2 }
+  summary && /^[[:space:]]*failed:[[:space:]]*[0-9]+/    { f += $2 }
+  summary && /^[[:space:]]*skipped:[[:space:]]*[0-9]+/   { s += $2 }
+  summary && /^[[:space:]]*duration:/                    { summary = 0 }
   END { print p + 0, f + 0, s + 0 }' "$log")
 if ((status != 0 && failed == 0)); then failed=1; fi
 

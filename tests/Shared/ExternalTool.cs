@@ -15,6 +15,7 @@ public static class ExternalTool
         ["ffmpeg"] = "ffmpeg",
         ["ffprobe"] = "ffmpeg",
         ["opusinfo"] = "opus-tools",
+        ["opusdec"] = "opus-tools",
         ["sox"] = "sox",
         ["espeak-ng"] = "espeak-ng",
         ["promtool"] = "prometheus",
@@ -24,6 +25,7 @@ public static class ExternalTool
         ["curl"] = "curl",
         ["python3"] = "python3",
         ["bash"] = "bash",
+        ["sh"] = "dash",
     };
 
     /// <summary>What a finished program returned.</summary>
