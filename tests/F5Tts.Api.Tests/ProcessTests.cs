@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Reflection;
 using System.Text.Json;
 using F5Tts.Api.Tests.Infrastructure;
 
@@ -18,38 +15,21 @@ public sealed class ProcessTests
     [Fact]
     public async Task Service_process_starts_from_the_repository_root_and_logs_json()
     {
-        var lines = new List<string>();
         await using var service = ServiceProcess.Start(
-            new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" },
-            line => { lock (lines) { lines.Add(line); } });
-        var process = service.Process;
-        var port = service.Port;
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        HttpStatusCode? live = null;
-        while (live is null && DateTime.UtcNow < deadline && !process.HasExited)
+            new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+        await service.WaitForLineAsync(l => l.Contains("Now listening on", StringComparison.Ordinal), TimeSpan.FromMinutes(2), Ct);
+        using var client = new HttpClient { BaseAddress = service.BaseAddress };
+        using (var live = await client.GetAsync("health/live", Ct))
         {
-            try
-            {
-                using var response = await client.GetAsync("health/live", Ct);
-                live = response.StatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(200, Ct);
-            }
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
 
-        Assert.Equal(HttpStatusCode.OK, live);
         (await client.GetAsync("definitely/not/here", Ct)).Dispose();
-        await Task.Delay(500, Ct); // let the console sink flush the request log line
+        // The request line is written when the request completes: wait for that line, not for a fixed time.
+        await service.WaitForLineAsync(l => l.Contains("/definitely/not/here", StringComparison.Ordinal) && l.Contains("\"StatusCode\"", StringComparison.Ordinal),
+            TimeSpan.FromMinutes(1), Ct);
 
-        List<JsonElement> events;
-        lock (lines)
-        {
-            events = [.. lines.Select(l => JsonDocument.Parse(l).RootElement.Clone())]; // every line is JSON
-        }
-
+        var events = service.Lines.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList(); // every line is JSON
         Assert.Contains(events, e => e.TryGetProperty("ContentRoot", out var root)
             && Path.GetFullPath(root.GetString()!).TrimEnd('/') == RepoPaths.Root.TrimEnd('/'));
         var request = Assert.Single(events, e => e.TryGetProperty("RequestPath", out var p) && p.GetString() == "/definitely/not/here"

@@ -1,6 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using F5Tts.Api.Tests.Infrastructure;
+using F5Tts.Inference.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace F5Tts.Api.Tests;
 
@@ -65,4 +69,56 @@ public sealed class SwaggerTests(SwaggerTests.Host host) : IClassFixture<Swagger
             profile.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Try_it_out_and_Execute_on_POST_v1_tts_in_headless_chromium_answers_200_with_audio()
+    {
+        var node = ExternalTool.Require("node");
+        var chromium = ExternalTool.Require("chromium");
+        var folder = Path.Combine(RepoPaths.Root, "tests", "node");
+        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "puppeteer-core")),
+            "tests/node/node_modules is missing: ./test.sh runs npm ci in tests/node");
+        using var client = host.CreateSocketClient();
+        await Speech.WaitReadyAsync(client, Ct);
+
+        var result = await ExternalTool.RunAsync(node, ["--test", "--test-reporter=spec", Path.Combine(folder, "swagger-ui.test.mjs")],
+            null, TimeSpan.FromMinutes(5), Ct, new Dictionary<string, string>
+            {
+                ["F5TTS_URL"] = host.BaseAddress.ToString().TrimEnd('/'),
+                ["CHROMIUM"] = chromium,
+            });
+
+        Assert.True(result.ExitCode == 0, $"node --test failed ({result.ExitCode}):\n{result.StdOut}\n{result.StdErr}");
+        Assert.Contains("pass 1", result.StdOut, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Documented_ranges_are_the_validators_and_success_responses_declare_their_media_types()
+    {
+        using var client = host.CreateSocketClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("swagger/v1/swagger.json", Ct));
+        var root = document.RootElement;
+        var limits = host.Services.GetRequiredService<IOptions<SynthesisOptions>>().Value;
+        var tts = root.GetProperty("components").GetProperty("schemas").GetProperty("TtsRequestDto").GetProperty("properties");
+
+        Assert.Equal(1, tts.GetProperty("nfe_steps").GetProperty("minimum").GetDouble());
+        Assert.Equal(limits.MaxNfeSteps, tts.GetProperty("nfe_steps").GetProperty("maximum").GetDouble());
+        Assert.Equal(limits.MaxCfgStrength, tts.GetProperty("cfg_strength").GetProperty("maximum").GetDouble());
+        Assert.Equal(limits.MinSpeed, tts.GetProperty("speed").GetProperty("minimum").GetDouble(), 1e-6);
+        Assert.Equal(limits.MaxSpeed, tts.GetProperty("speed").GetProperty("maximum").GetDouble(), 1e-6);
+
+        // What the validator answers just past the documented maximum names that maximum.
+        using var response = await client.PostAsJsonAsync("v1/tts", new { text = "Hi", nfe_steps = limits.MaxNfeSteps + 1 }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"{limits.MaxNfeSteps}", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        var paths = root.GetProperty("paths");
+        Assert.Equal(["audio/wav", "audio/ogg", "audio/pcm", "audio/mpeg"], SuccessTypes(paths, "/v1/tts", "post"));
+        Assert.Equal(["audio/mpeg", "audio/wav", "audio/ogg", "audio/pcm", "text/event-stream"], SuccessTypes(paths, "/v1/audio/speech", "post"));
+        Assert.Equal(["application/json"], SuccessTypes(paths, "/v1/models", "get"));
+    }
+
+    private static List<string> SuccessTypes(JsonElement paths, string path, string method) =>
+        [.. paths.GetProperty(path).GetProperty(method).GetProperty("responses").GetProperty("200").GetProperty("content")
+            .EnumerateObject().Select(p => p.Name)];
 }

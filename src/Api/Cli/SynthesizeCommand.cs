@@ -26,32 +26,19 @@ internal static class SynthesizeCommand
                                     [--speed X] [--seed N] [--model DIR] [--F5Tts:Section:Key=value ...]
         """;
 
-    private static readonly string[] Flags =
-    [
-        "--text", "--text-file", "--out", "--reference", "--reference-text", "--voice", "--format", "--sample-rate",
-        "--nfe", "--cfg", "--sway", "--speed", "--seed", "--model",
-    ];
-
     /// <summary>True when the process was started as <c>synthesize …</c>.</summary>
     public static bool IsInvocation(string[] args) => args.Length > 0 && args[0] == "synthesize";
 
-    /// <summary>Runs the command; returns the process exit code (0 ok, 1 synthesis refused or failed, 2 usage).</summary>
+    /// <summary>
+    /// Runs the command; returns the process exit code: 0 audio written, 1 synthesis refused or failed, 2 bad
+    /// arguments (checked before the engine loads: files, format, ranges).
+    /// </summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        Dictionary<string, string> options;
-        List<string> configuration;
+        SynthesizeArguments arguments;
         try
         {
-            (options, configuration) = Parse(args.AsSpan(1));
-            if (!options.ContainsKey("--out") || (options.ContainsKey("--text") == options.ContainsKey("--text-file")))
-            {
-                throw new ArgumentException("--out and exactly one of --text / --text-file are required.");
-            }
-
-            if (options.ContainsKey("--reference") != options.ContainsKey("--reference-text"))
-            {
-                throw new ArgumentException("--reference needs --reference-text (the transcript of the clip), and the other way round.");
-            }
+            arguments = SynthesizeArguments.Parse(args.AsSpan(1));
         }
         catch (ArgumentException ex)
         {
@@ -59,11 +46,7 @@ internal static class SynthesizeCommand
             return 2;
         }
 
-        if (options.TryGetValue("--model", out var model))
-        {
-            configuration.Add($"--F5Tts:Model:Directory={model}");
-        }
-
+        var options = arguments.Values;
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
@@ -73,12 +56,23 @@ internal static class SynthesizeCommand
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            Args = [.. configuration],
+            Args = [.. arguments.Configuration],
             ContentRootPath = Directory.GetCurrentDirectory(),
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.AddFilter((category, level) => level >= LogLevel.Warning);
+        AudioFormat format;
+        try
+        {
+            format = arguments.Validate(builder.Configuration, new OutputFormats());
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+
         builder.Services.AddF5TtsText(builder.Configuration);
         builder.Services.AddF5TtsAudio(builder.Configuration);
         builder.Services.AddF5TtsOnnxEngine(builder.Configuration);
@@ -91,9 +85,8 @@ internal static class SynthesizeCommand
             var started = Stopwatch.GetTimestamp();
             var engine = host.Services.GetRequiredService<EngineHost>();
             await engine.RunAsync(cancel.Token); // warm-up; idempotent with the background startup task's run
-            var request = await BuildRequestAsync(options, cancel.Token);
-            var format = SpeechResponder.ParseFormat(options.GetValueOrDefault("--format"), "format", "wav");
-            int? rate = options.TryGetValue("--sample-rate", out var r) ? int.Parse(r, CultureInfo.InvariantCulture) : null;
+            var request = await BuildRequestAsync(arguments, cancel.Token);
+            var rate = arguments.Number<int>("--sample-rate");
 
             var result = await host.Services.GetRequiredService<TtsService>().SynthesizeAsync(request, cancel.Token);
             await using (var file = File.Create(options["--out"]))
@@ -125,8 +118,9 @@ internal static class SynthesizeCommand
         }
     }
 
-    private static async Task<TtsRequest> BuildRequestAsync(Dictionary<string, string> o, CancellationToken cancellationToken)
+    private static async Task<TtsRequest> BuildRequestAsync(SynthesizeArguments arguments, CancellationToken cancellationToken)
     {
+        var o = arguments.Values;
         var text = o.TryGetValue("--text", out var t) ? t : await File.ReadAllTextAsync(o["--text-file"], cancellationToken);
         InlineReference? reference = null;
         if (o.TryGetValue("--reference", out var path))
@@ -139,44 +133,11 @@ internal static class SynthesizeCommand
             Text = text,
             VoiceId = o.GetValueOrDefault("--voice"),
             Reference = reference,
-            NfeSteps = Number(o, "--nfe", int.Parse),
-            CfgStrength = Number(o, "--cfg", float.Parse),
-            Sway = Number(o, "--sway", float.Parse),
-            Speed = Number(o, "--speed", float.Parse),
-            Seed = Number(o, "--seed", long.Parse),
+            NfeSteps = arguments.Number<int>("--nfe"),
+            CfgStrength = arguments.Number<float>("--cfg"),
+            Sway = arguments.Number<float>("--sway"),
+            Speed = arguments.Number<float>("--speed"),
+            Seed = arguments.Number<long>("--seed"),
         };
-    }
-
-    private static T? Number<T>(Dictionary<string, string> o, string key, Func<string, IFormatProvider, T> parse)
-        where T : struct =>
-        o.TryGetValue(key, out var value) ? parse(value, CultureInfo.InvariantCulture) : null;
-
-    private static (Dictionary<string, string> Options, List<string> Configuration) Parse(ReadOnlySpan<string> args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        var configuration = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            if (arg.StartsWith("--F5Tts:", StringComparison.Ordinal) || arg.StartsWith("--Serilog:", StringComparison.Ordinal))
-            {
-                configuration.Add(arg);
-                continue;
-            }
-
-            if (!Flags.Contains(arg))
-            {
-                throw new ArgumentException($"Unknown argument '{arg}'.");
-            }
-
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"{arg} needs a value.");
-            }
-
-            options[arg] = args[++i];
-        }
-
-        return (options, configuration);
     }
 }

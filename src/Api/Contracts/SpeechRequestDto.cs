@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace F5Tts.Api.Contracts;
 
 /// <summary>Body of the OpenAI-compatible <c>POST /v1/audio/speech</c>, plus F5-TTS extensions.</summary>
-public sealed class SpeechRequestDto
+public sealed class SpeechRequestDto : SynthesisSettingsDto
 {
     /// <summary>Model name; any value selects the loaded model (clients send e.g. <c>tts-1</c>).</summary>
     /// <example>f5-tts</example>
@@ -16,21 +16,11 @@ public sealed class SpeechRequestDto
     [JsonPropertyName("input")]
     public string? Input { get; init; }
 
-    /// <summary>Stored voice id or name. OpenAI's built-in names (alloy, echo, …) select the default voice.</summary>
-    /// <example>default</example>
-    [JsonPropertyName("voice")]
-    public string? Voice { get; init; }
-
     /// <summary>mp3 (default, where libmp3lame is installed), opus, wav or pcm (24 kHz s16le).</summary>
     /// <example>wav</example>
     [JsonPropertyName("response_format")]
     [DefaultValue("mp3")]
     public string? ResponseFormat { get; init; }
-
-    /// <summary>Speaking-rate multiplier, 0.25–4.</summary>
-    /// <example>1.0</example>
-    [JsonPropertyName("speed")]
-    public float? Speed { get; init; }
 
     /// <summary><c>audio</c> (default: the encoded audio, streamed as it is made) or <c>sse</c> (server-sent events).</summary>
     /// <example>audio</example>
@@ -40,20 +30,4 @@ public sealed class SpeechRequestDto
     /// <summary>Accepted for compatibility and ignored (F5-TTS takes its style from the reference voice).</summary>
     [JsonPropertyName("instructions")]
     public string? Instructions { get; init; }
-
-    /// <summary>Extension: sampling steps.</summary>
-    [JsonPropertyName("nfe_steps")]
-    public int? NfeSteps { get; init; }
-
-    /// <summary>Extension: guidance strength.</summary>
-    [JsonPropertyName("cfg_strength")]
-    public float? CfgStrength { get; init; }
-
-    /// <summary>Extension: sway coefficient.</summary>
-    [JsonPropertyName("sway")]
-    public float? Sway { get; init; }
-
-    /// <summary>Extension: noise seed.</summary>
-    [JsonPropertyName("seed")]
-    public long? Seed { get; init; }
 }

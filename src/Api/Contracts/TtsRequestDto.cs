@@ -4,17 +4,12 @@ using System.Text.Json.Serialization;
 namespace F5Tts.Api.Contracts;
 
 /// <summary>Body of <c>POST /v1/tts</c>.</summary>
-public sealed class TtsRequestDto
+public sealed class TtsRequestDto : SynthesisSettingsDto
 {
     /// <summary>Text to speak (Chinese, English or mixed). Inline overrides such as <c>行&lt;hang2&gt;</c> are honoured.</summary>
     /// <example>这点请您放心，估计是我的号码被标记了，请问您是沈沈吗？</example>
     [JsonPropertyName("text")]
     public string? Text { get; init; }
-
-    /// <summary>Stored voice id (see <c>GET /v1/voices</c>); the configured default voice when omitted.</summary>
-    /// <example>default</example>
-    [JsonPropertyName("voice")]
-    public string? Voice { get; init; }
 
     /// <summary>Inline reference clip instead of a stored voice.</summary>
     [JsonPropertyName("reference")]
@@ -26,32 +21,7 @@ public sealed class TtsRequestDto
     [DefaultValue("wav")]
     public string? Format { get; init; }
 
-    /// <summary>Speaking-rate multiplier (default 1).</summary>
-    /// <example>1.0</example>
-    [JsonPropertyName("speed")]
-    public float? Speed { get; init; }
-
-    /// <summary>Sampling steps (default 32; 16 with the EPSS grid is nearly as good and twice as fast).</summary>
-    /// <example>32</example>
-    [JsonPropertyName("nfe_steps")]
-    public int? NfeSteps { get; init; }
-
-    /// <summary>Classifier-free guidance strength (default 2).</summary>
-    /// <example>2.0</example>
-    [JsonPropertyName("cfg_strength")]
-    public float? CfgStrength { get; init; }
-
-    /// <summary>Sway sampling coefficient (default −1).</summary>
-    /// <example>-1.0</example>
-    [JsonPropertyName("sway")]
-    public float? Sway { get; init; }
-
-    /// <summary>Noise seed for reproducible output.</summary>
-    /// <example>42</example>
-    [JsonPropertyName("seed")]
-    public long? Seed { get; init; }
-
-    /// <summary>Output sample rate for wav/pcm/mp3, 8000–48000 Hz (default 24000).</summary>
+    /// <summary>Output sample rate in Hz for wav/pcm/mp3 (default 24000, the model's; opus is always 48 kHz).</summary>
     /// <example>24000</example>
     [JsonPropertyName("sample_rate")]
     public int? SampleRate { get; init; }

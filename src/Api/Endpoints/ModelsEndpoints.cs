@@ -13,6 +13,16 @@ internal static class ModelsEndpoints
     /// <summary>Model id clients may send (any id selects the loaded model).</summary>
     public const string ModelId = "f5-tts";
 
+    /// <summary>
+    /// A file of this name in the model directory marks a model with random weights (the bundled test fixtures):
+    /// <c>/v1/models</c> then says it is the demo model and produces noise. Real exports do not have it.
+    /// </summary>
+    public const string RandomWeightsMarker = "RANDOM_WEIGHTS";
+
+    private const string RandomWeightsNote =
+        "Demo model with random weights (the bundled test fixture): it produces noise, not speech. "
+        + "Export a real checkpoint with tools/export (docs/export.md) and set F5Tts:Model:Directory.";
+
     /// <summary>Maps the endpoint.</summary>
     public static IEndpointRouteBuilder MapModelsEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -33,10 +43,15 @@ internal static class ModelsEndpoints
     /// <param name="tts">The synthesis service.</param>
     /// <param name="batching">Batching limits.</param>
     /// <param name="synthesis">Sampler defaults.</param>
-    internal static IResult ListModels(TtsService tts, IOptions<BatchingOptions> batching, IOptions<SynthesisOptions> synthesis)
+    /// <param name="modelOptions">The model directory.</param>
+    /// <param name="formats">The response formats of this machine.</param>
+    internal static IResult ListModels(
+        TtsService tts, IOptions<BatchingOptions> batching, IOptions<SynthesisOptions> synthesis,
+        IOptions<ModelOptions> modelOptions, OutputFormats formats)
     {
         var d = tts.Model ?? throw TtsException.NotReady("The model is still loading.", TimeSpan.FromSeconds(batching.Value.RetryAfterSeconds));
         var s = synthesis.Value;
+        var randomWeights = File.Exists(Path.Combine(modelOptions.Value.Directory, RandomWeightsMarker));
         var model = new ModelInfo
         {
             Id = ModelId,
@@ -51,8 +66,13 @@ internal static class ModelsEndpoints
             FixedNfeSteps = d.FixedNfeSteps,
             DefaultNfeSteps = d.FixedNfeSteps ?? s.DefaultNfeSteps,
             MaxNfeSteps = d.FixedNfeSteps ?? s.MaxNfeSteps,
-            Formats = SpeechResponder.SupportedFormats,
+            Formats = formats.Available,
+            OutputFormats = formats.All.Select(f => new OutputFormatInfo(
+                f.Name, f.ContentType, f.Available, f.Available ? null : formats.UnavailableDetail(f))).ToList(),
+            RandomWeights = randomWeights,
+            Note = randomWeights ? RandomWeightsNote : null,
         };
+
         return TypedResults.Ok(new ModelList { Data = [model] });
     }
 }
@@ -131,4 +151,27 @@ public sealed class ModelInfo
     /// <summary>Response formats available on this server.</summary>
     [JsonPropertyName("formats")]
     public required IReadOnlyList<string> Formats { get; init; }
+
+    /// <summary>Every response format with its media type and availability (why not, when unavailable).</summary>
+    [JsonPropertyName("output_formats")]
+    public required IReadOnlyList<OutputFormatInfo> OutputFormats { get; init; }
+
+    /// <summary>True for a model with random weights (the bundled demo): it produces noise, not speech.</summary>
+    [JsonPropertyName("random_weights")]
+    public bool RandomWeights { get; init; }
+
+    /// <summary>What a user should know about this model (set for the random-weight demo).</summary>
+    [JsonPropertyName("note")]
+    public string? Note { get; init; }
 }
+
+/// <summary>One response format.</summary>
+/// <param name="Name">Name to send as <c>format</c> / <c>response_format</c>.</param>
+/// <param name="ContentType">Media type of the response.</param>
+/// <param name="Available">Whether this server produces it.</param>
+/// <param name="Reason">Why not, naming the missing library and its package; null when available.</param>
+public sealed record OutputFormatInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("content_type")] string ContentType,
+    [property: JsonPropertyName("available")] bool Available,
+    [property: JsonPropertyName("reason")] string? Reason);

@@ -35,7 +35,8 @@ internal static class SpeechEndpoints
         endpoints.MapGet("/v1/audio/voices", ListVoices)
             .WithName("ListSpeechVoices")
             .WithTags("OpenAI")
-            .WithSummary("Voices in the shape OpenAI-compatible clients read");
+            .WithSummary("Voices in the shape OpenAI-compatible clients read")
+            .Produces<SpeechVoiceList>();
         return endpoints;
     }
 
@@ -48,15 +49,22 @@ internal static class SpeechEndpoints
     /// <param name="http">The HTTP context.</param>
     /// <param name="responder">Writes the audio.</param>
     /// <param name="voices">The voice library.</param>
-    internal static async Task CreateSpeech(SpeechRequestDto request, HttpContext http, SpeechResponder responder, IVoiceRegistry voices)
+    /// <param name="formats">The response formats of this machine.</param>
+    internal static async Task CreateSpeech(
+        SpeechRequestDto request, HttpContext http, SpeechResponder responder, IVoiceRegistry voices, OutputFormats formats)
     {
-        var format = SpeechResponder.ParseFormat(request.ResponseFormat, "response_format", "mp3");
+        var format = formats.Find(request.ResponseFormat, "response_format", "mp3");
         var mode = (request.StreamFormat ?? "audio").Trim().ToLowerInvariant() switch
         {
             "audio" => ResponseMode.Stream,
             "sse" => ResponseMode.Sse,
             var other => throw TtsException.InvalidInput($"Unsupported stream_format '{other}'. Supported: audio, sse.", "stream_format"),
         };
+        if (await formats.RejectUnavailableAsync(http, format, "response_format"))
+        {
+            return;
+        }
+
         var tts = new TtsRequest
         {
             Text = request.Input ?? throw TtsException.InvalidInput("input is required.", "input"),
@@ -67,7 +75,7 @@ internal static class SpeechEndpoints
             Sway = request.Sway,
             Seed = request.Seed,
         };
-        await responder.WriteAsync(http, tts, format, sampleRate: null, mode);
+        await responder.WriteAsync(http, tts, format.Format, sampleRate: null, mode);
     }
 
     /// <summary>Lists the stored voices as <c>{"voices": [{"id", "name"}]}</c>.</summary>

@@ -8,6 +8,9 @@ namespace F5Tts.Api.Endpoints;
 /// <summary><c>POST /v1/tts</c>: the service's own synthesis endpoint.</summary>
 internal static class TtsEndpoints
 {
+    /// <summary>Detail of the 400 for a body without <c>text</c> (also the OpenAPI document's sample problem).</summary>
+    internal const string TextRequired = "text is required.";
+
     /// <summary>Maps the endpoint.</summary>
     public static IEndpointRouteBuilder MapTtsEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -38,12 +41,18 @@ internal static class TtsEndpoints
     /// <param name="request">What to say, in which voice, and how.</param>
     /// <param name="http">The HTTP context (the response is written directly).</param>
     /// <param name="responder">Writes the audio.</param>
-    internal static async Task Synthesize(TtsRequestDto request, HttpContext http, SpeechResponder responder)
+    /// <param name="formats">The response formats of this machine.</param>
+    internal static async Task Synthesize(TtsRequestDto request, HttpContext http, SpeechResponder responder, OutputFormats formats)
     {
-        var format = SpeechResponder.ParseFormat(request.Format, "format", "wav");
+        var format = formats.Find(request.Format, "format", "wav");
+        if (await formats.RejectUnavailableAsync(http, format, "format"))
+        {
+            return;
+        }
+
         var tts = new TtsRequest
         {
-            Text = request.Text ?? throw TtsException.InvalidInput("text is required.", "text"),
+            Text = request.Text ?? throw TtsException.InvalidInput(TextRequired, "text"),
             VoiceId = request.Voice,
             Reference = ToReference(request.Reference),
             Speed = request.Speed,
@@ -54,7 +63,7 @@ internal static class TtsEndpoints
             Normalize = request.Normalize,
         };
         var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
-        await responder.WriteAsync(http, tts, format, request.SampleRate, mode);
+        await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode);
     }
 
     private static InlineReference? ToReference(InlineReferenceDto? reference)

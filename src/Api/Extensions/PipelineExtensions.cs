@@ -18,7 +18,9 @@ public static class PipelineExtensions
             // The host's own logger (registered by AddF5TtsLogging); the static Log.Logger is not used.
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.GetLevel = RequestLogLevel;
+            options.MessageTemplate = LoggingExtensions.RequestMessageTemplate;
         });
+        app.UseF5TtsRequestCounting();
         app.UseF5TtsProblemDetails();
         app.UseF5TtsAuth();
         app.UseF5TtsSwagger();

@@ -22,6 +22,7 @@ public static class ServiceCollectionExtensions
         // Cross-cutting host concerns.
         services.AddF5TtsHostOptions(configuration);
         services.AddF5TtsProblemDetails();
+        services.AddF5TtsRequestCounting();
         services.AddF5TtsTelemetry();
         services.AddF5TtsHealth();
         services.AddF5TtsSwagger();
@@ -33,6 +34,8 @@ public static class ServiceCollectionExtensions
         services.AddF5TtsOnnxEngine(configuration);
         services.AddF5TtsSynthesis(configuration);
         services.AddSingleton<SpeechResponder>();
+        services.AddSingleton<OutputFormats>();
+        services.AddHostedService<OutputFormatsStartupLog>();
         return services;
     }
 }

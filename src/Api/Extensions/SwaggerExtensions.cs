@@ -28,6 +28,9 @@ public static class SwaggerExtensions
             options.IncludeXmlComments(typeof(F5Tts.Inference.Errors.TtsException).Assembly, includeControllerXmlComments: false);
             options.SupportNonNullableReferenceTypes();
             options.SchemaFilter<ProblemDetailsSchemaFilter>();
+            options.SchemaFilter<RequestSchemaFilter>();
+            options.OperationFilter<ExamplesOperationFilter>();
+            options.OperationFilter<MediaTypesOperationFilter>();
             options.OperationFilter<ProblemResponsesOperationFilter>();
             options.AddSecurityDefinition("bearer", new OpenApiSecurityScheme
             {

@@ -22,9 +22,9 @@ internal sealed class ProblemDetailsSchemaFilter : ISchemaFilter
             ["type"] = ProblemTypes.InvalidInput,
             ["title"] = "Bad Request",
             ["status"] = 400,
-            ["detail"] = "nfe_steps must be between 1 and 128.",
+            ["detail"] = Endpoints.TtsEndpoints.TextRequired,
             ["instance"] = "/v1/tts",
-            ["parameter"] = "nfe_steps",
+            ["parameter"] = "text",
             ["traceId"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
         }];
     }

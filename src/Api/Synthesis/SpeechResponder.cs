@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using F5Tts.Inference.Audio;
-using F5Tts.Inference.Audio.Lame;
 using F5Tts.Inference.Errors;
 using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Synthesis;
@@ -48,24 +47,6 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Response header: how many text chunks the request was synthesised in.</summary>
     public const string ChunksHeader = "X-Chunks";
 
-    /// <summary>Formats this server can produce right now (mp3 only where libmp3lame loads).</summary>
-    public static IReadOnlyList<string> SupportedFormats { get; } =
-        Mp3Encoder.IsAvailable ? ["wav", "pcm", "opus", "mp3"] : ["wav", "pcm", "opus"];
-
-    /// <summary>Parses a format name (the HTTP endpoints and the command line); 400 naming the supported ones otherwise.</summary>
-    public static AudioFormat ParseFormat(string? name, string parameter, string fallback)
-    {
-        var value = string.IsNullOrWhiteSpace(name) ? fallback : name.Trim().ToLowerInvariant();
-        return value switch
-        {
-            "wav" => AudioFormat.Wav,
-            "pcm" => AudioFormat.Pcm,
-            "opus" or "ogg" => AudioFormat.Opus,
-            "mp3" when Mp3Encoder.IsAvailable => AudioFormat.Mp3,
-            _ => throw TtsException.InvalidInput(
-                $"Unsupported {parameter} '{value}'. Supported: {string.Join(", ", SupportedFormats)}.", parameter),
-        };
-    }
 
     /// <summary>Checks an output sample rate before any synthesis is spent on the request (400 otherwise).</summary>
     public static void ValidateSampleRate(AudioFormat format, int? sampleRate)

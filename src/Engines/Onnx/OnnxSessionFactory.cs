@@ -109,9 +109,11 @@ internal sealed class OnnxSessionFactory
                 catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException or TypeInitializationException)
                 {
                     _unavailable.Add(provider);
-                    _logger.LogWarning(
-                        "Execution provider {Provider} could not be loaded ({Reason}); stage {Stage} falls back to the next provider in its chain. Later stages skip {Provider} silently.",
-                        provider, FirstLine(e.Message), stage, provider);
+                    // One short line per unavailable provider (a CPU-only machine has several); ONNX Runtime's full
+                    // text (source file, function signature, library search) only at Debug.
+                    _logger.LogWarning("Execution provider {Provider} is not available ({Reason}); stage {Stage} uses the next provider of its chain.",
+                        provider, ShortReason(e.Message), stage);
+                    _logger.LogDebug(e, "Execution provider {Provider} failed to load", provider);
                 }
             }
 
@@ -137,7 +139,8 @@ internal sealed class OnnxSessionFactory
                 candidates.Remove(dropped);
                 _logger.LogWarning(
                     "Stage {Stage}: creating the session of {File} with {Provider} failed ({Reason}); falling back to the next provider.",
-                    stage, Path.GetFileName(path), dropped, FirstLine(e.Message));
+                    stage, Path.GetFileName(path), dropped, ShortReason(e.Message));
+                _logger.LogDebug(e, "Session creation with {Provider} failed", dropped);
             }
             catch (OnnxRuntimeException e) when (_customOps is null && e.Message.Contains(CustomOpsDomain, StringComparison.Ordinal))
             {
@@ -310,6 +313,19 @@ internal sealed class OnnxSessionFactory
     }
 
     private string Resolve(string path) => Path.IsPathRooted(path) ? path : Path.GetFullPath(Path.Combine(_contentRoot, path));
+
+    /// <summary>
+    /// The cause of an ONNX Runtime error in at most 120 characters: its messages put a source path and a function
+    /// signature before the cause (e.g. "… Failed to load library libonnxruntime_providers_cuda.so with error:
+    /// libcublasLt.so.12: cannot open shared object file"), so the tail after the last "error: " is what matters.
+    /// </summary>
+    private static string ShortReason(string message)
+    {
+        var line = FirstLine(message);
+        var at = line.LastIndexOf("error: ", StringComparison.OrdinalIgnoreCase);
+        var cause = at >= 0 ? line[(at + "error: ".Length)..] : line;
+        return cause.Length <= 120 ? cause : cause[..117] + "...";
+    }
 
     private static string FirstLine(string message)
     {

@@ -58,6 +58,7 @@ public sealed class F5TtsMetrics : IDisposable
     private readonly Histogram<double> _batchFrames;
     private readonly Counter<double> _audioSeconds;
     private readonly Histogram<double> _realTimeFactor;
+    private readonly AsyncLocal<RequestScope?> _request = new();
     private long _queueDepth;
     private long _inflight;
 
@@ -112,10 +113,36 @@ public sealed class F5TtsMetrics : IDisposable
     };
 
     /// <summary>Counts one finished synthesis request. <paramref name="reason"/> is null for success and internal errors.</summary>
-    public void RecordRequest(RequestOutcome outcome, TtsErrorKind? reason = null) =>
+    public void RecordRequest(RequestOutcome outcome, TtsErrorKind? reason = null) => RecordRequest(outcome, reason?.ToSlug() ?? "none");
+
+    /// <summary>
+    /// Counts one finished request with a reason slug (the last segment of its problem type, e.g.
+    /// <c>malformed-json</c>; <c>none</c> for success). Marks the current request scope counted.
+    /// </summary>
+    public void RecordRequest(RequestOutcome outcome, string reason)
+    {
+        if (_request.Value is { } scope)
+        {
+            scope.Counted = true;
+        }
+
         _requests.Add(1,
             new KeyValuePair<string, object?>("outcome", OutcomeLabel(outcome)),
-            new KeyValuePair<string, object?>("reason", reason?.ToSlug() ?? "none"));
+            new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    /// <summary>
+    /// Opens the counting scope of one HTTP request (the Api's counting middleware): whatever the request's handlers
+    /// count inside it is counted once, and <see cref="RequestScope.CountUnlessCounted"/> counts the requests nobody
+    /// else did (errors before synthesis started: malformed JSON, unknown routes, an unavailable format…). The scope
+    /// flows with the request's async calls (an instance <see cref="AsyncLocal{T}"/>, so hosts do not share it).
+    /// </summary>
+    public RequestScope BeginRequest()
+    {
+        var scope = new RequestScope(this, _request.Value);
+        _request.Value = scope;
+        return scope;
+    }
 
     /// <summary>Counts a failed request by the <see cref="TtsErrorKind"/> of its exception (outcome derived from it).</summary>
     public void RecordRequestFailure(TtsErrorKind kind) => RecordRequest(OutcomeOf(kind), kind);
@@ -212,6 +239,33 @@ public sealed class F5TtsMetrics : IDisposable
         }
 
         return "other";
+    }
+
+    /// <summary>One request's counting scope (<see cref="BeginRequest"/>); dispose it when the request ends.</summary>
+    public sealed class RequestScope : IDisposable
+    {
+        private readonly F5TtsMetrics _owner;
+        private readonly RequestScope? _outer;
+
+        internal RequestScope(F5TtsMetrics owner, RequestScope? outer)
+        {
+            _owner = owner;
+            _outer = outer;
+        }
+
+        internal bool Counted { get; set; }
+
+        /// <summary>Counts the request with <paramref name="outcome"/> and <paramref name="reason"/> unless it already was.</summary>
+        public void CountUnlessCounted(RequestOutcome outcome, string reason)
+        {
+            if (!Counted)
+            {
+                _owner.RecordRequest(outcome, reason);
+            }
+        }
+
+        /// <inheritdoc />
+        public void Dispose() => _owner._request.Value = _outer;
     }
 
     /// <summary>Decrements the in-flight gauge once when disposed.</summary>

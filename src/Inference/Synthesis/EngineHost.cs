@@ -4,6 +4,7 @@ using F5Tts.Inference.Errors;
 using F5Tts.Inference.Health;
 using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Options;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -63,15 +64,31 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         _engine = _services.GetRequiredService<ITtsEngine>();
         var d = _engine.Description;
         _logger.LogInformation(
-            "Loaded model {Model} ({Contract}, {Precision}); max frames {MaxFrames}, max batch {MaxBatch}; providers {Providers}",
+            "Loaded model {Model} ({Contract}, {Precision}); max frames {MaxFrames}, max batch {MaxBatch}; providers {Providers}; worker {Worker}",
             d.Model, d.Contract, d.Precision, d.MaxFrames, d.SupportsBatching ? d.MaxBatchSize : 1,
-            string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")));
-        _scheduler = new BatchScheduler(_engine, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>());
+            string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")), WorkerName(d));
+        _scheduler = new BatchScheduler(_engine, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), WorkerName(d));
         _loaded.TrySetResult();
         return Task.CompletedTask;
     }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The worker (logs, thread names) is named after the device its Transformer runs on: <c>cpu</c>, or
+    /// <c>gpu{F5Tts:Engine:DeviceId}</c> on a GPU provider.
+    /// </summary>
+    internal string WorkerName(EngineDescription description)
+    {
+        var transformer = description.ProvidersByStage.GetValueOrDefault("transformer") ?? "CPU";
+        if (transformer.StartsWith("CPU", StringComparison.OrdinalIgnoreCase))
+        {
+            return "cpu";
+        }
+
+        var device = _services.GetService<IConfiguration>()?["F5Tts:Engine:DeviceId"];
+        return $"gpu{(string.IsNullOrEmpty(device) ? "0" : device)}";
+    }
 
     /// <summary>
     /// Warm-up as a startup task: runs on a worker thread so the host keeps answering health probes. Idempotent:

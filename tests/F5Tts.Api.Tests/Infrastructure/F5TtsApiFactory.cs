@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace F5Tts.Api.Tests.Infrastructure;
 
@@ -16,6 +17,7 @@ namespace F5Tts.Api.Tests.Infrastructure;
 public class F5TtsApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly StartGate _startGate = new();
     private readonly string _voicesDirectory = Path.Combine(Path.GetTempPath(), $"f5tts-voices-{Guid.NewGuid():N}");
 
     public F5TtsApiFactory()
@@ -43,11 +45,30 @@ public class F5TtsApiFactory : WebApplicationFactory<Program>
         }
     }
 
-    /// <summary>A plain HttpClient on the real socket (no test handler in between).</summary>
-    public HttpClient CreateSocketClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    /// <summary>
+    /// A plain HttpClient on the real socket (no test handler in between). Its timeout only stops a hung request: a
+    /// CPU synthesis on a machine busy with other work can take far longer than on an idle one, and must not fail.
+    /// </summary>
+    public HttpClient CreateSocketClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(5) };
+
+    /// <summary>
+    /// Starts the host with the start gate closed until the factory listens for the outcome, so that a failed start
+    /// always surfaces Program's exception (the validation message), never ObjectDisposedException; see
+    /// <see cref="StartGate"/> for the race this removes.
+    /// </summary>
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = builder.Build();
+        // StartAsync subscribes to ApplicationStarted and to Program's outcome before its first await returns.
+        var started = host.StartAsync();
+        _startGate.Open();
+        started.GetAwaiter().GetResult();
+        return host;
+    }
 
     protected override void Dispose(bool disposing)
     {
+        _startGate.Open();
         base.Dispose(disposing);
         if (disposing && Directory.Exists(_voicesDirectory))
         {
@@ -67,6 +88,10 @@ public class F5TtsApiFactory : WebApplicationFactory<Program>
         _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.AspNetCore", "Fatal");
         _settings.TryAdd("Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime", "Fatal");
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(_settings));
-        builder.ConfigureTestServices(services => services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ProbeEndpoints>());
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ProbeEndpoints>();
+            _startGate.Install(services);
+        });
     }
 }

@@ -11,10 +11,69 @@ namespace F5Tts.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private readonly List<string> _lines = [];
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Found)> _waiters = [];
+
     private ServiceProcess(Process process, int port)
     {
         Process = process;
         Port = port;
+    }
+
+    /// <summary>Every stdout line so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_lines)
+            {
+                return [.. _lines];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first stdout line (past or future) that <paramref name="match"/> accepts. Event-driven: completes when the
+    /// line is written; <paramref name="timeout"/> only bounds a service that never writes it (then it fails).
+    /// </summary>
+    public async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var found = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lines)
+        {
+            var earlier = _lines.FirstOrDefault(match);
+            if (earlier is not null)
+            {
+                return earlier;
+            }
+
+            _waiters.Add((match, found));
+        }
+
+        var exited = Process.WaitForExitAsync(cancellationToken);
+        var first = await Task.WhenAny(found.Task, exited).WaitAsync(timeout, cancellationToken);
+        Assert.True(first == found.Task, $"the service exited (code {(Process.HasExited ? Process.ExitCode : 0)}) before writing the expected line:\n{string.Join('\n', Lines)}");
+        return await found.Task;
+    }
+
+    /// <summary>Waits until the engine has warmed up (the service is ready for synthesis).</summary>
+    public Task WaitUntilReadyAsync(CancellationToken cancellationToken) =>
+        WaitForLineAsync(l => l.Contains("Engine warmed up", StringComparison.Ordinal), TimeSpan.FromMinutes(3), cancellationToken);
+
+    private void OnLine(string line)
+    {
+        lock (_lines)
+        {
+            _lines.Add(line);
+            for (var i = _waiters.Count - 1; i >= 0; i--)
+            {
+                if (_waiters[i].Match(line))
+                {
+                    _waiters[i].Found.TrySetResult(line);
+                    _waiters.RemoveAt(i);
+                }
+            }
+        }
     }
 
     /// <summary>The process.</summary>
@@ -58,16 +117,18 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(info)!;
+        var service = new ServiceProcess(process, port);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
+                service.OnLine(e.Data);
                 onOutput?.Invoke(e.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ServiceProcess(process, port);
+        return service;
     }
 
     public async ValueTask DisposeAsync()

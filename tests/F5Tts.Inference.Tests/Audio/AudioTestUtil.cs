@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace F5Tts.Inference.Tests.Audio;
@@ -83,30 +82,11 @@ internal static class AudioTestUtil
         return dir;
     }
 
+    /// <summary>Runs an external program (a missing one fails naming its Debian package, see ExternalTool).</summary>
     public static (int ExitCode, string StdOut, string StdErr) Run(string tool, params string[] args)
     {
-        var psi = new ProcessStartInfo(tool)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {tool}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} did not finish in 120 s");
-        }
-
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var result = ExternalTool.Run(tool, args, TimeSpan.FromSeconds(120));
+        return (result.ExitCode, result.StdOut, result.StdErr);
     }
 
     public static string RunOk(string tool, params string[] args)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using F5Tts.Inference.Audio.Lame;
 
@@ -9,7 +8,7 @@ public sealed class Mp3EncoderTests
     [Fact]
     public void Encoded_sine_decodes_with_ffprobe_as_mono_mp3_of_the_same_duration()
     {
-        Assert.True(Mp3Encoder.IsAvailable, "libmp3lame.so.0 is missing: .ci/run installs libmp3lame0");
+        Assert.True(Mp3Encoder.IsAvailable, ExternalTool.MissingMessage("libmp3lame.so.0", "libmp3lame0"));
         const int rate = 24_000;
         var pcm = new float[(int)(rate * 2.5)];
         for (var i = 0; i < pcm.Length; i++)
@@ -47,16 +46,10 @@ public sealed class Mp3EncoderTests
 
     private static (string Codec, int Rate, int Channels, double Duration) Probe(string path)
     {
-        var start = new ProcessStartInfo("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries",
-            "stream=codec_name,sample_rate,channels:format=duration", "-of", "default=noprint_wrappers=1", path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, process.StandardError.ReadToEnd());
+        var result = ExternalTool.Run("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries",
+            "stream=codec_name,sample_rate,channels:format=duration", "-of", "default=noprint_wrappers=1", path], TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, result.StdErr);
+        var output = result.StdOut;
         var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         return (values["codec_name"], int.Parse(values["sample_rate"], CultureInfo.InvariantCulture),
