@@ -91,10 +91,10 @@ internal sealed class SynthesizeArguments
             throw new ArgumentException($"--out: the directory {outDirectory} does not exist.");
         }
 
-        var modelDirectory = configuration[$"{ModelOptions.Section}:Directory"];
+        var modelDirectory = configuration[$"{ModelOptions.SectionName}:Directory"];
         if (!string.IsNullOrEmpty(modelDirectory) && !Directory.Exists(modelDirectory))
         {
-            throw new ArgumentException($"--model / {ModelOptions.Section}:Directory: the directory {modelDirectory} does not exist.");
+            throw new ArgumentException($"--model / {ModelOptions.SectionName}:Directory: the directory {modelDirectory} does not exist.");
         }
 
         OutputFormat format;
