@@ -5,6 +5,7 @@ Usage: python3 compare_builds.py OUT_DIR [--tolerance 3]"""
 from __future__ import annotations
 
 import argparse
+import sys
 import glob
 import json
 import os
@@ -51,6 +52,7 @@ def main() -> None:
     print(f"| measure (median of rounds) | before | after | after / before | within {a.tolerance:g} % |")
     print("|---|---:|---:|---:|---|")
     worst = 0.0
+    judged = 0
     for group, (b_items, a_items) in ((SERVICE, (before[0], after[0])), (ENGINE, (before[1], after[1]))):
         for label, read, larger_better in group:
             b, x = value(b_items, read), value(a_items, read)
@@ -61,9 +63,14 @@ def main() -> None:
             ok = change >= -a.tolerance
             if not label.endswith("p95 (ms)"):  # p95 under load is reported, not judged
                 worst = min(worst, change)
+                judged += 1
             print(f"| {label} | {b:.1f} | {x:.1f} | {ratio:.3f} | {'yes' if ok else 'NO'} |")
+    # No measure on both sides (a build that did not start, say) is a failure, never a pass.
+    verdict = "FAIL (nothing measured on both sides)" if judged == 0 else ("PASS" if worst >= -a.tolerance else "FAIL")
     print(f"\nrounds: before {len(before[0])} service / {len(before[1])} GpuBench, after {len(after[0])} / {len(after[1])}; "
-          f"worst change of a judged measure: {worst:+.1f} % ({'PASS' if worst >= -a.tolerance else 'FAIL'})")
+          f"worst change of a judged measure: {worst:+.1f} % ({verdict})")
+    if verdict != "PASS":
+        sys.exit(1)
 
 
 if __name__ == "__main__":
