@@ -22,6 +22,8 @@ public sealed class RequestCountingTests(RequestCountingTests.Host host) : IClas
     public async Task A_failed_request_is_counted_once_with_its_problem_type(string method, string path, string? body, int status, string reason)
     {
         using var client = host.CreateSocketClient();
+        // A request that reaches synthesis before the warm-up ends is answered 503 not-ready, whatever its body.
+        await Speech.WaitReadyAsync(client, Ct);
         var before = await CountAsync(client, reason);
 
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
