@@ -2,7 +2,8 @@ namespace F5Tts.Inference.Errors;
 
 /// <summary>
 /// Why a request cannot be served. Each kind maps to one HTTP status and one stable ProblemDetails <c>type</c>
-/// in the Api (design §4); the Inference layer never references HTTP, so the mapping lives there.
+/// in the Api (the README's error table); the Inference layer never references HTTP, so the mapping
+/// lives there.
 /// </summary>
 public enum TtsErrorKind
 {
@@ -29,6 +30,9 @@ public enum TtsErrorKind
 
     /// <summary>The request outlived its deadline before its audio was produced (HTTP 504).</summary>
     DeadlineExceeded,
+
+    /// <summary>The resource exists already or may not be changed (voice id taken, library full, built-in voice) (HTTP 409).</summary>
+    Conflict,
 
     /// <summary>The client went away; nothing is sent, the outcome is only logged and counted ("499").</summary>
     Cancelled,
