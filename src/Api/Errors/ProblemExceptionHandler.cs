@@ -28,7 +28,19 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         if (httpContext.Response.HasStarted)
         {
             // Headers (and maybe audio) are already out: nothing sensible can be written; abort so the client notices.
-            LogAfterStart(exception, httpContext.Request.Path);
+            // A client that went away mid-stream is no fault of the service (the request log shows it as 499).
+            if (httpContext.RequestAborted.IsCancellationRequested)
+            {
+                if (sampler.ShouldLog("cancelled", out var dropped))
+                {
+                    LogCancelled(httpContext.Request.Path, dropped);
+                }
+            }
+            else
+            {
+                LogAfterStart(exception, httpContext.Request.Path);
+            }
+
             httpContext.Abort();
             return true;
         }
