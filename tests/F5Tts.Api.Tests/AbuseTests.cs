@@ -170,16 +170,6 @@ public sealed class AbuseTests(AbuseTests.Host host) : IClassFixture<AbuseTests.
     }
 
     [Fact]
-    public async Task A_nul_in_the_path_is_a_problem()
-    {
-        var (status, headers, body) = await RawAsync("GET /v1/voices/a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-
-        Assert.True(status is >= 400 and < 500, $"status {status}");
-        Assert.Contains("application/problem+json", headers, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("urn:f5tts:problem:", body, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Connections_beyond_the_limit_are_closed_and_the_limit_frees_up()
     {
         // The host allows 8. Hold answered keep-alive connections open until one is closed unanswered; connections of

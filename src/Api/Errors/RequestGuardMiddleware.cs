@@ -62,15 +62,26 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Serv
         }
 
         var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString();
-        try
-        {
-            _ = Encoding.GetEncoding(charset);
-        }
-        catch (ArgumentException)
+        if (!IsReadable(charset))
         {
             throw new BadHttpRequestException(
                 $"The Content-Type charset '{Shorten(charset)}' is not an encoding this service reads; send UTF-8 (charset=utf-8 or none).",
                 StatusCodes.Status415UnsupportedMediaType);
+        }
+    }
+
+    // An encoding .NET knows. Unknown names throw ArgumentException; UTF-7, disabled in .NET (it can smuggle
+    // markup), throws NotSupportedException; the framework's JSON reader would turn either into a 500.
+    private static bool IsReadable(string charset)
+    {
+        try
+        {
+            _ = Encoding.GetEncoding(charset);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            return false;
         }
     }
 

@@ -84,7 +84,7 @@ public sealed class MalformedInputTests(MalformedInputTests.Host host) : IClassF
             "{\"text\":\"hi\",\"speed\":1e400}", "{\"text\":\"hi\",\"speed\":\"NaN\"}", "{\"text\":\"hi\",\"speed\":\"Infinity\"}",
             "{\"text\":\"hi\",\"cfg_strength\":\"2\"}", "{\"text\":\"hi\",\"cfg_strength\":1000}", "{\"text\":\"hi\",\"cfg_strength\":-5}",
             "{\"text\":\"hi\",\"sway\":\"x\"}", "{\"text\":\"hi\",\"seed\":\"7\"}", "{\"text\":\"hi\",\"seed\":1.5}", "{\"text\":\"hi\",\"seed\":1e100}",
-            "{\"text\":\"hi\",\"format\":\"flac\"}", "{\"text\":\"hi\",\"format\":\"\"}", "{\"text\":\"hi\",\"format\":7}", "{\"text\":\"hi\",\"format\":\"WAV;\"}",
+            "{\"text\":\"hi\",\"format\":\"flac\"}", "{\"text\":\"hi\",\"format\":\"ogg-vorbis\"}", "{\"text\":\"hi\",\"format\":7}", "{\"text\":\"hi\",\"format\":\"WAV;\"}",
             "{\"text\":\"hi\",\"sample_rate\":0}", "{\"text\":\"hi\",\"sample_rate\":-8000}", "{\"text\":\"hi\",\"sample_rate\":1000000}",
             "{\"text\":\"hi\",\"sample_rate\":\"24000\"}", "{\"text\":\"hi\",\"sample_rate\":7999}", "{\"text\":\"hi\",\"format\":\"mp3\",\"sample_rate\":17000}",
             "{\"text\":\"hi\",\"stream\":\"yes\"}", "{\"text\":\"hi\",\"stream\":1}", "{\"text\":\"hi\",\"normalize\":\"true\"}",
@@ -153,7 +153,7 @@ public sealed class MalformedInputTests(MalformedInputTests.Host host) : IClassF
         yield return ("voices-missing-audio", () => Form("Name", "Words.", null, null));
         yield return ("voices-missing-name", () => Form(null, "Words.", ProblemMappingTests.Wav(1.0), null));
         yield return ("voices-missing-transcript", () => Form("Name", null, ProblemMappingTests.Wav(1.0), null));
-        foreach (var id in new[] { "Bad_Id", "-x", "x-", "../x", "a/b", "a.b", "ÄÖ", " ", new string('a', 65), "default", "CON", "a b" })
+        foreach (var id in new[] { "Bad_Id", "-x", "x-", "../x", "a/b", "a.b", "ÄÖ", "\u0001", new string('a', 65), "default", "CON", "a b" })
         {
             yield return ($"voices-id-{Shorten(id)}", () => Form("Name", "Words.", ProblemMappingTests.Wav(1.0), id));
         }
@@ -187,7 +187,7 @@ public sealed class MalformedInputTests(MalformedInputTests.Host host) : IClassF
             ("POST", "v1/models"), ("DELETE", "v1/models"), ("PATCH", "metrics"), ("DELETE", "metrics"), ("POST", "metrics"), ("PUT", "metrics"),
             ("POST", "health/live"), ("DELETE", "health/ready"), ("GET", "v2/tts"), ("GET", "nothing"), ("GET", "v1/voices/nobody"),
             ("DELETE", "v1/voices/nobody"), ("DELETE", "v1/voices/default"), ("GET", "v1/voices/..%2F..%2Fetc%2Fpasswd"), ("GET", "v1/voices/%2e%2e"),
-            ("GET", "v1/voices/a%00b"), ("GET", "v1/voices/" + new string('x', 1000)), ("OPTIONS", "v1/tts"), ("TRACE", "v1/tts"),
+            ("GET", "v1/voices/a%01b"), ("GET", "v1/voices/" + new string('x', 1000)), ("OPTIONS", "v1/tts"), ("TRACE", "v1/tts"),
         })
         {
             yield return ($"{method}-{Shorten(path)}", () => new HttpRequestMessage(new HttpMethod(method), path));

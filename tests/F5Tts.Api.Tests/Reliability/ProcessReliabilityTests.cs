@@ -153,7 +153,7 @@ public sealed class ProcessReliabilityTests
         }
 
         // Nothing else on disk: no temporary or deleted folders, no folder that is not a listed voice.
-        var onDisk = Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var onDisk = Directory.EnumerateFileSystemEntries(directory).Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(listed, onDisk);
     }
 
