@@ -31,9 +31,9 @@ public sealed class ProcessReliabilityTests
             await WaitUntilAsync(() => ReadyAsync(client));
 
             var whole = Enumerable.Range(0, 3).Select(i => client.PostAsJsonAsync(
-                new Uri("v1/tts", UriKind.Relative), new { text = TwoChunks, nfe_steps = 16, seed = i, format = "pcm" }, Ct)).ToList();
+                new Uri("v1/tts", UriKind.Relative), new { text = TwoChunks, nfe_steps = 8, seed = i, format = "pcm" }, Ct)).ToList();
             var streams = Enumerable.Range(0, 3).Select(i => client.PostAsJsonAsync(
-                new Uri("v1/audio/speech", UriKind.Relative), new { input = TwoChunks, response_format = "pcm", nfe_steps = 16 }, Ct)).ToList();
+                new Uri("v1/audio/speech", UriKind.Relative), new { input = TwoChunks, response_format = "pcm", nfe_steps = 8 }, Ct)).ToList();
             await WaitUntilAsync(async () => await MetricAsync(client, "f5tts_inflight_requests") >= 6);
 
             Signal(service.Process, "TERM");
