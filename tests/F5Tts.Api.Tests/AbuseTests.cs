@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -226,23 +225,8 @@ public sealed class AbuseTests(AbuseTests.Host host) : IClassFixture<AbuseTests.
         return problem;
     }
 
-    private static MultipartFormDataContent Upload(string name, string transcript = "Some words.", string? id = null)
-    {
-        var form = new MultipartFormDataContent
-        {
-            { new StringContent(name), "name" },
-            { new StringContent(transcript), "transcript" },
-        };
-        if (id is not null)
-        {
-            form.Add(new StringContent(id), "id");
-        }
-
-        var file = new ByteArrayContent(ProblemMappingTests.Wav(1.0));
-        file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
-        form.Add(file, "audio", "clip.wav");
-        return form;
-    }
+    private static MultipartFormDataContent Upload(string name, string transcript = "Some words.", string? id = null) =>
+        VoiceForms.Form(VoiceForms.Wav(1.0), name, transcript, id);
 
     private static ByteArrayContent BrokenForm(string broken)
     {

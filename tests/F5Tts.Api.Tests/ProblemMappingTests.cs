@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using F5Tts.Api.Tests.Infrastructure;
@@ -115,56 +113,10 @@ public sealed class ProblemMappingTests(ProblemMappingTests.Host host) : IClassF
     private static HttpRequestMessage Tts(object body) =>
         new(HttpMethod.Post, "v1/tts") { Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json") };
 
-    private static HttpRequestMessage Upload(byte[]? audio, string? name = "Mapping", string? transcript = "Some words.", string? id = null)
-    {
-        var form = new MultipartFormDataContent();
-        if (name is not null)
-        {
-            form.Add(new StringContent(name), "name");
-        }
-
-        if (transcript is not null)
-        {
-            form.Add(new StringContent(transcript), "transcript");
-        }
-
-        if (id is not null)
-        {
-            form.Add(new StringContent(id), "id");
-        }
-
-        if (audio is not null)
-        {
-            var file = new ByteArrayContent(audio);
-            file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
-            form.Add(file, "audio", "clip.wav");
-        }
-
-        return new HttpRequestMessage(HttpMethod.Post, "v1/voices") { Content = form };
-    }
+    private static HttpRequestMessage Upload(byte[]? audio, string? name = "Mapping", string? transcript = "Some words.", string? id = null) =>
+        new(HttpMethod.Post, "v1/voices") { Content = VoiceForms.Form(audio, name, transcript, id) };
 
     /// <summary>A 16 kHz mono 16-bit sine clip.</summary>
-    internal static byte[] Wav(double seconds, int rate = 16_000, double amplitude = 0.3)
-    {
-        int n = (int)(seconds * rate);
-        var bytes = new byte[44 + (2 * n)];
-        "RIFF"u8.CopyTo(bytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)(bytes.Length - 8));
-        "WAVEfmt "u8.CopyTo(bytes.AsSpan(8));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(20), 1);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(22), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(24), (uint)rate);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(28), (uint)(rate * 2));
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(32), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(34), 16);
-        "data"u8.CopyTo(bytes.AsSpan(36));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(40), (uint)(2 * n));
-        for (int i = 0; i < n; i++)
-        {
-            BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(44 + (2 * i)), (short)(amplitude * 32767 * Math.Sin(2 * Math.PI * 330 * i / rate)));
-        }
-
-        return bytes;
-    }
+    internal static byte[] Wav(double seconds, int rate = 16_000, double amplitude = 0.3) =>
+        VoiceForms.Wav(seconds, rate, amplitude: amplitude);
 }

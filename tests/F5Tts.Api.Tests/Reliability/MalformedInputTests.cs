@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using F5Tts.Api.Tests.Infrastructure;
@@ -215,33 +214,8 @@ public sealed class MalformedInputTests(MalformedInputTests.Host host) : IClassF
         return new HttpRequestMessage(method, path) { Content = content };
     }
 
-    private static HttpRequestMessage Form(string? name, string? transcript, byte[]? audio, string? id)
-    {
-        var form = new MultipartFormDataContent();
-        if (name is not null)
-        {
-            form.Add(new StringContent(name), "name");
-        }
-
-        if (transcript is not null)
-        {
-            form.Add(new StringContent(transcript), "transcript");
-        }
-
-        if (id is not null)
-        {
-            form.Add(new StringContent(id), "id");
-        }
-
-        if (audio is not null)
-        {
-            var file = new ByteArrayContent(audio);
-            file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
-            form.Add(file, "audio", "clip.wav");
-        }
-
-        return new HttpRequestMessage(HttpMethod.Post, "v1/voices") { Content = form };
-    }
+    private static HttpRequestMessage Form(string? name, string? transcript, byte[]? audio, string? id) =>
+        new(HttpMethod.Post, "v1/voices") { Content = VoiceForms.Form(audio, name, transcript, id) };
 
     private static HttpRequestMessage ManyFields(int count)
     {
