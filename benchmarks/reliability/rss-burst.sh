@@ -24,8 +24,10 @@ speak() { curl -s -o /dev/null -w "%{http_code}\n" "http://127.0.0.1:$port/v1/au
 for _ in 1 2 3; do speak >&2; done     # warm-up: steady state is after a few requests, not after start
 steady=$(rss)
 peak=$steady
-for _ in $(seq "$streams"); do speak & done
-while [[ $(jobs -rp | wc -l) -gt 0 ]]; do r=$(rss); ((r > peak)) && peak=$r; sleep 0.5; done
-for _ in 1 2 3; do speak; done          # after the burst, ordinary traffic again
+burst=()
+for _ in $(seq "$streams"); do speak & burst+=($!); done
+running() { for p in "${burst[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do r=$(rss); ((r > peak)) && peak=$r; sleep 0.5; done
+for _ in 1 2 3; do speak >&2; done     # after the burst, ordinary traffic again
 after=$(rss)
 echo "arena=$arena streams=$streams sentences=$sentences nfe_steps=$steps steady_mib=$steady peak_mib=$peak after_mib=$after ratio=$(awk -v a="$after" -v s="$steady" 'BEGIN{printf "%.2f", a/s}')"
