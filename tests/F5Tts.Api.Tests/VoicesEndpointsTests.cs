@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -31,57 +30,11 @@ public sealed class VoicesEndpointsTests : IDisposable
             ["F5Tts:Audio:MaxReferenceBytes"] = ByteLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
 
-    private static byte[] Wav(double seconds = 2.0, int rate = 16_000, double frequency = 330, double amplitude = 0.3)
-    {
-        int n = (int)(seconds * rate);
-        var bytes = new byte[44 + (2 * n)];
-        "RIFF"u8.CopyTo(bytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), (uint)(bytes.Length - 8));
-        "WAVEfmt "u8.CopyTo(bytes.AsSpan(8));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(16), 16);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(20), 1);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(22), 1);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(24), (uint)rate);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(28), (uint)(rate * 2));
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(32), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(34), 16);
-        "data"u8.CopyTo(bytes.AsSpan(36));
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(40), (uint)(2 * n));
-        for (int i = 0; i < n; i++)
-        {
-            BinaryPrimitives.WriteInt16LittleEndian(bytes.AsSpan(44 + (2 * i)), (short)(amplitude * 32767 * Math.Sin(2 * Math.PI * frequency * i / rate)));
-        }
+    private static byte[] Wav(double seconds = 2.0, int rate = 16_000, double frequency = 330, double amplitude = 0.3) =>
+        F5Tts.Api.Tests.Infrastructure.VoiceForms.Wav(seconds, rate, frequency, amplitude);
 
-        return bytes;
-    }
-
-    private static MultipartFormDataContent Form(byte[]? audio, string? name = "Test voice", string? transcript = "Some words.", string? id = null)
-    {
-        var form = new MultipartFormDataContent();
-        if (name is not null)
-        {
-            form.Add(new StringContent(name), "name");
-        }
-
-        if (transcript is not null)
-        {
-            form.Add(new StringContent(transcript), "transcript");
-        }
-
-        if (id is not null)
-        {
-            form.Add(new StringContent(id), "id");
-        }
-
-        if (audio is not null)
-        {
-            var file = new ByteArrayContent(audio);
-            file.Headers.ContentType = new MediaTypeHeaderValue("audio/wav");
-            form.Add(file, "audio", "clip.wav");
-        }
-
-        return form;
-    }
+    private static MultipartFormDataContent Form(byte[]? audio, string? name = "Test voice", string? transcript = "Some words.", string? id = null) =>
+        F5Tts.Api.Tests.Infrastructure.VoiceForms.Form(audio, name, transcript, id);
 
     private string[] StoredEntries() => Directory.Exists(_dir) ? Directory.GetFileSystemEntries(_dir) : [];
 

@@ -103,12 +103,8 @@ internal static class SynthesizeCommand
         }
         catch (TtsException ex)
         {
-            await Console.Error.WriteLineAsync($"error ({ex.Kind}): {ex.Message}");
-            return 1;
-        }
-        catch (AudioRequestException ex)
-        {
-            await Console.Error.WriteLineAsync($"error ({ex.Code}): {ex.Message}");
+            // Audio and voice refusals name their cause (e.g. malformed-audio); the others their kind.
+            await Console.Error.WriteLineAsync($"error ({ex.Code ?? ex.Kind.ToString()}): {ex.Message}");
             return 1;
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OptionsValidationException or FormatException)

@@ -2,6 +2,7 @@ using F5Tts.Api.Contracts;
 using F5Tts.Api.Synthesis;
 using F5Tts.Inference.Errors;
 using F5Tts.Inference.Synthesis;
+using F5Tts.Inference.Voices;
 
 namespace F5Tts.Api.Endpoints;
 
@@ -88,6 +89,13 @@ internal static class TtsEndpoints
             throw TtsException.InvalidInput("reference.audio is not valid base64.", "reference.audio");
         }
 
-        return new InlineReference(audio, reference.Text ?? string.Empty);
+        // Control characters or punctuation alone are no transcript (the voice library refuses them too).
+        if (!Transcripts.IsSpeakable(reference.Text))
+        {
+            throw TtsException.InvalidInput(
+                "reference.text must hold the transcript of the reference audio: letters or digits, no control characters.", "reference.text");
+        }
+
+        return new InlineReference(audio, reference.Text!);
     }
 }

@@ -1,5 +1,6 @@
+using System.Globalization;
 using F5Tts.Api.Contracts;
-using F5Tts.Inference.Audio;
+using F5Tts.Inference.Errors;
 using F5Tts.Inference.Options;
 using F5Tts.Inference.Voices;
 using Microsoft.AspNetCore.Http.Features;
@@ -13,6 +14,15 @@ public static class VoicesEndpoints
 {
     // Room for the multipart boundaries, headers and the text fields around the audio file.
     private const long FormOverheadBytes = 256 * 1024;
+
+    // The form limits of an upload. The body length is not among them: Kestrel's per-request body limit (set below)
+    // refuses an oversized body first, as a 413 of its own, so every error of the form reader is a malformed form.
+    private static readonly FormOptions UploadForm = new()
+    {
+        MultipartBodyLengthLimit = long.MaxValue,
+        ValueLengthLimit = 1024 * 1024,
+        ValueCountLimit = 64,
+    };
 
     /// <summary>Maps GET/POST <c>/v1/voices</c> and GET/DELETE <c>/v1/voices/{id}</c>.</summary>
     public static IEndpointRouteBuilder MapVoicesEndpoints(this IEndpointRouteBuilder app)
@@ -41,10 +51,10 @@ public static class VoicesEndpoints
     /// <summary>Returns one voice.</summary>
     /// <param name="id">Voice id.</param>
     /// <param name="registry">The voice library.</param>
-    internal static Results<Ok<VoiceResponse>, ProblemHttpResult> GetVoice(string id, IVoiceRegistry registry) =>
+    internal static Ok<VoiceResponse> GetVoice(string id, IVoiceRegistry registry) =>
         registry.TryGet(id, out var voice)
             ? TypedResults.Ok(VoiceResponse.From(voice))
-            : NotFound(id);
+            : throw NotFound(id);
 
     /// <summary>
     /// Uploads a reference voice as multipart/form-data with fields <c>name</c>, <c>transcript</c>, <c>audio</c> (file)
@@ -52,7 +62,7 @@ public static class VoicesEndpoints
     /// speech by default) is converted to 24 kHz mono, silence-trimmed and level-normalised, then stored.
     /// Returns 201 with the voice; 400 malformed input, 409 id taken, 413 too large, 415 unsupported format.
     /// </summary>
-    internal static async Task<Results<Created<VoiceResponse>, ProblemHttpResult>> CreateVoice(
+    internal static async Task<Created<VoiceResponse>> CreateVoice(
         HttpRequest request,
         IVoiceRegistry registry,
         IOptionsMonitor<AudioOptions> audioOptions,
@@ -62,13 +72,13 @@ public static class VoicesEndpoints
         long maxBody = maxAudio + FormOverheadBytes;
         if (!request.HasFormContentType)
         {
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "unsupported-content-type",
+            throw TtsException.WithCode(TtsErrorKind.UnsupportedMedia, "unsupported-content-type",
                 "Send the voice as multipart/form-data with fields name, transcript and audio (file).");
         }
 
         if (request.ContentLength > maxBody)
         {
-            return TooLarge(request.ContentLength.Value, maxAudio);
+            throw TooLarge(request.ContentLength.Value, maxAudio);
         }
 
         var sizeFeature = request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -77,35 +87,12 @@ public static class VoicesEndpoints
             sizeFeature.MaxRequestBodySize = maxBody;
         }
 
-        IFormCollection form;
-        try
-        {
-            form = await request.ReadFormAsync(
-                new FormOptions { MultipartBodyLengthLimit = maxBody, ValueLengthLimit = 1024 * 1024, ValueCountLimit = 64 },
-                cancellationToken);
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(null, maxAudio);
-        }
-        catch (InvalidDataException ex) when (ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-        {
-            return TooLarge(null, maxAudio);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "malformed-form", "The multipart/form-data body could not be read.");
-        }
-
-        var file = form.Files.GetFile("audio");
-        if (file is null)
-        {
-            return Problem(StatusCodes.Status400BadRequest, "missing-audio", "The form field 'audio' (a file) is required.");
-        }
-
+        var form = await ReadFormAsync(request, maxAudio, cancellationToken);
+        var file = form.Files.GetFile("audio")
+            ?? throw TtsException.WithCode(TtsErrorKind.InvalidInput, "missing-audio", "The form field 'audio' (a file) is required.");
         if (file.Length > maxAudio)
         {
-            return TooLarge(file.Length, maxAudio);
+            throw TooLarge(file.Length, maxAudio);
         }
 
         byte[] bytes = new byte[file.Length];
@@ -116,63 +103,48 @@ public static class VoicesEndpoints
 
         string? id = form.TryGetValue("id", out var idValue) && !string.IsNullOrWhiteSpace(idValue) ? idValue.ToString().Trim() : null;
         var upload = new VoiceUpload(id, form["name"].ToString(), form["transcript"].ToString(), bytes);
-        try
-        {
-            var voice = await registry.CreateAsync(upload, cancellationToken);
-            return TypedResults.Created($"/v1/voices/{voice.Id}", VoiceResponse.From(voice));
-        }
-        catch (AudioRequestException ex)
-        {
-            return ToProblem(ex);
-        }
+        var voice = await registry.CreateAsync(upload, cancellationToken);
+        return TypedResults.Created($"/v1/voices/{voice.Id}", VoiceResponse.From(voice));
     }
 
     /// <summary>Deletes an uploaded voice (204); 404 when unknown, 409 for the built-in voice.</summary>
     /// <param name="id">Voice id.</param>
     /// <param name="registry">The voice library.</param>
     /// <param name="cancellationToken">Request aborted.</param>
-    internal static async Task<Results<NoContent, ProblemHttpResult>> DeleteVoice(
-        string id, IVoiceRegistry registry, CancellationToken cancellationToken)
+    internal static async Task<NoContent> DeleteVoice(string id, IVoiceRegistry registry, CancellationToken cancellationToken) =>
+        await registry.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : throw NotFound(id);
+
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, long maxAudio, CancellationToken cancellationToken)
     {
         try
         {
-            return await registry.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id);
+            return await request.ReadFormAsync(UploadForm, cancellationToken);
         }
-        catch (AudioRequestException ex)
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return ToProblem(ex);
+            throw TooLarge(null, maxAudio);
+        }
+        catch (Exception ex) when (ex is InvalidDataException
+            || ex is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest }
+            || (ex is IOException && ex is not BadHttpRequestException))
+        {
+            // The form reader says which limit broke only in its message; the detail lists them all instead.
+            throw new TtsException(TtsErrorKind.InvalidInput, MalformedFormDetail, innerException: ex, code: "malformed-form");
         }
     }
 
-    /// <summary>Maps an audio/voice refusal to RFC 9457 ProblemDetails (stable <c>type</c> per cause).</summary>
-    internal static ProblemHttpResult ToProblem(AudioRequestException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        int status = ex.Kind switch
-        {
-            AudioErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
-            AudioErrorKind.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
-            AudioErrorKind.NotFound => StatusCodes.Status404NotFound,
-            AudioErrorKind.Conflict => StatusCodes.Status409Conflict,
-            _ => StatusCodes.Status400BadRequest,
-        };
-        return Problem(status, ex.Code, ex.Message);
-    }
+    private static readonly string MalformedFormDetail = string.Create(CultureInfo.InvariantCulture,
+        $"The multipart/form-data body could not be read: it is malformed or breaks a form limit (at most {UploadForm.ValueCountLimit} fields, " +
+        $"{UploadForm.MultipartBoundaryLengthLimit} characters of boundary, {UploadForm.MultipartHeadersCountLimit} headers " +
+        $"and {UploadForm.MultipartHeadersLengthLimit} bytes of headers per part, {UploadForm.ValueLengthLimit} bytes per text field).");
 
-    private static ProblemHttpResult NotFound(string id) =>
-        Problem(StatusCodes.Status404NotFound, "voice-not-found",
+    private static TtsException NotFound(string id) =>
+        TtsException.WithCode(TtsErrorKind.VoiceNotFound, "voice-not-found",
             $"Voice '{(id.Length > 80 ? id[..80] + "…" : id)}' does not exist.");
 
-    private static ProblemHttpResult TooLarge(long? size, long limit) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "reference-too-large",
+    private static TtsException TooLarge(long? size, long limit) =>
+        TtsException.WithCode(TtsErrorKind.PayloadTooLarge, "reference-too-large",
             size is { } s
                 ? $"The upload is {s} bytes; the reference audio may be at most {limit} bytes ({AudioOptions.SectionName}:MaxReferenceBytes)."
                 : $"The upload exceeds the reference audio limit of {limit} bytes ({AudioOptions.SectionName}:MaxReferenceBytes).");
-
-    private static ProblemHttpResult Problem(int status, string code, string detail) =>
-        TypedResults.Problem(
-            statusCode: status,
-            title: code.Replace('-', ' '),
-            detail: detail,
-            type: $"urn:f5tts:problem:{code}");
 }

@@ -31,6 +31,15 @@ public static class ProblemTypes
     /// <summary>405: the path exists but not with this method.</summary>
     public const string MethodNotAllowed = Prefix + "method-not-allowed";
 
+    /// <summary>408: the request body arrived too slowly.</summary>
+    public const string RequestTimeout = Prefix + "request-timeout";
+
+    /// <summary>414: the request target (path and query) is longer than the server accepts.</summary>
+    public const string UriTooLong = Prefix + "uri-too-long";
+
+    /// <summary>431: too many request headers, or too many bytes of them.</summary>
+    public const string HeadersTooLarge = Prefix + "headers-too-large";
+
     /// <summary>413: the body or a field is larger than a configured limit.</summary>
     public const string PayloadTooLarge = Prefix + "payload-too-large";
 
@@ -58,6 +67,22 @@ public static class ProblemTypes
     /// <summary>Any other status: the RFC 9457 default, meaning "no more than the status code".</summary>
     public const string Generic = "about:blank";
 
+    /// <summary>409: the voice id is taken, the library is full or the voice is built in (the code names which).</summary>
+    public const string Conflict = Prefix + "conflict";
+
+    /// <summary>
+    /// The type of an error that names its own cause (<see cref="TtsException.Code"/>, e.g. <c>malformed-audio</c>):
+    /// the voice library's and the audio decoder's causes, each listed in the README's error table.
+    /// </summary>
+    public static string ForCode(string code) => Prefix + code;
+
+    /// <summary>The title of an error that names its own cause: the code in words (<c>voice-exists</c> → "voice exists").</summary>
+    public static string TitleForCode(string code)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        return code.Replace('-', ' ');
+    }
+
     /// <summary>The type of a <see cref="TtsException"/> kind.</summary>
     public static string For(TtsErrorKind kind) => kind switch
     {
@@ -69,6 +94,7 @@ public static class ProblemTypes
         TtsErrorKind.QueueFull => QueueFull,
         TtsErrorKind.NotReady => NotReady,
         TtsErrorKind.DeadlineExceeded => DeadlineExceeded,
+        TtsErrorKind.Conflict => Conflict,
         TtsErrorKind.Cancelled => Generic,
         _ => Generic,
     };
@@ -84,6 +110,7 @@ public static class ProblemTypes
         TtsErrorKind.QueueFull => StatusCodes.Status429TooManyRequests,
         TtsErrorKind.NotReady => StatusCodes.Status503ServiceUnavailable,
         TtsErrorKind.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        TtsErrorKind.Conflict => StatusCodes.Status409Conflict,
         TtsErrorKind.Cancelled => StatusCodes.Status499ClientClosedRequest,
         _ => StatusCodes.Status500InternalServerError,
     };
@@ -95,10 +122,14 @@ public static class ProblemTypes
         StatusCodes.Status401Unauthorized => Unauthorized,
         StatusCodes.Status404NotFound => NotFound,
         StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status408RequestTimeout => RequestTimeout,
+        StatusCodes.Status409Conflict => Conflict,
         StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+        StatusCodes.Status414UriTooLong => UriTooLong,
         StatusCodes.Status415UnsupportedMediaType => UnsupportedContentType,
         StatusCodes.Status422UnprocessableEntity => NoSpeakableText,
         StatusCodes.Status429TooManyRequests => QueueFull,
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => HeadersTooLarge,
         StatusCodes.Status500InternalServerError => InternalError,
         StatusCodes.Status503ServiceUnavailable => NotReady,
         StatusCodes.Status504GatewayTimeout => DeadlineExceeded,

@@ -15,7 +15,9 @@ public static class EndpointRouteBuilderExtensions
         app.MapTtsEndpoints();
         app.MapSpeechEndpoints();
         app.MapModelsEndpoints();
-        app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath);
+        // A scrape is a read: other methods get 405 instead of the exporter's page.
+        app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath)
+            .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 
         // Create the instruments now so gauges such as f5tts_queue_depth are scraped from the first request on.
         _ = app.Services.GetRequiredService<F5Tts.Inference.Metrics.F5TtsMetrics>();

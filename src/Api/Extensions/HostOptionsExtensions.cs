@@ -16,7 +16,16 @@ public static class HostOptionsExtensions
         services.AddF5TtsOptions<ServerOptions>(configuration, ServerOptions.SectionName);
 
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((kestrel, server) =>
-            kestrel.Limits.MaxRequestBodySize = server.Value.MaxRequestBodyBytes);
+        {
+            var limits = server.Value;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+            // Kestrel answers its own limits with a bare status; set them looser than the service's, which
+            // RequestGuardMiddleware enforces with problem details.
+            kestrel.Limits.MaxRequestLineSize = (8 * limits.MaxRequestTargetBytes) + 64;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 4 * limits.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestHeaderCount = 4 * limits.MaxRequestHeaderCount;
+        });
         services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) =>
             form.MultipartBodyLengthLimit = server.Value.MaxRequestBodyBytes);
         services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>

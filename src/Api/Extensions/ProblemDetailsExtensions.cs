@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using F5Tts.Api.Errors;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace F5Tts.Api.Extensions;
 
@@ -31,7 +33,11 @@ public static class ProblemDetailsExtensions
             }
         });
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddSingleton<RejectionLogSampler>();
+        services.TryAddSingleton(TimeProvider.System);
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // The web defaults read numbers from JSON strings ("nfe_steps":"8"); a wrong JSON type is malformed JSON here.
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict);
         return services;
     }
 
@@ -42,6 +48,7 @@ public static class ProblemDetailsExtensions
     public static WebApplication UseF5TtsProblemDetails(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseMiddleware<RequestGuardMiddleware>();
         app.UseStatusCodePages(async context =>
         {
             var http = context.HttpContext;
@@ -56,6 +63,7 @@ public static class ProblemDetailsExtensions
                 StatusCodes.Status404NotFound => $"No endpoint matches {http.Request.Method} {http.Request.Path}.",
                 StatusCodes.Status405MethodNotAllowed => $"{http.Request.Path} does not accept {http.Request.Method}.",
                 StatusCodes.Status413PayloadTooLarge => ProblemExceptionHandler.BodyTooLargeDetail,
+                StatusCodes.Status408RequestTimeout => ProblemExceptionHandler.BodyTooSlowDetail,
                 _ => null,
             };
             await ProblemResponses.WriteAsync(http, ProblemResponses.Create(http, status, ProblemTypes.ForStatus(status), detail));

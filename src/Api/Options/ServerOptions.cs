@@ -22,4 +22,30 @@ public sealed class ServerOptions
     /// </summary>
     [Range(0, 3600)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Most client connections served at once (Kestrel's MaxConcurrentConnections); a connection beyond it is closed
+    /// at once. Each connection costs buffers and a slot in the OS, so an unbounded count lets one client starve the
+    /// process; 1000 is far above what the synthesis queue can keep busy.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public long MaxConcurrentConnections { get; set; } = 1000;
+
+    /// <summary>
+    /// Longest request target (path and query) in bytes; longer gets 414 <c>urn:f5tts:problem:uri-too-long</c>.
+    /// Kestrel's own request-line limit is set to 8× this, so only a far longer line gets Kestrel's bare 414.
+    /// </summary>
+    [Range(256, 1 << 20)]
+    public int MaxRequestTargetBytes { get; set; } = 8192;
+
+    /// <summary>
+    /// Most bytes of request headers; more gets 431 <c>urn:f5tts:problem:headers-too-large</c>. Kestrel's own limit
+    /// is set to 4× this.
+    /// </summary>
+    [Range(1024, 1 << 22)]
+    public int MaxRequestHeadersBytes { get; set; } = 32 * 1024;
+
+    /// <summary>Most request headers; more gets 431 <c>urn:f5tts:problem:headers-too-large</c> (Kestrel's limit: 4× this).</summary>
+    [Range(8, 10_000)]
+    public int MaxRequestHeaderCount { get; set; } = 100;
 }

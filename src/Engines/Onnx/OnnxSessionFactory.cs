@@ -190,6 +190,7 @@ internal sealed class OnnxSessionFactory
             },
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            EnableCpuMemArena = _options.Cpu.MemoryArena, // bounded memory under bursts (EngineOptions.Cpu.MemoryArena)
         };
         if (_options.Cpu.IntraOpThreads > 0)
         {

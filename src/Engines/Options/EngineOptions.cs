@@ -198,4 +198,12 @@ public sealed class CpuOptions
     /// <summary>Intra-op threads; 0 lets ONNX Runtime pick (one per physical core).</summary>
     [Range(0, 1024)]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena. Off by default: the arena keeps the peak of every burst for the life of the
+    /// process (30 concurrent long streams on CPU grew it by gigabytes that never came back); without it tensors
+    /// are allocated and freed per run and resident memory returns after the burst (docs/reliability.md has the
+    /// measurement). Turn it on only for a CPU deployment with steady load where the allocation time matters.
+    /// </summary>
+    public bool MemoryArena { get; set; }
 }

@@ -1,3 +1,5 @@
+using F5Tts.Inference.Errors;
+
 namespace F5Tts.Inference.Audio;
 
 /// <summary>Response audio formats.</summary>
@@ -72,7 +74,7 @@ public static class AudioEncoders
     public const int MaxOutputSampleRate = 48_000;
 
     /// <summary>Creates an encoder for <paramref name="format"/> writing to <paramref name="output"/>.</summary>
-    /// <exception cref="AudioRequestException">The requested output rate is outside [8, 48] kHz (400).</exception>
+    /// <exception cref="TtsException">The requested output rate is outside [8, 48] kHz (400).</exception>
     public static IAudioEncoder Create(AudioFormat format, Stream output, AudioEncoderSettings settings)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -81,9 +83,7 @@ public static class AudioEncoders
         int outRate = settings.OutputSampleRate ?? settings.InputSampleRate;
         if (format != AudioFormat.Opus && outRate is < MinOutputSampleRate or > MaxOutputSampleRate)
         {
-            throw new AudioRequestException(
-                AudioErrorKind.InvalidInput,
-                "invalid-sample-rate",
+            throw TtsException.InvalidInput(
                 $"sample_rate {outRate} is outside [{MinOutputSampleRate}, {MaxOutputSampleRate}] Hz.");
         }
 

@@ -1,4 +1,5 @@
 using NLayer;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Audio;
 
@@ -39,7 +40,7 @@ internal static class Mp3Reader
                 if (output.Count + read > maxSamples)
                 {
                     throw new AudioRequestException(
-                        AudioErrorKind.InvalidInput,
+                        TtsErrorKind.InvalidInput,
                         "reference-too-long",
                         $"The MP3 file is longer than {maxSeconds:F0} s, far beyond the reference limit.");
                 }

@@ -1,5 +1,6 @@
 using F5Tts.Inference.Options;
 using Microsoft.Extensions.Options;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Audio;
 
@@ -61,7 +62,7 @@ public sealed class ReferenceConditioner
         if (end <= start)
         {
             throw new AudioRequestException(
-                AudioErrorKind.InvalidInput,
+                TtsErrorKind.InvalidInput,
                 "reference-silent",
                 $"The reference audio is silent (no 10 ms chunk reaches {SilenceThresholdDbfs} dBFS).");
         }
@@ -70,7 +71,7 @@ public sealed class ReferenceConditioner
         if (enforceLimits && speechSeconds > o.MaxReferenceSeconds)
         {
             throw new AudioRequestException(
-                AudioErrorKind.InvalidInput,
+                TtsErrorKind.InvalidInput,
                 "reference-too-long",
                 $"The reference audio is {speechSeconds:F2} s long after trimming silence; the maximum is " +
                 $"{o.MaxReferenceSeconds:0.##} s ({AudioOptions.SectionName}:MaxReferenceSeconds). Cut the clip and " +
@@ -80,7 +81,7 @@ public sealed class ReferenceConditioner
         if (enforceLimits && speechSeconds < o.MinReferenceSeconds)
         {
             throw new AudioRequestException(
-                AudioErrorKind.InvalidInput,
+                TtsErrorKind.InvalidInput,
                 "reference-too-short",
                 $"The reference audio is {speechSeconds:F2} s long after trimming silence; the minimum is " +
                 $"{o.MinReferenceSeconds:0.##} s.");
@@ -117,7 +118,7 @@ public sealed class ReferenceConditioner
 
     internal static AudioRequestException TooLarge(long size, long limit) =>
         new(
-            AudioErrorKind.TooLarge,
+            TtsErrorKind.PayloadTooLarge,
             "reference-too-large",
             $"The reference audio is {size} bytes; the maximum is {limit} bytes ({AudioOptions.SectionName}:MaxReferenceBytes).");
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Audio;
 
@@ -178,7 +179,7 @@ internal static class WavReader
         if (frames > maxFrames)
         {
             throw new AudioRequestException(
-                AudioErrorKind.InvalidInput,
+                TtsErrorKind.InvalidInput,
                 "reference-too-long",
                 $"The WAV file is {(double)frames / f.Rate:F1} s long, far beyond the reference limit.");
         }

@@ -30,6 +30,9 @@ public enum TtsErrorKind
     /// <summary>The request outlived its deadline before its audio was produced (HTTP 504).</summary>
     DeadlineExceeded,
 
+    /// <summary>The resource exists already or may not be changed (voice id taken, library full, built-in voice) (HTTP 409).</summary>
+    Conflict,
+
     /// <summary>The client went away; nothing is sent, the outcome is only logged and counted ("499").</summary>
     Cancelled,
 }

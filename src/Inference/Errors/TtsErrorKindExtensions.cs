@@ -17,6 +17,7 @@ public static class TtsErrorKindExtensions
         TtsErrorKind.QueueFull => "queue-full",
         TtsErrorKind.NotReady => "not-ready",
         TtsErrorKind.DeadlineExceeded => "deadline-exceeded",
+        TtsErrorKind.Conflict => "conflict",
         TtsErrorKind.Cancelled => "cancelled",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown TtsErrorKind."),
     };

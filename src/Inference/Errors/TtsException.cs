@@ -3,9 +3,10 @@ using System.Globalization;
 namespace F5Tts.Inference.Errors;
 
 /// <summary>
-/// The one exception the Inference layer throws for errors that are the client's (or the load's), not the
-/// service's. Its <see cref="Exception.Message"/> is safe to show to the client: the Api copies it into the
-/// ProblemDetails <c>detail</c>. Anything else thrown is an internal fault and becomes a 500 without details.
+/// The root of every error that is the client's (or the load's), not the service's: text, voice, audio, queue and
+/// deadline refusals all derive from or are this type, and the Api turns them into ProblemDetails in one place.
+/// Its <see cref="Exception.Message"/> is safe to show to the client: the Api copies it into the ProblemDetails
+/// <c>detail</c>. Anything else thrown is an internal fault and becomes a 500 without details.
 /// </summary>
 /// <example>
 /// <code>throw TtsException.InvalidInput("nfe_steps must be between 1 and 128.", "nfe_steps");</code>
@@ -19,17 +20,38 @@ public class TtsException : Exception
     /// <param name="retryAfter">For <see cref="TtsErrorKind.QueueFull"/> and <see cref="TtsErrorKind.NotReady"/>:
     /// when the client should retry; the Api sends it as <c>Retry-After</c> (whole seconds, at least 1).</param>
     /// <param name="innerException">The underlying cause, kept for logs only.</param>
+    /// <param name="code">A cause more specific than the kind (see <see cref="Code"/>), or null.</param>
     public TtsException(
         TtsErrorKind kind,
         string message,
         string? parameter = null,
         TimeSpan? retryAfter = null,
-        Exception? innerException = null)
+        Exception? innerException = null,
+        string? code = null)
         : base(message, innerException)
     {
         Kind = kind;
         Parameter = parameter;
         RetryAfter = retryAfter;
+        Code = code;
+    }
+
+    /// <summary>Creates an invalid-input error (the standard exception constructor).</summary>
+    public TtsException()
+        : this(TtsErrorKind.InvalidInput, "Invalid request.")
+    {
+    }
+
+    /// <summary>Creates an invalid-input error with a client-safe message (the standard exception constructor).</summary>
+    public TtsException(string message)
+        : this(TtsErrorKind.InvalidInput, message)
+    {
+    }
+
+    /// <summary>Creates an invalid-input error with a cause (the standard exception constructor).</summary>
+    public TtsException(string message, Exception innerException)
+        : this(TtsErrorKind.InvalidInput, message, innerException: innerException)
+    {
     }
 
     /// <summary>Why the request cannot be served; decides the HTTP status and problem type.</summary>
@@ -40,6 +62,16 @@ public class TtsException : Exception
 
     /// <summary>Suggested delay before retrying (queue full / not ready), or null.</summary>
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// A stable kebab-case slug naming the cause more precisely than <see cref="Kind"/> (e.g. <c>malformed-audio</c>,
+    /// <c>voice-exists</c>), or null. When set, the Api uses it as the ProblemDetails <c>type</c> suffix and title
+    /// instead of the kind's; the status still comes from the kind. Part of the public contract: never rename one.
+    /// </summary>
+    public string? Code { get; }
+
+    /// <summary>An error of the given kind that names its own cause (<see cref="Code"/>).</summary>
+    public static TtsException WithCode(TtsErrorKind kind, string code, string message) => new(kind, message, code: code);
 
     /// <summary>400: a field is missing, malformed or out of range.</summary>
     public static TtsException InvalidInput(string message, string? parameter = null) =>

@@ -8,6 +8,7 @@ using F5Tts.Inference.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Voices;
 
@@ -98,9 +99,9 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
             throw Invalid("invalid-voice-name", $"The voice name is required: 1–{o.MaxNameLength} characters without control characters.");
         }
 
-        if (transcript.Length == 0 || transcript.Length > o.MaxTranscriptLength)
+        if (transcript.Length == 0 || transcript.Length > o.MaxTranscriptLength || !Transcripts.IsSpeakable(transcript))
         {
-            throw Invalid("invalid-transcript", $"The transcript is required: 1–{o.MaxTranscriptLength} characters of exactly what is said in the clip.");
+            throw Invalid("invalid-transcript", $"The transcript is required: 1–{o.MaxTranscriptLength} characters of exactly what is said in the clip (letters or digits, no control characters).");
         }
 
         // Conditioning is the expensive part and needs no lock.
@@ -117,13 +118,13 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
         {
             if (_voices.Count - 1 >= o.MaxVoices)
             {
-                throw new AudioRequestException(AudioErrorKind.Conflict, "voice-library-full", $"The voice library is full ({o.MaxVoices} voices, F5Tts:Voices:MaxVoices).");
+                throw new AudioRequestException(TtsErrorKind.Conflict, "voice-library-full", $"The voice library is full ({o.MaxVoices} voices, F5Tts:Voices:MaxVoices).");
             }
 
             string id = upload.Id ?? FreeId(VoiceIds.FromName(name));
-            if (_voices.ContainsKey(id) || System.IO.Directory.Exists(Path.Combine(_directory, id)))
+            if (IsTaken(id))
             {
-                throw new AudioRequestException(AudioErrorKind.Conflict, "voice-exists", $"A voice with id '{id}' already exists.");
+                throw new AudioRequestException(TtsErrorKind.Conflict, "voice-exists", $"A voice with id '{id}' already exists.");
             }
 
             var voice = new Voice(id, name, transcript, reference, DateTimeOffset.UtcNow, ReadOnly: false, decoded.Format);
@@ -148,7 +149,7 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
 
         if (id == IVoiceRegistry.DefaultVoiceId)
         {
-            throw new AudioRequestException(AudioErrorKind.Conflict, "voice-read-only", "The default voice is built in and cannot be deleted.");
+            throw new AudioRequestException(TtsErrorKind.Conflict, "voice-read-only", "The default voice is built in and cannot be deleted.");
         }
 
         await _writeGate.WaitAsync(cancellationToken);
@@ -165,6 +166,7 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
             {
                 // One rename makes the voice disappear atomically; the recursive delete may be interrupted safely.
                 System.IO.Directory.Move(folder, graveyard);
+                DirectorySync.Flush(_directory);
                 TryDeleteDirectory(graveyard);
             }
 
@@ -183,13 +185,16 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     private string FreeId(string baseId)
     {
         string candidate = baseId;
-        for (int n = 2; _voices.ContainsKey(candidate) || System.IO.Directory.Exists(Path.Combine(_directory, candidate)); n++)
+        for (int n = 2; IsTaken(candidate); n++)
         {
             candidate = $"{baseId}-{n}";
         }
 
         return candidate;
     }
+
+    // Any directory entry takes an id, a plain file included: the publishing rename could not replace it.
+    private bool IsTaken(string id) => _voices.ContainsKey(id) || Path.Exists(Path.Combine(_directory, id));
 
     private async Task PersistAsync(Voice voice, CancellationToken cancellationToken)
     {
@@ -204,7 +209,9 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
                 voice.Reference.SourceSeconds, voice.Reference.SpeechSeconds, voice.SourceFormat, ConditionedReference.SampleRate);
             // The metadata file is written last: a folder without it is never a voice.
             await WriteDurableAsync(Path.Combine(temp, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(metadata, Json), cancellationToken);
+            DirectorySync.Flush(temp); // the files' names, before the folder is published
             System.IO.Directory.Move(temp, Path.Combine(_directory, voice.Id));
+            DirectorySync.Flush(_directory); // the rename itself: without this a power loss may undo the publication
         }
         catch
         {
@@ -320,7 +327,7 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     }
 
     private static AudioRequestException Invalid(string code, string message) =>
-        new(AudioErrorKind.InvalidInput, code, message);
+        new(TtsErrorKind.InvalidInput, code, message);
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using F5Tts.Inference.Audio;
 using static F5Tts.Inference.Tests.Audio.AudioTestUtil;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Tests.Audio;
 
@@ -92,28 +93,28 @@ public sealed class DecoderTests : IDisposable
         Assert.InRange(ZeroCrossingFrequency(mono.AsSpan(4_410, 44_100), 44_100), 439.5, 440.5);
     }
 
-    public static TheoryData<string, AudioErrorKind> BrokenFiles() => new()
+    public static TheoryData<string, TtsErrorKind> BrokenFiles() => new()
     {
-        { "truncated", AudioErrorKind.InvalidInput },
-        { "riff-size-too-big", AudioErrorKind.InvalidInput },
-        { "data-size-too-big", AudioErrorKind.InvalidInput },
-        { "zero-channels", AudioErrorKind.InvalidInput },
-        { "huge-fmt", AudioErrorKind.InvalidInput },
-        { "header-only", AudioErrorKind.InvalidInput },
-        { "bad-block-align", AudioErrorKind.InvalidInput },
-        { "bad-rate", AudioErrorKind.InvalidInput },
-        { "no-fmt", AudioErrorKind.InvalidInput },
-        { "nan-float", AudioErrorKind.InvalidInput },
-        { "adpcm", AudioErrorKind.UnsupportedFormat },
-        { "text", AudioErrorKind.UnsupportedFormat },
-        { "ogg", AudioErrorKind.UnsupportedFormat },
-        { "empty", AudioErrorKind.InvalidInput },
-        { "garbage-mp3", AudioErrorKind.InvalidInput },
+        { "truncated", TtsErrorKind.InvalidInput },
+        { "riff-size-too-big", TtsErrorKind.InvalidInput },
+        { "data-size-too-big", TtsErrorKind.InvalidInput },
+        { "zero-channels", TtsErrorKind.InvalidInput },
+        { "huge-fmt", TtsErrorKind.InvalidInput },
+        { "header-only", TtsErrorKind.InvalidInput },
+        { "bad-block-align", TtsErrorKind.InvalidInput },
+        { "bad-rate", TtsErrorKind.InvalidInput },
+        { "no-fmt", TtsErrorKind.InvalidInput },
+        { "nan-float", TtsErrorKind.InvalidInput },
+        { "adpcm", TtsErrorKind.UnsupportedMedia },
+        { "text", TtsErrorKind.UnsupportedMedia },
+        { "ogg", TtsErrorKind.UnsupportedMedia },
+        { "empty", TtsErrorKind.InvalidInput },
+        { "garbage-mp3", TtsErrorKind.InvalidInput },
     };
 
     [Theory]
     [MemberData(nameof(BrokenFiles))]
-    public void Broken_files_are_refused_with_the_right_kind(string name, AudioErrorKind kind)
+    public void Broken_files_are_refused_with_the_right_kind(string name, TtsErrorKind kind)
     {
         var ex = Assert.Throws<AudioRequestException>(() => AudioDecoder.Decode(BrokenWav.Make(name), 60));
         Assert.Equal(kind, ex.Kind);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using F5Tts.Inference.Audio;
 using static F5Tts.Inference.Tests.Audio.AudioTestUtil;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Tests.Audio;
 
@@ -218,9 +219,9 @@ public sealed class EncoderTests : IDisposable
     [Fact]
     public void Output_rate_outside_8_to_48_kHz_is_refused()
     {
-        var ex = Assert.Throws<AudioRequestException>(() =>
+        var ex = Assert.Throws<TtsException>(() =>
             AudioEncoders.Create(AudioFormat.Wav, Stream.Null, new AudioEncoderSettings(OutputSampleRate: 96_000)));
-        Assert.Equal(AudioErrorKind.InvalidInput, ex.Kind);
+        Assert.Equal(TtsErrorKind.InvalidInput, ex.Kind);
     }
 
     private static int CountPages(byte[] ogg)

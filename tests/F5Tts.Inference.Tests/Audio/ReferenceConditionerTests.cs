@@ -1,6 +1,7 @@
 using F5Tts.Inference.Audio;
 using F5Tts.Inference.Options;
 using static F5Tts.Inference.Tests.Audio.AudioTestUtil;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Tests.Audio;
 
@@ -90,7 +91,7 @@ public sealed class ReferenceConditionerTests
         var wav = BrokenWav.Valid(Sine(220, 0.3, 1.0, 24_000));
         var ex = Assert.Throws<AudioRequestException>(() =>
             Conditioner(new AudioOptions { MaxReferenceBytes = wav.Length - 1 }).Condition(wav));
-        Assert.Equal(AudioErrorKind.TooLarge, ex.Kind);
+        Assert.Equal(TtsErrorKind.PayloadTooLarge, ex.Kind);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using static F5Tts.Inference.Tests.Audio.AudioTestUtil;
+using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Tests.Voices;
 
@@ -44,7 +45,7 @@ public sealed class VoiceRegistryTests : IDisposable
         Assert.Equal(ConditionedReference.SampleRate, 24_000);
         Assert.InRange(voice.Reference.OutputGain, 0.05f, 1f);
         var ex = await Assert.ThrowsAsync<AudioRequestException>(() => registry.DeleteAsync("default", Ct));
-        Assert.Equal(AudioErrorKind.Conflict, ex.Kind);
+        Assert.Equal(TtsErrorKind.Conflict, ex.Kind);
         Assert.Equal("default", registry.List()[0].Id);
         Assert.False(Directory.Exists(Path.Combine(VoicesDir, "default")));
     }
@@ -108,7 +109,7 @@ public sealed class VoiceRegistryTests : IDisposable
         Assert.False(restarted.TryGet("cut", out _));
         // The id of a skipped folder stays reserved, so an upload never overwrites it.
         var ex = await Assert.ThrowsAsync<AudioRequestException>(() => restarted.CreateAsync(new VoiceUpload("half", "Half", "Text.", Clip()), Ct));
-        Assert.Equal(AudioErrorKind.Conflict, ex.Kind);
+        Assert.Equal(TtsErrorKind.Conflict, ex.Kind);
     }
 
     [Fact]
@@ -124,7 +125,7 @@ public sealed class VoiceRegistryTests : IDisposable
                 await registry.CreateAsync(new VoiceUpload("same", $"Attempt {i}", $"Text {i}.", clip), Ct);
                 return true;
             }
-            catch (AudioRequestException ex) when (ex.Kind == AudioErrorKind.Conflict)
+            catch (AudioRequestException ex) when (ex.Kind == TtsErrorKind.Conflict)
             {
                 return false;
             }

@@ -1,3 +1,5 @@
+using F5Tts.Inference.Errors;
+
 namespace F5Tts.Inference.Audio.Lame;
 
 /// <summary>
@@ -17,13 +19,13 @@ internal sealed class Mp3AudioEncoder : IAudioEncoder, IDisposable
     {
         if (!Mp3Encoder.IsAvailable)
         {
-            throw new AudioRequestException(AudioErrorKind.InvalidInput, "format-unavailable",
+            throw TtsException.InvalidInput(
                 "mp3 output needs libmp3lame, which is not installed on this server; use wav, opus or pcm.");
         }
 
         if (Array.IndexOf(MpegRates, outputRate) < 0)
         {
-            throw new AudioRequestException(AudioErrorKind.InvalidInput, "invalid-sample-rate",
+            throw TtsException.InvalidInput(
                 $"mp3 supports sample rates {string.Join(", ", MpegRates)} Hz, not {outputRate}.");
         }
 
