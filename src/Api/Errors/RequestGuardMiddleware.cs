@@ -23,7 +23,7 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Serv
         if (target.Length > _limits.MaxRequestTargetBytes)
         {
             throw new BadHttpRequestException(
-                $"The request target is {target.Length} bytes; at most {_limits.MaxRequestTargetBytes} are accepted ({ServerOptions.Section}:MaxRequestTargetBytes).",
+                $"The request target is {target.Length} bytes; at most {_limits.MaxRequestTargetBytes} are accepted ({ServerOptions.SectionName}:MaxRequestTargetBytes).",
                 StatusCodes.Status414UriTooLong);
         }
 
@@ -49,7 +49,7 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Serv
         {
             throw new BadHttpRequestException(
                 $"The request has {count} headers of {bytes} bytes; at most {_limits.MaxRequestHeaderCount} headers of {_limits.MaxRequestHeadersBytes} bytes are accepted " +
-                $"({ServerOptions.Section}:MaxRequestHeaderCount, MaxRequestHeadersBytes).",
+                $"({ServerOptions.SectionName}:MaxRequestHeaderCount, MaxRequestHeadersBytes).",
                 StatusCodes.Status431RequestHeaderFieldsTooLarge);
         }
     }
