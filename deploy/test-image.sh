@@ -181,7 +181,7 @@ run_container() {
     "${PODMAN[@]}" run -d --name "$NAME" -p "127.0.0.1:$PORT:8080" --health-interval disable \
         --read-only --cap-drop ALL --security-opt no-new-privileges \
         -v "$MODEL_DIR:/models:ro" -v "$VOLUME:/data/voices" \
-        -e F5Tts__Server__ShutdownTimeoutSeconds=120 -e DOTNET_SHUTDOWNTIMEOUTSECONDS=120 \
+        -e F5Tts__Server__ShutdownTimeoutSeconds=600 -e DOTNET_SHUTDOWNTIMEOUTSECONDS=600 -e F5Tts__Batching__RequestTimeoutSeconds=900 \
         "$IMAGE" > "$LOGS/run-$1.log" 2>&1
 }
 ready() { [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL/health/ready")" = 200 ]; }
@@ -244,7 +244,7 @@ fi
 voice_code=$(curl -s -m 60 -o "$TMP/voice.json" -w '%{http_code}' -F id=image-test -F name="Image test" \
     -F "transcript=$(cat "$ROOT/voices/default/transcript.txt")" -F "audio=@$ROOT/voices/default/reference.wav" \
     "$URL/v1/voices")
-"${PODMAN[@]}" stop -t 150 "$NAME" > /dev/null 2>&1
+"${PODMAN[@]}" stop -t 660 "$NAME" > /dev/null 2>&1
 first_exit=$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$NAME")
 container_logs 1
 t0=$SECONDS
@@ -262,7 +262,8 @@ else
     fatal "voice volume: the second container did not get ready (see $LOGS/container-2.log)"
 fi
 
-# SIGTERM drain: a long request in flight (the server's own gauge says so) completes, readiness turns 503
+# SIGTERM drain (generous timeouts: hang guards, not speed limits, for a busy machine): a long request in flight
+# (the server's own gauge says so) completes, readiness turns 503
 # meanwhile, and the process exits 0.
 inflight() {
     local v
@@ -271,11 +272,11 @@ inflight() {
 }
 draining() { [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL/health/ready")" = 503 ]; }
 text=$(printf 'This long request must finish even though the container is being stopped. %.0s' {1..10})
-curl -s -m 300 -o "$TMP/drain.pcm" -w '%{http_code}' -H 'content-type: application/json' \
+curl -s -m 900 -o "$TMP/drain.pcm" -w '%{http_code}' -H 'content-type: application/json' \
     -d "{\"text\":\"$text\",\"nfe_steps\":64,\"seed\":1,\"format\":\"pcm\"}" "$URL/v1/tts" > "$TMP/drain.code" &
 request=$!
 if wait_until 120 inflight; then
-    "${PODMAN[@]}" stop -t 150 "$NAME" > "$LOGS/stop.log" 2>&1 &
+    "${PODMAN[@]}" stop -t 660 "$NAME" > "$LOGS/stop.log" 2>&1 &
     stopper=$!
     wait_until 60 draining && saw_503=yes || saw_503=no
     wait "$request"

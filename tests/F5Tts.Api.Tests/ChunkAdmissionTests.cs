@@ -48,17 +48,17 @@ public sealed class ChunkAdmissionTests
         Assert.True(gate.PreparedSeeds.Count(s => s >= ReferenceSeed) >= 2, "the text must need two chunks when streamed");
 
         var inFlight = SpeakAsync(client, HeldSeed, HttpCompletionOption.ResponseHeadersRead);
-        await gate.Entered.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct); // admitted: its first chunk is being prepared
+        await gate.Entered.Task.WaitAsync(TimeSpan.FromMinutes(5), Ct); // admitted: its first chunk is being prepared
         var stopping = factory.Services.GetRequiredService<IHost>().StopAsync(CancellationToken.None);
         await WaitUntilDrainingAsync(factory.Services.GetRequiredService<EngineHost>()); // nothing new is admitted
         gate.Release();
 
-        using var response = await inFlight.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        using var response = await inFlight.WaitAsync(TimeSpan.FromMinutes(5), Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var streamed = await response.Content.ReadAsByteArrayAsync(Ct); // throws if the stream was cut short
         Assert.Equal(expected.Length, streamed.Length);
         Assert.Contains(HeldSeed + 1, gate.PreparedSeeds); // the second chunk ran after the drain began
-        await stopping.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await stopping.WaitAsync(TimeSpan.FromMinutes(5), Ct);
     }
 
     [Theory]
@@ -102,7 +102,7 @@ public sealed class ChunkAdmissionTests
     {
         // Synchronisation with the host's drain (readiness flips when it begins), not a timing assertion.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        timeout.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard, not a speed limit
         while (host.IsReady)
         {
             await Task.Delay(1, timeout.Token);
@@ -161,7 +161,7 @@ internal sealed class HeldPrepare(long heldSeed) : IDisposable
         if (seed == heldSeed)
         {
             Entered.TrySetResult();
-            _released.Wait(TimeSpan.FromSeconds(60), cancellationToken);
+            _released.Wait(TimeSpan.FromMinutes(5), cancellationToken);
         }
     }
 

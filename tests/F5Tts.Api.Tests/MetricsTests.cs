@@ -108,7 +108,7 @@ public sealed partial class MetricsTests
 
     private static async Task AssertPromtoolAcceptsAsync(string promtool, string body)
     {
-        var result = await ExternalTool.RunAsync(promtool, ["check", "metrics"], body, TimeSpan.FromSeconds(60), Ct);
+        var result = await ExternalTool.RunAsync(promtool, ["check", "metrics"], body, TimeSpan.FromMinutes(2), Ct);
         Assert.True(result.ExitCode == 0, $"promtool check metrics failed ({result.ExitCode}):\n{result.StdOut}\n{result.StdErr}");
     }
 

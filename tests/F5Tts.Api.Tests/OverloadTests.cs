@@ -71,7 +71,7 @@ public sealed class OverloadTests : IDisposable
         Assert.Equal(0, TtsEndpointTests.MetricValue(metrics, "f5tts_queue_depth"));
 
         var promtool = ExternalTool.Require("promtool", "prometheus");
-        var check = await ExternalTool.RunAsync(promtool, ["check", "metrics"], metrics, TimeSpan.FromSeconds(30), Ct);
+        var check = await ExternalTool.RunAsync(promtool, ["check", "metrics"], metrics, TimeSpan.FromMinutes(2), Ct);
         Assert.True(check.ExitCode == 0, $"promtool: {check.StdOut}{check.StdErr}");
     }
 }

@@ -17,7 +17,7 @@ public sealed class ProcessTests
     {
         await using var service = ServiceProcess.Start(
             new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production", ["ASPNETCORE_ENVIRONMENT"] = "Production" });
-        await service.WaitForLineAsync(l => l.Contains("Now listening on", StringComparison.Ordinal), TimeSpan.FromMinutes(2), Ct);
+        await service.WaitForLineAsync(l => l.Contains("Now listening on", StringComparison.Ordinal), TimeSpan.FromMinutes(5), Ct);
         using var client = new HttpClient { BaseAddress = service.BaseAddress };
         using (var live = await client.GetAsync("health/live", Ct))
         {

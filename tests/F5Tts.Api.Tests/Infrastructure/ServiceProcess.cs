@@ -58,7 +58,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>Waits until the engine has warmed up (the service is ready for synthesis).</summary>
     public Task WaitUntilReadyAsync(CancellationToken cancellationToken) =>
-        WaitForLineAsync(l => l.Contains("Engine warmed up", StringComparison.Ordinal), TimeSpan.FromMinutes(3), cancellationToken);
+        WaitForLineAsync(l => l.Contains("Engine warmed up", StringComparison.Ordinal), TimeSpan.FromMinutes(5), cancellationToken);
 
     private void OnLine(string line)
     {

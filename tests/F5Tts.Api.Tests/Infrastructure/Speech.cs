@@ -11,7 +11,7 @@ public static class Speech
     public static async Task WaitReadyAsync(HttpClient client, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        timeout.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard, not a speed limit
         while (true)
         {
             using var response = await client.GetAsync(new Uri("health/ready", UriKind.Relative), timeout.Token);
@@ -46,7 +46,7 @@ public static class Speech
         {
             var result = await ExternalTool.RunAsync(ffprobe,
                 ["-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels:format=duration", "-of", "json", path],
-                null, TimeSpan.FromSeconds(30), cancellationToken);
+                null, TimeSpan.FromMinutes(2), cancellationToken);
             Assert.True(result.ExitCode == 0, $"ffprobe rejected the {extension}: {result.StdErr}");
             using var json = JsonDocument.Parse(result.StdOut);
             var stream = json.RootElement.GetProperty("streams")[0];

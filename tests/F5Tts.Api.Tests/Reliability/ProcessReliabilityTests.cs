@@ -24,7 +24,7 @@ public sealed class ProcessReliabilityTests
     public async Task Sigterm_lets_whole_and_streaming_requests_in_flight_finish()
     {
         var voices = Directory.CreateTempSubdirectory("f5tts-rel-term-");
-        await using var service = ServiceProcess.Start(Environment(voices.FullName, ("F5Tts__Server__ShutdownTimeoutSeconds", "120")));
+        await using var service = ServiceProcess.Start(Environment(voices.FullName, ("F5Tts__Server__ShutdownTimeoutSeconds", "900"), ("F5Tts__Batching__RequestTimeoutSeconds", "3600")));
         try
         {
             using var client = Client(service);
@@ -185,7 +185,7 @@ public sealed class ProcessReliabilityTests
         return environment;
     }
 
-    private static HttpClient Client(ServiceProcess service) => new() { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+    private static HttpClient Client(ServiceProcess service) => new() { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromMinutes(15) }; // hang guard, not a speed limit
 
     private static async Task<bool> ReadyAsync(HttpClient client)
     {
@@ -213,7 +213,7 @@ public sealed class ProcessReliabilityTests
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
+        timeout.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard
         while (!await condition())
         {
             await Task.Delay(20, timeout.Token);

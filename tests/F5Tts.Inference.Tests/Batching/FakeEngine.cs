@@ -125,7 +125,7 @@ internal sealed class WaitingClock : FakeTimeProvider, IDisposable
 
     /// <summary>Waits until the worker armed one more timer than was awaited before (bounded: a hang fails the test).</summary>
     public Task WaitArmedAsync(CancellationToken cancellationToken) =>
-        _armed.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ContinueWith(
+        _armed.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken).ContinueWith(
             t => Assert.True(t.Result, "the worker never started to wait for more requests"), TaskScheduler.Default);
 
     public void Dispose() => _armed.Dispose();
