@@ -21,7 +21,9 @@ for _ in $(seq 600); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/nul
 text=$(printf 'This long text keeps a stream busy for many sentences in a row. %.0s' $(seq "$sentences"))
 speak() { curl -s -o /dev/null -w "%{http_code}\n" "http://127.0.0.1:$port/v1/audio/speech" -H 'Content-Type: application/json' \
   -d "{\"input\":\"$text\",\"response_format\":\"pcm\",\"nfe_steps\":$steps}"; }
+settle() { sleep 2; }                  # the engine trims the native heap once its worker is idle, just after a response
 for _ in 1 2 3; do speak >&2; done     # warm-up: steady state is after a few requests, not after start
+settle
 steady=$(rss)
 peak=$steady
 burst=()
@@ -29,5 +31,6 @@ for _ in $(seq "$streams"); do speak & burst+=($!); done
 running() { for p in "${burst[@]}"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 while running; do r=$(rss); ((r > peak)) && peak=$r; sleep 0.5; done
 for _ in 1 2 3; do speak >&2; done     # after the burst, ordinary traffic again
+settle
 after=$(rss)
 echo "arena=$arena streams=$streams sentences=$sentences nfe_steps=$steps steady_mib=$steady peak_mib=$peak after_mib=$after ratio=$(awk -v a="$after" -v s="$steady" 'BEGIN{printf "%.2f", a/s}')"

@@ -168,6 +168,39 @@ public sealed class AbuseTests(AbuseTests.Host host) : IClassFixture<AbuseTests.
         await ProblemAsync(response, HttpStatusCode.RequestHeaderFieldsTooLarge, "headers-too-large");
     }
 
+    [Theory]
+    [InlineData("GET /v1/%00 HTTP/1.1\r\nHost: x\r\n\r\n")]           // Kestrel rejects a decoded NUL in the path
+    [InlineData("GET /v1/models HTTP/1.1 junk\r\nHost: x\r\n\r\n")]   // malformed request line
+    [InlineData("GET /v1/models HTTP/1.1\r\nHost x\r\n\r\n")]         // malformed header line
+    public async Task Requests_kestrel_rejects_itself_get_a_400_problem(string request)
+    {
+        using var tcp = await OpenAsync();
+        var (status, headers, body) = await ExchangeAsync(tcp, request);
+
+        Assert.Equal(400, status);
+        Assert.Contains("Content-Type: application/problem+json", headers, StringComparison.OrdinalIgnoreCase);
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal("urn:f5tts:problem:bad-request", problem.GetProperty("type").GetString());
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task A_keep_alive_connection_after_an_application_error_is_not_rewritten()
+    {
+        // Two pipelined requests on one connection: the application's own 404 (with its body) and a 200 that follows
+        // it arrive unchanged, framed as the application sent them.
+        using var tcp = await OpenAsync();
+        var (status, headers, body) = await ExchangeAsync(tcp, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.Equal(404, status);
+        Assert.Contains("urn:f5tts:problem:not-found", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Connection: close", headers, StringComparison.OrdinalIgnoreCase);
+
+        (status, _, body) = await ExchangeAsync(tcp, "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n");
+        Assert.Equal(200, status);
+        Assert.DoesNotContain("problem", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Connections_beyond_the_limit_are_closed_and_the_limit_frees_up()
     {

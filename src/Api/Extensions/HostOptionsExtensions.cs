@@ -1,3 +1,4 @@
+using F5Tts.Api.Errors;
 using F5Tts.Api.Options;
 using F5Tts.Inference.Options;
 using Microsoft.AspNetCore.Http.Features;
@@ -25,6 +26,8 @@ public static class HostOptionsExtensions
             kestrel.Limits.MaxRequestLineSize = (8 * limits.MaxRequestTargetBytes) + 64;
             kestrel.Limits.MaxRequestHeadersTotalSize = 4 * limits.MaxRequestHeadersBytes;
             kestrel.Limits.MaxRequestHeaderCount = 4 * limits.MaxRequestHeaderCount;
+            // What Kestrel still rejects itself (a request it cannot parse) gets a problem body on the way out.
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseKestrelRejectionBodies());
         });
         services.AddOptions<FormOptions>().Configure<IOptions<ServerOptions>>((form, server) =>
             form.MultipartBodyLengthLimit = server.Value.MaxRequestBodyBytes);

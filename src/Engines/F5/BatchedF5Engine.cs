@@ -41,6 +41,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly RunOptions _runOptions = new();
+    private readonly IdleMemory _idleMemory = new();
     private readonly RunOptions _prepareRunOptions = new(); // Prepare's own: it may run on the preparation thread
     private readonly CaptureGate _gate = new();
     private readonly int _condDim;
@@ -347,6 +348,9 @@ internal sealed class BatchedF5Engine : ITtsEngine
     }
 
     private BatchedItem Own(IEngineItem item) => OwnedEngineItem.Own<BatchedItem>(this, item);
+
+    /// <summary>Returns the memory the last burst left behind to the system (the CPU arena, if on, keeps its own).</summary>
+    public void ReleaseIdleMemory() => _idleMemory.Release();
 
     public void Dispose()
     {

@@ -30,6 +30,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
     private readonly int _nfe;
     private readonly TensorElementType _latentType;
     private readonly RunOptions _runOptions = new();
+    private readonly IdleMemory _idleMemory = new();
     private readonly HashSet<DakeqqItem> _live = []; // items own device buffers from this engine's allocator
     private bool _disposed;
 
@@ -222,6 +223,9 @@ internal sealed class DakeqqF5Engine : ITtsEngine
         OnnxTtsEngineFactory.Require(_dec, dec.InputNames.Count == 2 && dec.OutputNames.Count == 1, "the dakeqq Decode has 2 inputs (latent, ref_signal_len) and 1 output");
         OnnxTtsEngineFactory.Require(_dec, dec.OutputMetadata[dec.OutputNames[0]].ElementDataType == TensorElementType.Int16, "the Decode output must be int16 audio");
     }
+
+    /// <summary>Returns the memory the last burst left behind to the system (the CPU arena, if on, keeps its own).</summary>
+    public void ReleaseIdleMemory() => _idleMemory.Release();
 
     public void Dispose()
     {

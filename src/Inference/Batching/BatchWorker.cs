@@ -107,6 +107,11 @@ internal sealed class BatchWorker
 
     private void EndBusyPeriod()
     {
+        if (_busyPeak > 0)
+        {
+            _engine.ReleaseIdleMemory(); // once per busy period: a batch ran since the worker was last idle
+        }
+
         _lastPeak = _busyPeak;
         _busyPeak = 0;
         _idleSince = _lastChange;

@@ -43,6 +43,14 @@ public interface ITtsEngine : IDisposable
     /// reference RMS gain is undone. Returns 24 kHz mono float PCM in [-1, 1] per item, in order.
     /// </summary>
     IReadOnlyList<float[]> Decode(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called on the worker thread once each time the worker goes idle after running work (nothing running, nothing
+    /// waiting): the moment to hand memory the last burst left behind back to the operating system. Default: nothing.
+    /// </summary>
+    void ReleaseIdleMemory()
+    {
+    }
 }
 
 /// <summary>One request's state inside the engine between Prepare and Decode.</summary>

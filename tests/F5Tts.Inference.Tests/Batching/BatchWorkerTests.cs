@@ -160,6 +160,19 @@ public sealed class BatchWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_worker_releases_idle_memory_once_each_time_it_goes_idle_after_work()
+    {
+        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0 });
+        await WhenAll(Submit(scheduler, 1, steps: 4));
+        await _engine.WaitIdleReleaseAsync(Ct);
+        Assert.Equal(1, _engine.IdleReleases); // four steps and a decode, one release
+
+        await WhenAll(Submit(scheduler, 2));
+        await _engine.WaitIdleReleaseAsync(Ct);
+        Assert.Equal(2, _engine.IdleReleases);
+    }
+
+    [Fact]
     public async Task A_forced_stop_fails_running_and_waiting_requests_as_not_ready()
     {
         _engine.HoldStep = 1;

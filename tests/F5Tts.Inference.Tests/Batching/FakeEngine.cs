@@ -14,6 +14,8 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
     private readonly Lock _lock = new();
     private readonly List<int> _batchSizes = [];
     private readonly SemaphoreSlim _resume = new(0);
+    private readonly SemaphoreSlim _idle = new(0);
+    private int _idleReleases;
     private long _steps;
     private int _prepared;
 
@@ -45,7 +47,21 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
         }
     }
 
+    /// <summary>How often the worker called <see cref="ReleaseIdleMemory"/>.</summary>
+    public int IdleReleases => Volatile.Read(ref _idleReleases);
+
     public void Release() => _resume.Release();
+
+    public void ReleaseIdleMemory()
+    {
+        Interlocked.Increment(ref _idleReleases);
+        _idle.Release();
+    }
+
+    /// <summary>Waits for one more <see cref="ReleaseIdleMemory"/> call than was awaited before (bounded).</summary>
+    public Task WaitIdleReleaseAsync(CancellationToken cancellationToken) =>
+        _idle.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ContinueWith(
+            t => Assert.True(t.Result, "the worker never released idle memory"), TaskScheduler.Default);
 
     public void WarmUp(CancellationToken cancellationToken)
     {
@@ -84,7 +100,11 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
     public IReadOnlyList<float[]> Decode(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken) =>
         items.Select(i => new float[] { ((Item)i).Seed }).ToList();
 
-    public void Dispose() => _resume.Dispose();
+    public void Dispose()
+    {
+        _resume.Dispose();
+        _idle.Dispose();
+    }
 
     /// <summary>A request of <paramref name="steps"/> steps and <paramref name="frames"/> frames; its audio is its seed.</summary>
     public static EngineInput Input(long seed, int steps = 4, int frames = 200) =>
