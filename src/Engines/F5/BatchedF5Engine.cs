@@ -41,7 +41,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
     private readonly RunOptions _runOptions = new();
-    private readonly IdleMemory _idleMemory = new();
+    private readonly IdleMemory _idleMemory;
     private readonly RunOptions _prepareRunOptions = new(); // Prepare's own: it may run on the preparation thread
     private readonly CaptureGate _gate = new();
     private readonly int _condDim;
@@ -93,6 +93,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
                 [ModelContracts.TransformerStage] = _buffers.Mode is { } mode ? $"{transformer.ProvidersText} ({mode})" : transformer.ProvidersText,
                 [ModelContracts.DecodeStage] = decode.ProvidersText,
             });
+        _idleMemory = new IdleMemory(IdleMemory.AllOnCpu(Description.ProvidersByStage));
     }
 
     public EngineDescription Description { get; }

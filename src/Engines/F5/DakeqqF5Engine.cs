@@ -30,7 +30,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
     private readonly int _nfe;
     private readonly TensorElementType _latentType;
     private readonly RunOptions _runOptions = new();
-    private readonly IdleMemory _idleMemory = new();
+    private readonly IdleMemory _idleMemory;
     private readonly HashSet<DakeqqItem> _live = []; // items own device buffers from this engine's allocator
     private bool _disposed;
 
@@ -63,6 +63,7 @@ internal sealed class DakeqqF5Engine : ITtsEngine
                 [ModelContracts.TransformerStage] = transformer.ProvidersText,
                 [ModelContracts.DecodeStage] = decode.ProvidersText,
             });
+        _idleMemory = new IdleMemory(IdleMemory.AllOnCpu(Description.ProvidersByStage));
     }
 
     public EngineDescription Description { get; }

@@ -21,10 +21,22 @@ internal sealed partial class IdleMemory
     private const int Threshold = 128 * 1024; // glibc's own default before it adapts; fixed here
 
     // Set once the calls turned out to be missing (not glibc), so that they are not attempted again.
+    private readonly bool _enabled;
     private bool _unavailable = !OperatingSystem.IsLinux();
 
-    public IdleMemory()
+    /// <param name="enabled">
+    /// Whether to act at all: only for an engine whose stages all run on the CPU provider. On a GPU the tensors live in
+    /// device memory and the host heap holds little, while a blocking collection between two requests would add its
+    /// pause to a latency measured in tens of milliseconds.
+    /// </param>
+    public IdleMemory(bool enabled)
     {
+        _enabled = enabled;
+        if (!enabled)
+        {
+            return;
+        }
+
         Call(() =>
         {
             _ = MallOpt(MMmapThreshold, Threshold);
@@ -38,9 +50,18 @@ internal sealed partial class IdleMemory
     /// </summary>
     public void Release()
     {
+        if (!_enabled)
+        {
+            return;
+        }
+
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Call(() => _ = MallocTrim(0));
     }
+
+    /// <summary>True when every stage's provider list (as the engine describes it) starts with the CPU provider.</summary>
+    public static bool AllOnCpu(IReadOnlyDictionary<string, string> providersByStage) =>
+        providersByStage.Values.All(p => p.StartsWith("CPU", StringComparison.OrdinalIgnoreCase));
 
     private void Call(Action libc)
     {
