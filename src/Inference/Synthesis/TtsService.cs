@@ -92,11 +92,13 @@ internal sealed class TtsService
         bool firstChunkAhead = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var scheduler = _host.Scheduler; // 503 while loading or draining
-        var model = _host.Description!;
+        // The request's own parameters are checked first: a bad request is 400 whether or not the engine is warm.
+        var model = _host.Description ?? throw TtsException.NotReady(
+            "The model is still loading.", TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
         var frontendStarted = Stopwatch.GetTimestamp();
         var sampler = ResolveSampler(request, model);
         var speed = ResolveSpeed(request.Speed);
+        var scheduler = _host.Scheduler; // 503 while warming up or draining
         var (reference, transcript) = ResolveReference(request);
         var plan = _text.Plan(request.Text, transcript, reference.Samples.Length, speed, request.Normalize, model.MaxFrames,
             shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
