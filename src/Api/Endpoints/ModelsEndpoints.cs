@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using F5Tts.Api.Synthesis;
-using F5Tts.Inference.Errors;
 using F5Tts.Inference.Options;
 using F5Tts.Inference.Synthesis;
 using Microsoft.Extensions.Options;
@@ -49,7 +48,7 @@ internal static class ModelsEndpoints
         TtsService tts, IOptions<BatchingOptions> batching, IOptions<SynthesisOptions> synthesis,
         IOptions<ModelOptions> modelOptions, OutputFormats formats)
     {
-        var d = tts.Model ?? throw TtsException.NotReady("The model is still loading.", TimeSpan.FromSeconds(batching.Value.RetryAfterSeconds));
+        var d = tts.LoadedModel;
         var s = synthesis.Value;
         var randomWeights = File.Exists(Path.Combine(modelOptions.Value.Directory, RandomWeightsMarker));
         var model = new ModelInfo

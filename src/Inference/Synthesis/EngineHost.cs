@@ -51,11 +51,16 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     /// <summary>True once warm-up finished and the worker runs, until shutdown begins.</summary>
     public bool IsReady => _ready && _scheduler is { IsAccepting: true };
 
+    /// <summary>The loaded model, or 503 while it is still loading.</summary>
+    public EngineDescription LoadedModel => Description ?? throw NotReady("The model is still loading.");
+
     /// <summary>The batcher, or 503 while loading, warming up or draining.</summary>
     public BatchScheduler Scheduler =>
-        IsReady ? _scheduler! : throw TtsException.NotReady(
-            _scheduler is null || !_ready ? "The model is still loading." : "The service is shutting down.",
-            TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
+        IsReady ? _scheduler! : throw NotReady(
+            _scheduler is null || !_ready ? "The model is still loading." : "The service is shutting down.");
+
+    private TtsException NotReady(string detail) =>
+        TtsException.NotReady(detail, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -56,6 +56,9 @@ internal sealed class TtsService
     /// <summary>The loaded model, or null before the host started.</summary>
     public EngineDescription? Model => _host.Description;
 
+    /// <summary>The loaded model, or 503 while it is still loading.</summary>
+    public EngineDescription LoadedModel => _host.LoadedModel;
+
     /// <summary>True when requests can be served (engine warmed up, not draining).</summary>
     public bool IsReady => _host.IsReady;
 
@@ -93,8 +96,7 @@ internal sealed class TtsService
     {
         ArgumentNullException.ThrowIfNull(request);
         // The request's own parameters are checked first: a bad request is 400 whether or not the engine is warm.
-        var model = _host.Description ?? throw TtsException.NotReady(
-            "The model is still loading.", TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
+        var model = _host.LoadedModel;
         var frontendStarted = Stopwatch.GetTimestamp();
         var sampler = ResolveSampler(request, model);
         var speed = ResolveSpeed(request.Speed);
