@@ -47,10 +47,14 @@ public sealed class DrainTests
             // Long enough (several chunks of 64 steps) to still be running while the drain is observed below.
             var text = string.Join(' ', Enumerable.Repeat("This long request must finish even though the service is being stopped.", 10));
             var inFlight = client.PostAsJsonAsync(new Uri("v1/tts", UriKind.Relative), new { text, nfe_steps = 64, seed = 1, format = "pcm" }, Ct);
+            // Admitted, not merely received: in flight counts a request from its first byte, while its text front-end
+            // and reference still run and it could be refused by a drain that begins now (on a busy machine that
+            // window is long). A Transformer call means every chunk of it holds a slot in the queue.
             await WaitUntilAsync(async () =>
             {
                 var metrics = await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
-                return TtsEndpointTests.MetricValue(metrics, "f5tts_inflight_requests") >= 1;
+                return metrics.Contains("f5tts_batch_size_count", StringComparison.Ordinal)
+                    && TtsEndpointTests.MetricValue(metrics, "f5tts_batch_size_count") >= 1;
             });
 
             using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
