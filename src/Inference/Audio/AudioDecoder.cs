@@ -8,8 +8,15 @@ public static class AudioDecoder
     /// <paramref name="maxSeconds"/> before allocating it. Throws <see cref="AudioRequestException"/> for malformed
     /// (400) or unsupported (415) input.
     /// </summary>
-    public static DecodedAudio Decode(byte[] data, double maxSeconds)
+    public static DecodedAudio Decode(byte[] data, double maxSeconds) => Decode(data, maxSeconds, []);
+
+    /// <summary>
+    /// As <see cref="Decode(byte[], double)"/>, and also the containers of <paramref name="others"/> (FLAC through
+    /// ONNX Runtime Extensions when F5Tts.Engines registers it).
+    /// </summary>
+    public static DecodedAudio Decode(byte[] data, double maxSeconds, IReadOnlyList<IReferenceAudioDecoder> others)
     {
+        ArgumentNullException.ThrowIfNull(others);
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length == 0)
         {
@@ -25,6 +32,14 @@ public static class AudioDecoder
         if (Mp3Reader.LooksLikeMp3(data))
         {
             return Mp3Reader.Decode(data, maxSeconds);
+        }
+
+        foreach (var other in others)
+        {
+            if (other.CanDecode(data))
+            {
+                return other.Decode(data, maxSeconds);
+            }
         }
 
         throw AudioRequestException.Unsupported(Describe(data));

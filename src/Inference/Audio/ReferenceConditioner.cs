@@ -25,10 +25,18 @@ public sealed class ReferenceConditioner
     private const double DecodeSlackSeconds = 30;
 
     private readonly IOptionsMonitor<AudioOptions> _options;
+    private readonly IReferenceAudioDecoder[] _otherDecoders;
 
     public ReferenceConditioner(IOptionsMonitor<AudioOptions> options)
+        : this(options, [])
+    {
+    }
+
+    /// <summary>With decoders of further containers (registered by other assemblies, e.g. FLAC by F5Tts.Engines).</summary>
+    public ReferenceConditioner(IOptionsMonitor<AudioOptions> options, IEnumerable<IReferenceAudioDecoder> otherDecoders)
     {
         _options = options;
+        _otherDecoders = [.. otherDecoders];
     }
 
     /// <summary>Checks the byte limit, decodes (WAV/MP3) and conditions an upload.</summary>
@@ -46,7 +54,7 @@ public sealed class ReferenceConditioner
             throw TooLarge(upload.Length, o.MaxReferenceBytes);
         }
 
-        return AudioDecoder.Decode(upload, o.MaxReferenceSeconds + DecodeSlackSeconds);
+        return AudioDecoder.Decode(upload, o.MaxReferenceSeconds + DecodeSlackSeconds, _otherDecoders);
     }
 
     /// <summary>Conditions already-decoded audio; <paramref name="enforceLimits"/> false skips the duration limits
