@@ -77,25 +77,13 @@ public sealed class PageTests(PageTests.Host host) : IClassFixture<PageTests.Hos
     /// <summary>Runs tests/node/page.test.mjs against <paramref name="service"/>.</summary>
     internal static async Task<ExternalTool.Result> RunPageScriptAsync(F5TtsApiFactory service, string? apiKey)
     {
-        var node = ExternalTool.Require("node");
-        var chromium = ExternalTool.Require("chromium");
         var ffmpeg = ExternalTool.Require("ffmpeg");
-        var folder = Path.Combine(RepoPaths.Root, "tests", "node");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "puppeteer-core")),
-            "tests/node/node_modules is missing: ./test.sh runs npm ci in tests/node");
         using var client = service.CreateSocketClient();
-        if (apiKey is not null)
-        {
-            client.DefaultRequestHeaders.Authorization = new("Bearer", apiKey);
-        }
-
-        await Speech.WaitReadyAsync(client, Ct);
+        await Speech.WaitReadyAsync(client, Ct); // /health/ready needs no key
         Directory.CreateDirectory(ArtifactsFolder);
         var voice = Path.Combine(RepoPaths.Root, "voices", "default");
         var environment = new Dictionary<string, string>
         {
-            ["F5TTS_URL"] = service.BaseAddress.ToString().TrimEnd('/'),
-            ["CHROMIUM"] = chromium,
             ["FFMPEG"] = ffmpeg,
             ["ARTIFACTS"] = ArtifactsFolder,
             ["VOICE_WAV"] = Path.Combine(voice, "reference.wav"),
@@ -106,8 +94,7 @@ public sealed class PageTests(PageTests.Host host) : IClassFixture<PageTests.Hos
             environment["API_KEY"] = apiKey;
         }
 
-        return await ExternalTool.RunAsync(node, ["--test", "--test-reporter=spec", Path.Combine(folder, "page.test.mjs")],
-            null, TimeSpan.FromMinutes(10), Ct, environment);
+        return await NodeScripts.RunChromiumScriptAsync("page.test.mjs", service.BaseAddress, environment, Ct);
     }
 }
 
