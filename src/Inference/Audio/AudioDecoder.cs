@@ -1,6 +1,6 @@
 namespace F5Tts.Inference.Audio;
 
-/// <summary>Detects the container from its magic bytes and decodes WAV or MP3 uploads.</summary>
+/// <summary>Detects the container from its magic bytes and decodes WAV, MP3 and Ogg Opus uploads (FLAC through <see cref="IReferenceAudioDecoder"/>).</summary>
 public static class AudioDecoder
 {
     /// <summary>
@@ -34,6 +34,11 @@ public static class AudioDecoder
             return Mp3Reader.Decode(data, maxSeconds);
         }
 
+        if (OggOpusReader.LooksLikeOggOpus(data))
+        {
+            return OggOpusReader.Decode(data, maxSeconds);
+        }
+
         foreach (var other in others)
         {
             if (other.CanDecode(data))
@@ -49,14 +54,14 @@ public static class AudioDecoder
     {
         string? known = data switch
         {
-            _ when data.StartsWith("OggS"u8) => "Ogg (Opus/Vorbis)",
+            _ when data.StartsWith("OggS"u8) => "Ogg other than Opus (e.g. Vorbis)",
             _ when data.StartsWith("fLaC"u8) => "FLAC",
             _ when data.Length >= 8 && data[4..8].SequenceEqual("ftyp"u8) => "MP4/M4A",
             _ when data.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) => "WebM/Matroska",
             _ => null,
         };
         return known is null
-            ? "Unsupported audio: the upload is neither a WAV (RIFF/WAVE) nor an MP3 file."
-            : $"Unsupported audio: {known} is not decoded; send a WAV (PCM or float) or MP3 file.";
+            ? "Unsupported audio: the upload is not a WAV (RIFF/WAVE), MP3, FLAC or Ogg Opus file."
+            : $"Unsupported audio: {known} is not decoded; send a WAV (PCM or float), MP3, FLAC or Ogg Opus file.";
     }
 }
