@@ -1,10 +1,10 @@
 namespace F5Tts.Inference.Audio;
 
-/// <summary>Detects the container from its magic bytes and decodes WAV, MP3 and Ogg Opus uploads (FLAC through <see cref="IReferenceAudioDecoder"/>).</summary>
+/// <summary>Detects the container from its magic bytes and decodes WAV, MP3, Ogg Opus and WebM Opus uploads (FLAC through <see cref="IReferenceAudioDecoder"/>).</summary>
 public static class AudioDecoder
 {
     /// <summary>
-    /// Decodes <paramref name="data"/> (WAV in any PCM/float layout, or MP3). Refuses anything longer than
+    /// Decodes <paramref name="data"/> (WAV in any PCM/float layout, MP3, Ogg Opus, WebM Opus). Refuses anything longer than
     /// <paramref name="maxSeconds"/> before allocating it. Throws <see cref="AudioRequestException"/> for malformed
     /// (400) or unsupported (415) input.
     /// </summary>
@@ -39,6 +39,11 @@ public static class AudioDecoder
             return OggOpusReader.Decode(data, maxSeconds);
         }
 
+        if (WebmOpusReader.LooksLikeWebm(data))
+        {
+            return WebmOpusReader.Decode(data, maxSeconds);
+        }
+
         foreach (var other in others)
         {
             if (other.CanDecode(data))
@@ -57,11 +62,10 @@ public static class AudioDecoder
             _ when data.StartsWith("OggS"u8) => "Ogg other than Opus (e.g. Vorbis)",
             _ when data.StartsWith("fLaC"u8) => "FLAC",
             _ when data.Length >= 8 && data[4..8].SequenceEqual("ftyp"u8) => "MP4/M4A",
-            _ when data.StartsWith((ReadOnlySpan<byte>)[0x1A, 0x45, 0xDF, 0xA3]) => "WebM/Matroska",
             _ => null,
         };
         return known is null
-            ? "Unsupported audio: the upload is not a WAV (RIFF/WAVE), MP3, FLAC or Ogg Opus file."
-            : $"Unsupported audio: {known} is not decoded; send a WAV (PCM or float), MP3, FLAC or Ogg Opus file.";
+            ? "Unsupported audio: the upload is not a WAV (RIFF/WAVE), MP3, FLAC, Ogg Opus or WebM Opus file."
+            : $"Unsupported audio: {known} is not decoded; send a WAV (PCM or float), MP3, FLAC or Opus (Ogg, WebM) file.";
     }
 }

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using Concentus;
-using F5Tts.Inference.Errors;
 
 namespace F5Tts.Inference.Audio;
 
@@ -12,9 +10,6 @@ namespace F5Tts.Inference.Audio;
 /// </summary>
 internal static class OggOpusReader
 {
-    private const int Rate = 48_000;
-    private const int MaxFrameSamples = 5760; // 120 ms at 48 kHz, the longest Opus packet
-
     public static bool LooksLikeOggOpus(ReadOnlySpan<byte> data) =>
         data.StartsWith("OggS"u8) && data.Length >= 36 && data[28..36].SequenceEqual("OpusHead"u8);
 
@@ -26,72 +21,14 @@ internal static class OggOpusReader
             throw Malformed("the stream ends before its audio");
         }
 
-        var (channels, preSkip, gainDb) = Head(packets[0]);
+        var head = OpusPackets.Head(packets[0]);
         if (!packets[1].AsSpan().StartsWith("OpusTags"u8))
         {
             throw Malformed("the second packet is not OpusTags");
         }
 
-        long limit = (long)(maxSeconds * Rate) + preSkip;
-        var decoder = OpusCodecFactory.CreateDecoder(Rate, channels);
-        var pcm = new List<float>();
-        var frame = new float[MaxFrameSamples * channels];
-        for (int i = 2; i < packets.Count; i++)
-        {
-            int samples;
-            try
-            {
-                samples = decoder.Decode(packets[i], frame, MaxFrameSamples, false);
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IndexOutOfRangeException or OpusException)
-            {
-                throw Malformed($"audio packet {i - 2} does not decode ({ex.Message})");
-            }
-
-            pcm.AddRange(frame.AsSpan(0, samples * channels));
-            if (pcm.Count / channels > limit)
-            {
-                throw new AudioRequestException(TtsErrorKind.InvalidInput, "reference-too-long",
-                    "The Ogg Opus file is far beyond the reference limit.");
-            }
-        }
-
         // The last granule position counts pre-skip plus the samples to play: the rest is encoder padding.
-        long frames = pcm.Count / channels;
-        long keep = Math.Clamp(lastGranule - preSkip, 0, frames - Math.Min(preSkip, frames));
-        if (keep == 0)
-        {
-            throw Malformed("the stream holds no audio");
-        }
-
-        float gain = MathF.Pow(10, gainDb / 20);
-        var samplesOut = new float[keep * channels];
-        for (long f = 0; f < samplesOut.Length; f++)
-        {
-            var s = pcm[(int)((preSkip * channels) + f)] * gain;
-            samplesOut[f] = float.IsFinite(s) ? s : throw Malformed("it decodes to samples that are not finite");
-        }
-
-        return new DecodedAudio(samplesOut, Rate, channels, "ogg/opus");
-    }
-
-    private static (int Channels, int PreSkip, float GainDb) Head(byte[] head)
-    {
-        if (head.Length < 19 || !head.AsSpan().StartsWith("OpusHead"u8) || head[8] >> 4 != 0)
-        {
-            throw Malformed("OpusHead is missing or of an unknown version");
-        }
-
-        int channels = head[9];
-        int preSkip = BinaryPrimitives.ReadUInt16LittleEndian(head.AsSpan(10));
-        float gainDb = BinaryPrimitives.ReadInt16LittleEndian(head.AsSpan(16)) / 256f;
-        if (head[18] != 0 || channels is < 1 or > 2)
-        {
-            throw AudioRequestException.Unsupported(
-                "Unsupported audio: only mono or stereo Ogg Opus (channel mapping family 0) is decoded; send a WAV, MP3 or FLAC file.");
-        }
-
-        return (channels, preSkip, gainDb);
+        return OpusPackets.Decode(packets.Skip(2), head, lastGranule - head.PreSkip, maxSeconds, "ogg/opus");
     }
 
     /// <summary>The packets of the first logical stream, and the granule position of its last page.</summary>

@@ -92,6 +92,6 @@ public sealed class OggOpusReaderTests : IDisposable
         var refused = Assert.Throws<AudioRequestException>(() => AudioDecoder.Decode(File.ReadAllBytes(path), 60));
 
         Assert.Equal("unsupported-audio", refused.Code);
-        Assert.Contains("Ogg Opus", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Opus (Ogg, WebM)", refused.Message, StringComparison.Ordinal);
     }
 }
