@@ -67,7 +67,7 @@ public sealed class PageTests(PageTests.Host host) : IClassFixture<PageTests.Hos
         var result = await RunPageScriptAsync(host, apiKey: null);
 
         Assert.True(result.ExitCode == 0, $"node --test failed ({result.ExitCode}):\n{result.StdOut}\n{result.StdErr}");
-        Assert.Contains("pass 6", result.StdOut, StringComparison.Ordinal);
+        Assert.Contains("pass 7", result.StdOut, StringComparison.Ordinal);
         Assert.Contains("fail 0", result.StdOut, StringComparison.Ordinal);
         var screenshot = Path.Combine(ArtifactsFolder, "page.png");
         Assert.True(new FileInfo(screenshot).Length > 10_000, $"{screenshot} is the screenshot of the result");

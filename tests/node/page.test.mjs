@@ -175,7 +175,7 @@ test('a long text streams: audio is scheduled as chunks arrive and the whole cli
   await page.close();
 });
 
-test('a voice is added from an audio file (WAV as is, Ogg Opus converted in the browser)', { skip: !!apiKey }, async () => {
+test('a voice is added from an audio file (WAV and Ogg Opus as they are, Ogg Vorbis converted in the browser)', { skip: !!apiKey }, async () => {
   const page = await openPage();
   await waitForVoices(page);
   await page.click('#add-voice summary');
@@ -184,13 +184,55 @@ test('a voice is added from an audio file (WAV as is, Ogg Opus converted in the 
   const wavId = await saveVoice(page, 'Page file voice', process.env.VOICE_TRANSCRIPT);
   assert.match(wavId, /^page-file-voice/);
 
-  const ogg = path.join(scratch, 'reference.ogg');
-  execFileSync(process.env.FFMPEG ?? 'ffmpeg', ['-v', 'error', '-y', '-i', process.env.VOICE_WAV, '-c:a', 'libopus', ogg]);
-  await file.uploadFile(ogg);
-  const oggId = await saveVoice(page, 'Page ogg voice', process.env.VOICE_TRANSCRIPT);
+  const opus = path.join(scratch, 'reference.opus');
+  execFileSync(process.env.FFMPEG ?? 'ffmpeg', ['-v', 'error', '-y', '-i', process.env.VOICE_WAV, '-c:a', 'libopus', opus]);
+  await file.uploadFile(opus);
+  const opusId = await saveVoice(page, 'Page opus voice', process.env.VOICE_TRANSCRIPT);
+  assert.doesNotMatch(await page.$eval('#voice-status', (e) => e.textContent), /converted/);
+  assert.equal((await (await fetch(`${baseURL}/v1/voices/${opusId}`)).json()).sourceFormat, 'ogg/opus');
+
+  const vorbis = path.join(scratch, 'reference.ogg');
+  execFileSync(process.env.FFMPEG ?? 'ffmpeg', ['-v', 'error', '-y', '-i', process.env.VOICE_WAV, '-c:a', 'libvorbis', vorbis]);
+  await file.uploadFile(vorbis);
+  const vorbisId = await saveVoice(page, 'Page vorbis voice', process.env.VOICE_TRANSCRIPT);
   assert.match(await page.$eval('#voice-status', (e) => e.textContent), /converted to WAV in the browser/);
-  const listed = await (await fetch(`${baseURL}/v1/voices/${oggId}`)).json();
-  assert.ok(listed.durationSeconds > 3, `stored ${listed.durationSeconds} s`);
+  const stored = await (await fetch(`${baseURL}/v1/voices/${vorbisId}`)).json();
+  assert.equal(stored.sourceFormat, 'wav/pcm16');
+  assert.ok(stored.durationSeconds > 3, `stored ${stored.durationSeconds} s`);
+  await page.close();
+});
+
+test('what MediaRecorder records (WebM Opus) is stored as a voice by the service itself', { skip: !!apiKey }, async () => {
+  const page = await openPage();
+  await waitForVoices(page);
+  const answer = await page.evaluate(async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const recorder = new MediaRecorder(stream, { mimeType: 'audio/webm;codecs=opus' });
+    const chunks = [];
+    // A piece every 250 ms; twelve pieces are 3 s of the fake microphone (counted, not timed).
+    const enough = new Promise((resolve) => {
+      recorder.ondataavailable = (e) => {
+        chunks.push(e.data);
+        if (chunks.length === 12) resolve();
+      };
+    });
+    recorder.start(250);
+    await enough;
+    const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+    recorder.stop();
+    await stopped;
+    stream.getTracks().forEach((t) => t.stop());
+    const form = new FormData();
+    form.append('name', 'MediaRecorder voice');
+    form.append('transcript', 'A beep from the test microphone.');
+    form.append('audio', new Blob(chunks, { type: recorder.mimeType }), 'recording.webm');
+    const response = await fetch('v1/voices', { method: 'POST', body: form });
+    return { status: response.status, body: await response.json(), type: recorder.mimeType };
+  });
+  assert.match(answer.type, /^audio\/webm/);
+  assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  assert.equal(answer.body.sourceFormat, 'webm/opus');
+  assert.ok(answer.body.durationSeconds >= 0.5, `stored ${answer.body.durationSeconds} s`);
   await page.close();
 });
 

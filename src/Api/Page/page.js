@@ -286,7 +286,7 @@ async function saveVoice(event) {
     let response = await postVoice(name, transcript, voiceAudio.blob, voiceAudio.fileName);
     let note = '';
     if (response.status === 415) {
-      // A format the service does not read (Ogg, WebM, M4A…): the browser decodes it and sends WAV instead.
+      // A format the service does not read (M4A, Ogg Vorbis…): the browser decodes it and sends WAV instead.
       const original = await problemOf(response);
       let wav;
       try {
