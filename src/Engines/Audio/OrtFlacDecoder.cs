@@ -91,7 +91,7 @@ internal sealed class OrtFlacDecoder : IReferenceAudioDecoder, IDisposable
     internal float[] RunOp(byte[] data)
     {
         var session = _session.Value ?? throw new AudioRequestException(TtsErrorKind.UnsupportedMedia, "unsupported-audio",
-            "Unsupported audio: FLAC needs ONNX Runtime Extensions (libortextensions.so), which this server lacks; send a WAV or MP3 file.");
+            "Unsupported audio: FLAC needs ONNX Runtime Extensions (libortextensions.so), which this server lacks; send a WAV, MP3 or Opus file.");
         using var run = new RunOptions();
         using var input = OrtValue.CreateTensorValueFromMemory(data, [1, data.Length]);
         using var outputs = session.Run(run, [AudioDecoderModel.Input], [input], [AudioDecoderModel.Output]);

@@ -39,11 +39,11 @@ public sealed class ReferenceConditioner
         _otherDecoders = [.. otherDecoders];
     }
 
-    /// <summary>Checks the byte limit, decodes (WAV/MP3) and conditions an upload.</summary>
+    /// <summary>Checks the byte limit, decodes (docs/audio.md "Reference audio input") and conditions an upload.</summary>
     /// <exception cref="AudioRequestException">413 too large, 415 unsupported, 400 malformed/too long/too short/silent.</exception>
     public ConditionedReference Condition(byte[] upload) => Condition(Decode(upload));
 
-    /// <summary>Checks the byte limit and decodes (WAV/MP3) without conditioning.</summary>
+    /// <summary>Checks the byte limit and decodes without conditioning.</summary>
     /// <exception cref="AudioRequestException">413 too large, 415 unsupported, 400 malformed or far too long.</exception>
     public DecodedAudio Decode(byte[] upload)
     {
