@@ -33,4 +33,30 @@ public static class FuzzMutations
                 return bytes;
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="decode"/> on <paramref name="rounds"/> damaged copies of <paramref name="valid"/> and counts
+    /// those refused with <typeparamref name="TRefusal"/>; any other exception fails the test. <paramref name="decode"/>
+    /// asserts what an accepted copy must be.
+    /// </summary>
+    public static int CountRefused<TRefusal>(byte[] valid, int seed, int rounds, int headerBytes, Action<byte[]> decode)
+        where TRefusal : Exception
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        var random = new Random(seed);
+        int refused = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            try
+            {
+                decode(Mutate(valid, random, headerBytes));
+            }
+            catch (TRefusal)
+            {
+                refused++;
+            }
+        }
+
+        return refused;
+    }
 }
