@@ -115,3 +115,23 @@ public sealed class PageApiKeyTests(PageApiKeyTests.Host host) : IClassFixture<P
         Assert.Contains("fail 0", result.StdOut, StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>F5Tts:Server:Page=false</c>: no page, the API as before.</summary>
+public sealed class PageOffTests(PageOffTests.Host host) : IClassFixture<PageOffTests.Host>
+{
+    public sealed class Host() : F5TtsApiFactory(new() { ["F5Tts:Server:Page"] = "false" });
+
+    [Fact]
+    public async Task Without_the_page_slash_is_a_404_problem_and_swagger_stays()
+    {
+        using var client = host.CreateSocketClient();
+        using var root = await client.GetAsync("", TestContext.Current.CancellationToken);
+        using var script = await client.GetAsync("page.js", TestContext.Current.CancellationToken);
+        using var swagger = await client.GetAsync("swagger/index.html", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, root.StatusCode);
+        Assert.Equal("application/problem+json", root.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.NotFound, script.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, swagger.StatusCode);
+    }
+}

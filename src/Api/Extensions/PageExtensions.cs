@@ -1,4 +1,6 @@
+using F5Tts.Api.Options;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace F5Tts.Api.Extensions;
@@ -21,12 +23,18 @@ public static class PageExtensions
         + "form-action 'none'; frame-ancestors 'none'";
 
     /// <summary>
-    /// Serves <c>/</c> as <c>index.html</c> and the page's other files by name. Only the embedded files are served;
-    /// every other path falls through to the endpoints (and an unknown one to the 404 problem).
+    /// Serves <c>/</c> as <c>index.html</c> and the page's other files by name, unless <c>F5Tts:Server:Page</c> is
+    /// false. Only the embedded files are served; every other path falls through to the endpoints (and an unknown one
+    /// to the 404 problem).
     /// </summary>
     public static WebApplication UseF5TtsPage(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        if (!app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.Page)
+        {
+            return app;
+        }
+
         var files = new EmbeddedFileProvider(typeof(PageExtensions).Assembly, ResourcePrefix);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, DefaultFileNames = ["index.html"] });
         app.UseStaticFiles(new StaticFileOptions
