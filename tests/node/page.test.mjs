@@ -158,6 +158,8 @@ test('a long text streams: audio is scheduled as chunks arrive and the whole cli
   await page.$eval('#text', (e, t) => { e.value = t; }, LONG_TEXT);
   await page.$eval('#steps', (e) => { e.value = '4'; });
   await page.click('#stream');
+  // The body trickles in (256 KiB/s, several reads however busy the machine is), as over a real network.
+  await page.emulateNetworkConditions({ download: 256 * 1024, upload: -1, latency: 0 });
   const response = await synthesize(page);
   assert.equal(response.status(), 200);
   assert.equal(response.headers()['content-type'], 'audio/pcm');
