@@ -30,6 +30,7 @@ requirements=(
   newuidmap:uidmap
   pkg=libmp3lame0:libmp3lame0   # mp3 output
   pkg=fonts-dejavu-core:fonts-dejavu-core
+  pkg=fonts-wqy-microhei:fonts-wqy-microhei   # a CJK font: the page test checks Chinese renders
 )
 
 missing=()

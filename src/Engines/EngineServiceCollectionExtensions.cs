@@ -4,6 +4,7 @@ using F5Tts.Inference.Engine;
 using F5Tts.Inference.Options;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,8 @@ public static class EngineServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EngineOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
             ContentRootPath.Of(sp)));
+        // FLAC reference audio through ONNX Runtime Extensions (docs/audio.md "Reference audio input").
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<F5Tts.Inference.Audio.IReferenceAudioDecoder, Audio.OrtFlacDecoder>());
         return services;
     }
 }

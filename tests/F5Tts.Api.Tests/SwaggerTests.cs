@@ -73,20 +73,10 @@ public sealed class SwaggerTests(SwaggerTests.Host host) : IClassFixture<Swagger
     [Fact]
     public async Task Try_it_out_and_Execute_on_POST_v1_tts_in_headless_chromium_answers_200_with_audio()
     {
-        var node = ExternalTool.Require("node");
-        var chromium = ExternalTool.Require("chromium");
-        var folder = Path.Combine(RepoPaths.Root, "tests", "node");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "puppeteer-core")),
-            "tests/node/node_modules is missing: ./test.sh runs npm ci in tests/node");
         using var client = host.CreateSocketClient();
         await Speech.WaitReadyAsync(client, Ct);
 
-        var result = await ExternalTool.RunAsync(node, ["--test", "--test-reporter=spec", Path.Combine(folder, "swagger-ui.test.mjs")],
-            null, TimeSpan.FromMinutes(5), Ct, new Dictionary<string, string>
-            {
-                ["F5TTS_URL"] = host.BaseAddress.ToString().TrimEnd('/'),
-                ["CHROMIUM"] = chromium,
-            });
+        var result = await NodeScripts.RunChromiumScriptAsync("swagger-ui.test.mjs", host.BaseAddress, new Dictionary<string, string>(), Ct);
 
         Assert.True(result.ExitCode == 0, $"node --test failed ({result.ExitCode}):\n{result.StdOut}\n{result.StdErr}");
         Assert.Contains("pass 1", result.StdOut, StringComparison.Ordinal);

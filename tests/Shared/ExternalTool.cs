@@ -15,6 +15,7 @@ public static class ExternalTool
         ["ffmpeg"] = "ffmpeg",
         ["ffprobe"] = "ffmpeg",
         ["opusinfo"] = "opus-tools",
+        ["opusenc"] = "opus-tools",
         ["opusdec"] = "opus-tools",
         ["sox"] = "sox",
         ["espeak-ng"] = "espeak-ng",

@@ -39,7 +39,7 @@ public sealed class TtsRequestDto : SynthesisSettingsDto
 /// <summary>A reference clip sent with the request.</summary>
 public sealed class InlineReferenceDto
 {
-    /// <summary>WAV or MP3 file, base64-encoded.</summary>
+    /// <summary>WAV, MP3, FLAC or Opus (Ogg, WebM) file, base64-encoded.</summary>
     [JsonPropertyName("audio")]
     public string? Audio { get; init; }
 

@@ -76,7 +76,7 @@ internal static class TtsEndpoints
 
         if (string.IsNullOrEmpty(reference.Audio))
         {
-            throw TtsException.InvalidInput("reference.audio must hold the base64-encoded WAV or MP3 file.", "reference.audio");
+            throw TtsException.InvalidInput("reference.audio must hold the base64-encoded audio file (WAV, MP3, FLAC or Opus).", "reference.audio");
         }
 
         byte[] audio;

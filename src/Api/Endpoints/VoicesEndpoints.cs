@@ -58,7 +58,7 @@ public static class VoicesEndpoints
 
     /// <summary>
     /// Uploads a reference voice as multipart/form-data with fields <c>name</c>, <c>transcript</c>, <c>audio</c> (file)
-    /// and optional <c>id</c>. The clip (WAV in any PCM/float layout, rate and channel count, or MP3; at most 12 s of
+    /// and optional <c>id</c>. The clip (WAV in any PCM/float layout, rate and channel count, MP3, FLAC or Opus in Ogg/WebM; at most 12 s of
     /// speech by default) is converted to 24 kHz mono, silence-trimmed and level-normalised, then stored.
     /// Returns 201 with the voice; 400 malformed input, 409 id taken, 413 too large, 415 unsupported format.
     /// </summary>

@@ -34,6 +34,7 @@ public static class PipelineExtensions
         app.UseF5TtsProblemDetails();
         app.UseF5TtsAuth();
         app.UseF5TtsSwagger();
+        app.UseF5TtsPage();
         return app;
     }
 

@@ -48,4 +48,10 @@ public sealed class ServerOptions
     /// <summary>Most request headers; more gets 431 <c>urn:f5tts:problem:headers-too-large</c> (Kestrel's limit: 4× this).</summary>
     [Range(8, 10_000)]
     public int MaxRequestHeaderCount { get; set; } = 100;
+
+    /// <summary>
+    /// Serve the browser page at <c>/</c> (docs/page.md). Off: <c>/</c> is a 404 problem like any unknown path, for
+    /// deployments that expose only the API.
+    /// </summary>
+    public bool Page { get; set; } = true;
 }

@@ -25,17 +25,25 @@ public sealed class ReferenceConditioner
     private const double DecodeSlackSeconds = 30;
 
     private readonly IOptionsMonitor<AudioOptions> _options;
+    private readonly IReferenceAudioDecoder[] _otherDecoders;
 
     public ReferenceConditioner(IOptionsMonitor<AudioOptions> options)
+        : this(options, [])
     {
-        _options = options;
     }
 
-    /// <summary>Checks the byte limit, decodes (WAV/MP3) and conditions an upload.</summary>
+    /// <summary>With decoders of further containers (registered by other assemblies, e.g. FLAC by F5Tts.Engines).</summary>
+    public ReferenceConditioner(IOptionsMonitor<AudioOptions> options, IEnumerable<IReferenceAudioDecoder> otherDecoders)
+    {
+        _options = options;
+        _otherDecoders = [.. otherDecoders];
+    }
+
+    /// <summary>Checks the byte limit, decodes (docs/audio.md "Reference audio input") and conditions an upload.</summary>
     /// <exception cref="AudioRequestException">413 too large, 415 unsupported, 400 malformed/too long/too short/silent.</exception>
     public ConditionedReference Condition(byte[] upload) => Condition(Decode(upload));
 
-    /// <summary>Checks the byte limit and decodes (WAV/MP3) without conditioning.</summary>
+    /// <summary>Checks the byte limit and decodes without conditioning.</summary>
     /// <exception cref="AudioRequestException">413 too large, 415 unsupported, 400 malformed or far too long.</exception>
     public DecodedAudio Decode(byte[] upload)
     {
@@ -46,7 +54,7 @@ public sealed class ReferenceConditioner
             throw TooLarge(upload.Length, o.MaxReferenceBytes);
         }
 
-        return AudioDecoder.Decode(upload, o.MaxReferenceSeconds + DecodeSlackSeconds);
+        return AudioDecoder.Decode(upload, o.MaxReferenceSeconds + DecodeSlackSeconds, _otherDecoders);
     }
 
     /// <summary>Conditions already-decoded audio; <paramref name="enforceLimits"/> false skips the duration limits

@@ -32,7 +32,7 @@ public sealed record TtsRequest
 }
 
 /// <summary>A reference clip sent with the request.</summary>
-/// <param name="Audio">The file's bytes (WAV or MP3).</param>
+/// <param name="Audio">The file's bytes (WAV, MP3, FLAC or Opus in Ogg/WebM).</param>
 /// <param name="Transcript">Exactly what is said in the clip.</param>
 public sealed record InlineReference(byte[] Audio, string Transcript);
 

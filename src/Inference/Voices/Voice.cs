@@ -23,7 +23,7 @@ public sealed record Voice(
 /// <param name="Id">Requested id, or null to derive one from <paramref name="Name"/>.</param>
 /// <param name="Name">Display name.</param>
 /// <param name="Transcript">Exact text spoken in the clip.</param>
-/// <param name="Audio">The uploaded file (WAV or MP3).</param>
+/// <param name="Audio">The uploaded file (WAV, MP3, FLAC or Opus in Ogg/WebM).</param>
 public sealed record VoiceUpload(string? Id, string Name, string Transcript, byte[] Audio);
 
 /// <summary>

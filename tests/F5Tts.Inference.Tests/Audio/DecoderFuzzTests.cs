@@ -14,7 +14,7 @@ public sealed class DecoderFuzzTests
         int refused = 0;
         for (int round = 0; round < 3_000; round++)
         {
-            var bytes = Mutate(valid, random, headerBytes: 64);
+            var bytes = FuzzMutations.Mutate(valid, random, headerBytes: 64);
             try
             {
                 var audio = AudioDecoder.Decode(bytes, 60);
@@ -43,7 +43,7 @@ public sealed class DecoderFuzzTests
             var random = new Random(99);
             for (int round = 0; round < 400; round++)
             {
-                var bytes = Mutate(valid, random, headerBytes: valid.Length);
+                var bytes = FuzzMutations.Mutate(valid, random, headerBytes: valid.Length);
                 try
                 {
                     AudioDecoder.Decode(bytes, 60);
@@ -56,30 +56,6 @@ public sealed class DecoderFuzzTests
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static byte[] Mutate(byte[] source, Random random, int headerBytes)
-    {
-        var bytes = (byte[])source.Clone();
-        switch (random.Next(4))
-        {
-            case 0: // flip bytes in the header region
-                for (int i = random.Next(1, 6); i > 0; i--)
-                {
-                    bytes[random.Next(Math.Min(headerBytes, bytes.Length))] = (byte)random.Next(256);
-                }
-
-                return bytes;
-            case 1: // truncate anywhere
-                return bytes[..random.Next(bytes.Length)];
-            case 2: // overwrite a 32-bit field with an extreme value
-                int at = random.Next(Math.Min(headerBytes, bytes.Length - 4));
-                BitConverter.TryWriteBytes(bytes.AsSpan(at), random.Next(3) switch { 0 => uint.MaxValue, 1 => 0u, _ => (uint)random.Next() });
-                return bytes;
-            default: // random garbage after the first bytes
-                random.NextBytes(bytes.AsSpan(random.Next(4, bytes.Length)));
-                return bytes;
         }
     }
 }
