@@ -120,7 +120,7 @@ internal sealed class TtsService
             {
                 var chunk = plan.Chunks[i];
                 jobs.Add(admission.Submit(new EngineInput(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
-                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain)));
+                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain), firstOfStream: firstChunkAhead && i == 0));
             }
         }
 
