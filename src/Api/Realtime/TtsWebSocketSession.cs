@@ -39,6 +39,7 @@ internal sealed partial class TtsWebSocketSession(
     private long _firstSubmitted;
     private int _characters;
     private bool _ended;
+    private string _formatName = "pcm";
 
     /// <summary>Serves the session until it is done, fails or the client leaves; then closes the socket.</summary>
     /// <param name="slot">The session's place under F5Tts:Realtime:MaxSessions; null when none was free.</param>
@@ -262,8 +263,9 @@ internal sealed partial class TtsWebSocketSession(
             Normalize = start.Normalize,
         }, CancellationToken.None);
         _segmenter = new TextSegmenter(options);
+        _formatName = format.ToString().ToLowerInvariant();
         var rate = format == AudioFormat.Opus ? 48_000 : TtsService.SampleRate;
-        await socket.SendJsonAsync(new { type = "started", format = format.ToString().ToLowerInvariant(), sample_rate = rate, channels = 1 }, CancellationToken.None);
+        await socket.SendJsonAsync(new { type = "started", format = _formatName, sample_rate = rate, channels = 1 }, CancellationToken.None);
         var stream = _stream;
         _ = Task.Run(() => WriteAsync(stream, format));
     }
@@ -279,110 +281,6 @@ internal sealed partial class TtsWebSocketSession(
         if (Interlocked.Read(ref _firstSubmitted) == 0)
         {
             Interlocked.Exchange(ref _firstSubmitted, segment.SubmittedTimestamp);
-        }
-    }
-
-    /// <summary>The audio writer: each segment's message and audio as it is synthesised, then the stream's tail.</summary>
-    private async Task WriteAsync(SpeechStream stream, AudioFormat format)
-    {
-        try
-        {
-            using var buffer = new MemoryStream();
-            var encoder = AudioEncoders.Create(format, buffer, new AudioEncoderSettings(TtsService.SampleRate));
-            try
-            {
-                var sentAudio = false;
-                await foreach (var audio in stream.ReadAllAsync(CancellationToken.None))
-                {
-                    if (audio.Segment is { } s)
-                    {
-                        await socket.SendJsonAsync(new
-                        {
-                            type = "segment", index = s.Index, text = s.Text,
-                            start_s = Math.Round(audio.StartSeconds, 6), duration_s = Math.Round(audio.DurationSeconds, 6),
-                        }, CancellationToken.None);
-                    }
-
-                    var encodeStarted = Stopwatch.GetTimestamp();
-                    await encoder.WriteAsync(audio.Samples);
-                    await (audio.Segment is null ? encoder.CompleteAsync() : encoder.FlushAsync());
-                    metrics.RecordStage(PipelineStage.Encode, Stopwatch.GetElapsedTime(encodeStarted));
-                    if (buffer.Length > 0)
-                    {
-                        await socket.SendBinaryAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), CancellationToken.None);
-                        buffer.SetLength(0);
-                        if (!sentAudio)
-                        {
-                            sentAudio = true;
-                            metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(Interlocked.Read(ref _firstSubmitted)), Route);
-                        }
-                    }
-
-                    Touch();
-                }
-            }
-            finally
-            {
-                (encoder as IDisposable)?.Dispose();
-            }
-
-            _events.Writer.TryWrite(new WriterDoneEvent());
-        }
-        catch (Exception ex)
-        {
-            _events.Writer.TryWrite(new WriterFailedEvent(ex));
-        }
-    }
-
-    private async Task SendDoneAsync()
-    {
-        var audio = _stream!.AudioSeconds;
-        await socket.SendJsonAsync(new
-        {
-            type = "done", segments = _stream.Segments, characters = _characters, audio_s = Math.Round(audio, 6),
-        }, CancellationToken.None);
-        metrics.RecordRequest(RequestOutcome.Success);
-        metrics.RecordRequestDuration("pcm", time.GetElapsedTime(_opened));
-        metrics.RecordAudio(TimeSpan.FromSeconds(audio), time.GetElapsedTime(_opened));
-    }
-
-    /// <summary>Counts the session, sends the error (if any) and the close frame, and waits (bounded) for the client's close.</summary>
-    private async Task CloseAsync(SessionError? failure, bool clientClosed, Task receiver, CancellationTokenSource receiving)
-    {
-        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10), time);
-        try
-        {
-            if (failure is not null)
-            {
-                metrics.RecordRequest(Outcome(failure.Reason), failure.Problem[(failure.Problem.LastIndexOf(':') + 1)..]);
-                await socket.SendJsonAsync(new
-                {
-                    type = "error", problem = failure.Problem, detail = failure.Message, close_code = (int)failure.CloseCode,
-                }, bound.Token);
-                await socket.CloseAsync(failure.CloseCode, failure.Problem[(failure.Problem.LastIndexOf(':') + 1)..], bound.Token);
-            }
-            else
-            {
-                if (clientClosed)
-                {
-                    metrics.RecordRequestFailure(TtsErrorKind.Cancelled);
-                    LogClientClosed(_stream?.Segments ?? 0);
-                }
-
-                await socket.CloseAsync(RealtimeCloseCodes.Done, clientClosed ? "closed" : "done", bound.Token);
-            }
-
-            if (receiver.IsCompleted)
-            {
-                await socket.DrainAsync(bound.Token); // the receiver stopped at a bad message: read up to the client's close
-            }
-
-            await receiver.WaitAsync(bound.Token);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or System.Net.WebSockets.WebSocketException)
-        {
-            await receiving.CancelAsync(); // a client that does not answer the close: drop the connection
-            socket.Abort();
         }
     }
 
