@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using F5Tts.Api.Contracts;
 using F5Tts.Api.Errors;
 using F5Tts.Inference.Errors;
 
@@ -108,7 +109,7 @@ internal abstract record ClientMessage
 
             return type.GetString() switch
             {
-                "start" => Deserialize<StartMessage>(root),
+                "start" => new StartMessage(Deserialize<StartSettings>(root)),
                 "text" => root.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String
                     ? new TextMessage(text.GetString()!)
                     : throw SessionError.Malformed("A \"text\" message needs a string \"text\"."),
@@ -136,28 +137,14 @@ internal abstract record ClientMessage
 }
 
 /// <summary><c>{"type":"start", …}</c>: the voice, format and sampler settings of the session, once, first.</summary>
-internal sealed record StartMessage : ClientMessage
-{
-    [JsonPropertyName("voice")]
-    public string? Voice { get; init; }
+internal sealed record StartMessage(StartSettings Settings) : ClientMessage;
 
+/// <summary>The fields of a start message: those of <c>POST /v1/tts</c> (voice, sampler) and the session's own.</summary>
+internal sealed class StartSettings : SynthesisSettingsDto
+{
+    /// <summary><c>pcm</c> (s16le 24 kHz mono, the default) or <c>opus</c> (one Ogg Opus stream).</summary>
     [JsonPropertyName("format")]
     public string? Format { get; init; }
-
-    [JsonPropertyName("nfe_steps")]
-    public int? NfeSteps { get; init; }
-
-    [JsonPropertyName("speed")]
-    public float? Speed { get; init; }
-
-    [JsonPropertyName("cfg_strength")]
-    public float? CfgStrength { get; init; }
-
-    [JsonPropertyName("sway")]
-    public float? Sway { get; init; }
-
-    [JsonPropertyName("seed")]
-    public long? Seed { get; init; }
 
     [JsonPropertyName("normalize")]
     public bool? Normalize { get; init; }

@@ -229,8 +229,9 @@ internal sealed partial class TtsWebSocketSession(
         }
     }
 
-    private async Task StartAsync(StartMessage start)
+    private async Task StartAsync(StartMessage message)
     {
+        var start = message.Settings;
         if (_stream is not null)
         {
             throw SessionError.Protocol("start was already sent; a session has one start.");

@@ -27,6 +27,8 @@ internal sealed class SpeechStream : IDisposable
     private readonly Channel<StreamSegment> _queue = Channel.CreateUnbounded<StreamSegment>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
 
+    private readonly Lock _lock = new();
+    private List<Action>? _deferred = []; // later segments' submissions, until the first segment is done; then null
     private int _chunks;
     private int _segments;
     private int _pending;
@@ -74,15 +76,10 @@ internal sealed class SpeechStream : IDisposable
         _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(started));
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
         deadline.CancelAfter(_timeout);
-        var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
+        RequestAdmission admission;
         try
         {
-            using var admission = _setup.Scheduler.Admit(plan.Chunks.Count, deadline.Token);
-            foreach (var chunk in plan.Chunks)
-            {
-                var index = _chunks + chunk.Index;
-                jobs.Add(admission.Submit(_setup.Input(chunk with { Index = index }), firstOfStream: index == 0));
-            }
+            admission = _setup.Scheduler.Admit(plan.Chunks.Count, deadline.Token); // 429 / 503 now, before any work
         }
         catch
         {
@@ -90,11 +87,56 @@ internal sealed class SpeechStream : IDisposable
             throw;
         }
 
+        var inputs = plan.Chunks.Select(c => _setup.Input(c with { Index = _chunks + c.Index })).ToList();
+        var first = _chunks == 0;
+        IReadOnlyList<Task<SynthesisOutcome>> jobs;
+        lock (_lock)
+        {
+            if (first || _deferred is null)
+            {
+                jobs = SubmitAll(admission, inputs, first);
+                if (first)
+                {
+                    _ = Task.WhenAll(jobs).ContinueWith(_ => ReleaseDeferred(), CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
+            else
+            {
+                // Until the first segment's audio is done, later segments wait with their slots reserved: sharing its
+                // steps, they would pad its batch to their length and hold back the first audio (as HTTP streaming does).
+                var gate = new TaskCompletionSource<IReadOnlyList<Task<SynthesisOutcome>>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _deferred.Add(() => gate.SetResult(SubmitAll(admission, inputs, first: false)));
+                jobs = [.. inputs.Select((_, k) => gate.Task.ContinueWith(t => t.Result[k], TaskScheduler.Default).Unwrap())];
+            }
+        }
+
         _chunks += plan.Chunks.Count;
         var segment = new StreamSegment(_segments++, text, jobs, deadline, started);
         Interlocked.Increment(ref _pending);
         _queue.Writer.TryWrite(segment);
         return segment;
+    }
+
+    private static List<Task<SynthesisOutcome>> SubmitAll(RequestAdmission admission, List<Engine.EngineInput> inputs, bool first)
+    {
+        using (admission)
+        {
+            return [.. inputs.Select((input, k) => admission.Submit(input, firstOfStream: first && k == 0))];
+        }
+    }
+
+    /// <summary>The first segment is done: submits the segments that waited for it, in order.</summary>
+    private void ReleaseDeferred()
+    {
+        List<Action>? deferred;
+        lock (_lock)
+        {
+            deferred = _deferred;
+            _deferred = null;
+        }
+
+        deferred?.ForEach(submit => submit());
     }
 
     /// <summary>No more segments: <see cref="ReadAllAsync"/> ends after the last one's audio and the held-back tail.</summary>

@@ -1,8 +1,5 @@
 using F5Tts.Inference.Batching;
-using F5Tts.Inference.Engine;
-using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Options;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace F5Tts.Inference.Tests.Batching;
 
@@ -12,29 +9,9 @@ namespace F5Tts.Inference.Tests.Batching;
 /// (which holds the worker inside a chosen step) and the fake clock (which never moves unless a test moves it), so every
 /// assertion is about step numbers, not time.
 /// </summary>
-public sealed class FirstChunkPriorityTests : IDisposable
+public sealed class FirstChunkPriorityTests : FakeSchedulerTest
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(2);
     private static readonly BatchLimits Limits = new(MaxBatchSize: 4, MaxBatchFrames: 4_000, MaxLengthRatio: 1.5, MaxBucketWait: TimeSpan.FromMilliseconds(500));
-
-    private readonly FakeEngine _engine = new(maxBatchSize: 4);
-    private readonly WaitingClock _clock = new();
-    private readonly TestMeters _meters = new();
-    private readonly F5TtsMetrics _metrics;
-    private BatchScheduler? _scheduler;
-
-    public FirstChunkPriorityTests() => _metrics = new F5TtsMetrics(_meters);
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public void Dispose()
-    {
-        _scheduler?.Dispose();
-        _engine.Dispose();
-        _clock.Dispose();
-        _metrics.Dispose();
-        _meters.Dispose();
-    }
 
     [Fact]
     public void A_first_chunk_joins_whatever_its_length_and_goes_before_earlier_arrivals()
@@ -59,13 +36,13 @@ public sealed class FirstChunkPriorityTests : IDisposable
     public async Task A_first_chunk_arriving_in_the_last_part_of_a_batch_joins_at_the_next_step_while_an_ordinary_one_is_held()
     {
         // The newcomers arrive while step 41 of 64 runs: every running item has less than half its steps left.
-        _engine.HoldStep = 41;
+        Engine.HoldStep = 41;
         var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5 });
         var running = Submit(scheduler, 1, steps: 64);
-        await _engine.Held.Task.WaitAsync(Bound, Ct);
+        await Engine.Held.Task.WaitAsync(Bound, Ct);
         var ordinary = Submit(scheduler, 2, steps: 6);
         var first = Submit(scheduler, 3, steps: 6, firstOfStream: true);
-        _engine.Release();
+        Engine.Release();
 
         var r = await running.WaitAsync(Bound, Ct);
         var f = await first.WaitAsync(Bound, Ct);
@@ -82,11 +59,11 @@ public sealed class FirstChunkPriorityTests : IDisposable
         // does not, and starts the ordinary one with it.
         var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000 });
         var ordinary = Submit(scheduler, 1);
-        await _clock.WaitArmedAsync(Ct);
-        Assert.Equal(0, _engine.Prepared);
+        await Clock.WaitArmedAsync(Ct);
+        Assert.Equal(0, Engine.Prepared);
 
         var first = Submit(scheduler, 2, firstOfStream: true);
-        var outcomes = await Task.WhenAll(ordinary, first).WaitAsync(Bound, Ct);
+        var outcomes = await WhenAll(ordinary, first);
         Assert.All(outcomes, o => Assert.Equal(0, o.AdmittedAtStep));
         Assert.All(outcomes, o => Assert.Equal(2, o.MaxBatchSize));
     }
@@ -97,19 +74,19 @@ public sealed class FirstChunkPriorityTests : IDisposable
         // A cohort of two starts together (the cold fill wait ends when the clock moves once). A request arriving in its
         // last half is held and, once the batch finished, waits up to CohortWait (1 s; the clock does not move again)
         // for a second member; a first chunk arriving then ends that wait at once, for both.
-        _engine.HoldStep = 3;
+        Engine.HoldStep = 3;
         var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000, CohortWaitMilliseconds = 1_000, CohortHoldFraction = 0.5 });
         var a = Submit(scheduler, 1, steps: 4);
-        await _clock.WaitArmedAsync(Ct);
+        await Clock.WaitArmedAsync(Ct);
         var b = Submit(scheduler, 4, steps: 4);
-        await _clock.WaitArmedAsync(Ct);
-        _clock.Advance(TimeSpan.FromMilliseconds(1_000));
-        await _engine.Held.Task.WaitAsync(Bound, Ct);
-        _clock.ForgetArmed();
+        await Clock.WaitArmedAsync(Ct);
+        Clock.Advance(TimeSpan.FromMilliseconds(1_000));
+        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        Clock.ForgetArmed();
         var held = Submit(scheduler, 2, steps: 4);
-        _engine.Release();
-        var r = (await Task.WhenAll(a, b).WaitAsync(Bound, Ct))[0];
-        await _clock.WaitArmedAsync(Ct); // the cohort fill wait began; the held request waits in it
+        Engine.Release();
+        var r = (await WhenAll(a, b))[0];
+        await Clock.WaitArmedAsync(Ct); // the cohort fill wait began; the held request waits in it
         Assert.False(held.IsCompleted);
 
         var first = Submit(scheduler, 3, steps: 4, firstOfStream: true);
@@ -117,18 +94,5 @@ public sealed class FirstChunkPriorityTests : IDisposable
         var h = await held.WaitAsync(Bound, Ct);
         Assert.Equal(r.CompletedAtStep, f.AdmittedAtStep);
         Assert.Equal(f.AdmittedAtStep, h.AdmittedAtStep); // the first chunk ended the wait for both
-    }
-
-    private BatchScheduler Start(BatchingOptions options)
-    {
-        _scheduler = new BatchScheduler(_engine, options, _metrics, NullLogger.Instance, "test", _clock);
-        _scheduler.Start();
-        return _scheduler;
-    }
-
-    private static Task<SynthesisOutcome> Submit(BatchScheduler scheduler, long seed, int steps = 4, bool firstOfStream = false)
-    {
-        using var admission = scheduler.Admit(1, Ct);
-        return admission.Submit(FakeEngine.Input(seed, steps), firstOfStream);
     }
 }
