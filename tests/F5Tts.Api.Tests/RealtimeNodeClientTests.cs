@@ -21,20 +21,6 @@ public sealed class RealtimeNodeClientTests : IDisposable
     public void Dispose() => _factory.Dispose();
 
     [Fact]
-    public async Task The_ws_npm_client_streams_speech_and_gets_every_documented_error()
-    {
-        var node = ExternalTool.Require("node", "nodejs");
-        var folder = Path.Combine(RepoPaths.Root, "tests", "node");
-        Assert.True(Directory.Exists(Path.Combine(folder, "node_modules", "ws")),
-            "tests/node/node_modules is missing: run `npm ci` in tests/node (.ci/run does)");
-        using var client = _factory.CreateSocketClient();
-        await Speech.WaitReadyAsync(client, Ct);
-
-        var url = _factory.BaseAddress.ToString().TrimEnd('/');
-        var result = await ExternalTool.RunAsync(node, ["--test", "--test-concurrency=1", "--test-reporter=spec", Path.Combine(folder, "realtime.test.mjs")],
-            null, TimeSpan.FromMinutes(5), Ct, new Dictionary<string, string> { ["F5TTS_URL"] = url });
-
-        Assert.True(result.ExitCode == 0, $"node --test failed ({result.ExitCode}):\n{result.StdOut}\n{result.StdErr}");
-        Assert.Contains("pass 8", result.StdOut, StringComparison.Ordinal);
-    }
+    public Task The_ws_npm_client_streams_speech_and_gets_every_documented_error() =>
+        NodeTests.RunAsync(_factory, "realtime.test.mjs", "ws", passes: 8, Ct);
 }
