@@ -25,6 +25,8 @@ public sealed partial class MetricsTests
         ("f5tts_inflight_requests", "gauge"),
         ("f5tts_audio_seconds_total", "counter"),
         ("f5tts_real_time_factor", "histogram"),
+        ("f5tts_realtime_sessions", "gauge"),
+        ("f5tts_realtime_segments_total", "counter"),
     ];
 
     [Fact]
@@ -66,6 +68,8 @@ public sealed partial class MetricsTests
             metrics.RecordStage(PipelineStage.Decode, TimeSpan.FromMilliseconds(60));
             metrics.RecordStage(PipelineStage.Encode, TimeSpan.FromMilliseconds(5));
             metrics.RecordTimeToFirstAudio(TimeSpan.FromSeconds(1.5));
+            metrics.RecordTimeToFirstAudio(TimeSpan.FromSeconds(0.1), "/v1/tts/ws");
+            metrics.RecordRealtimeSegment();
             metrics.RecordAudio(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1.6));
             metrics.RecordRequestDuration("wav", TimeSpan.FromSeconds(1.6));
             metrics.RecordRequestDuration("a-format-nobody-knows", TimeSpan.FromSeconds(1));
@@ -89,6 +93,8 @@ public sealed partial class MetricsTests
         Assert.Matches(SampleLine("f5tts_requests_total", "outcome=\"rejected\"", "reason=\"queue-full\""), body);
         Assert.Matches(SampleLine("f5tts_request_duration_seconds_count", "format=\"other\""), body);
         Assert.Matches(SampleLine("f5tts_stage_duration_seconds_count", "stage=\"transformer\""), body);
+        Assert.Matches(SampleLine("f5tts_time_to_first_audio_seconds_count", "route=\"/v1/tts/ws\""), body);
+        Assert.Matches(SampleLine("f5tts_time_to_first_audio_seconds_count", "route=\"other\""), body);
         Assert.Matches(new Regex(@"^f5tts_audio_seconds_total\{[^}]*\} 4(\.0+)?$", RegexOptions.Multiline), body);
         Assert.Matches(new Regex(@"^f5tts_inflight_requests\{[^}]*\} 0$", RegexOptions.Multiline), body);
         // Buckets chosen for TTS latencies reach 120 s (the framework default stops at 10 s).

@@ -1,45 +1,41 @@
-using System.Security.Cryptography;
-using System.Text;
 using F5Tts.Api.Errors;
-using F5Tts.Inference.Options;
-using Microsoft.Extensions.Options;
 
 namespace F5Tts.Api.Auth;
 
 /// <summary>
 /// Optional API-key check on the API routes (<c>/v1/*</c>). Off when F5Tts:Auth:ApiKeys is empty. Probes, metrics and
-/// Swagger stay open: they carry no user data and orchestrators must reach them without secrets.
+/// Swagger stay open: they carry no user data and orchestrators must reach them without secrets. A WebSocket upgrade
+/// to the real-time route without a key header passes: browsers cannot set headers there, so the session asks for the
+/// key in its <c>start</c> message (<see cref="KeyPendingItem"/>); a wrong key header is refused here like elsewhere.
 /// </summary>
-internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<AuthOptions> options)
+internal sealed class ApiKeyMiddleware(RequestDelegate next, ApiKeys keys)
 {
-    private const string ProtectedPrefix = "/v1";
+    /// <summary>HttpContext item set when the real-time session must check the key of its <c>start</c> message.</summary>
+    public const string KeyPendingItem = "f5tts.api-key-pending";
 
-    // Hashes of the keys: comparing fixed-length digests in constant time leaks neither content nor length.
-    private readonly byte[][] _keyHashes = [.. options.Value.ApiKeys
-        .Where(k => !string.IsNullOrEmpty(k))
-        .Select(k => SHA256.HashData(Encoding.UTF8.GetBytes(k)))];
+    /// <summary>The route whose upgrade may carry its key in the first message.</summary>
+    public const string RealtimePath = "/v1/tts/ws";
+
+    private const string ProtectedPrefix = "/v1";
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_keyHashes.Length == 0 || !context.Request.Path.StartsWithSegments(ProtectedPrefix, StringComparison.OrdinalIgnoreCase))
+        if (!keys.Enabled || !context.Request.Path.StartsWithSegments(ProtectedPrefix, StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }
 
-        var presented = PresentedKey(context.Request);
-        if (presented is not null)
+        var presented = ApiKeys.Presented(context.Request);
+        if (keys.IsValid(presented))
         {
-            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-            var match = false;
-            foreach (var key in _keyHashes)
-            {
-                match |= CryptographicOperations.FixedTimeEquals(hash, key);
-            }
+            return next(context);
+        }
 
-            if (match)
-            {
-                return next(context);
-            }
+        if (presented is null && context.WebSockets.IsWebSocketRequest
+            && context.Request.Path.Equals(RealtimePath, StringComparison.OrdinalIgnoreCase))
+        {
+            context.Items[KeyPendingItem] = true;
+            return next(context);
         }
 
         context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -48,17 +44,5 @@ internal sealed class ApiKeyMiddleware(RequestDelegate next, IOptions<AuthOption
             presented is null
                 ? "An API key is required: send 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'."
                 : "The API key is not valid."));
-    }
-
-    private static string? PresentedKey(HttpRequest request)
-    {
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return authorization["Bearer ".Length..].Trim();
-        }
-
-        var apiKey = request.Headers["X-Api-Key"].ToString();
-        return apiKey.Length > 0 ? apiKey : null;
     }
 }

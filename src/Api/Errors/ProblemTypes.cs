@@ -64,6 +64,18 @@ public static class ProblemTypes
     /// <summary>500: an unexpected fault; the response never carries internals, the log has the details.</summary>
     public const string InternalError = Prefix + "internal-error";
 
+    /// <summary>Real-time route: a message out of protocol (unknown type, text before start, a second start, binary data).</summary>
+    public const string ProtocolError = Prefix + "protocol-error";
+
+    /// <summary>Real-time route: F5Tts:Realtime:MaxSessions sessions are open (close code 1013).</summary>
+    public const string TooManySessions = Prefix + "too-many-sessions";
+
+    /// <summary>Real-time route: the client sent nothing for F5Tts:Realtime:IdleTimeoutSeconds while no audio was being made.</summary>
+    public const string IdleTimeout = Prefix + "idle-timeout";
+
+    /// <summary>Real-time route: the session reached F5Tts:Realtime:MaxSessionSeconds.</summary>
+    public const string SessionExpired = Prefix + "session-expired";
+
     /// <summary>Any other status: the RFC 9457 default, meaning "no more than the status code".</summary>
     public const string Generic = "about:blank";
 

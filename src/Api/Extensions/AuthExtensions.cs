@@ -12,6 +12,7 @@ public static class AuthExtensions
         services.AddF5TtsOptions<AuthOptions>(configuration, AuthOptions.SectionName)
             .Validate(o => o.ApiKeys.All(k => !string.IsNullOrWhiteSpace(k) && k.Length >= 16),
                 "F5Tts:Auth:ApiKeys entries must be at least 16 characters and not blank.");
+        services.AddSingleton<ApiKeys>();
         return services;
     }
 

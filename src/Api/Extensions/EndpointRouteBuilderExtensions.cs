@@ -13,6 +13,7 @@ public static class EndpointRouteBuilderExtensions
         app.MapTokenizeEndpoints();
         app.MapVoicesEndpoints();
         app.MapTtsEndpoints();
+        app.MapTtsWebSocketEndpoints();
         app.MapSpeechEndpoints();
         app.MapModelsEndpoints();
         // A scrape is a read: other methods get 405 instead of the exporter's page.

@@ -32,6 +32,7 @@ public static class PipelineExtensions
         });
         app.UseF5TtsRequestCounting();
         app.UseF5TtsProblemDetails();
+        app.UseWebSockets(); // before auth: the real-time route's upgrade may carry its key in the first message
         app.UseF5TtsAuth();
         app.UseF5TtsSwagger();
         app.UseF5TtsPage();

@@ -33,6 +33,7 @@ public static class ServiceCollectionExtensions
         services.AddF5TtsAudio(configuration);
         services.AddF5TtsOnnxEngine(configuration);
         services.AddF5TtsSynthesis(configuration);
+        services.AddF5TtsRealtime(configuration);
         services.AddSingleton<SpeechResponder>();
         services.AddSingleton<OutputFormats>();
         services.AddHostedService<OutputFormatsStartupLog>();

@@ -158,7 +158,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         SetTimingHeaders(http.Response, timing(), Stopwatch.GetElapsedTime(started), pcm.Length);
         http.Response.ContentType = AudioEncoders.ContentTypeOf(format);
         http.Response.ContentLength = body.Length;
-        metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+        metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started), http.Request.Path.Value);
         body.Position = 0;
         await body.CopyToAsync(http.Response.Body, aborted);
         return pcm.Length;
@@ -197,7 +197,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                 if (first)
                 {
                     first = false;
-                    metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+                    metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started), http.Request.Path.Value);
                 }
             }
 

@@ -19,8 +19,11 @@ internal readonly record struct BatchLimits(int MaxBatchSize, int MaxBatchFrames
     }
 }
 
-/// <summary>A waiting request as the admission rule sees it: its total frames and how long it has waited.</summary>
-internal readonly record struct Candidate(int Frames, TimeSpan Waited);
+/// <summary>
+/// A waiting request as the admission rule sees it: its total frames, how long it has waited, and whether it is the
+/// first chunk of a streamed response (<see cref="SynthesisJob.FirstOfStream"/>).
+/// </summary>
+internal readonly record struct Candidate(int Frames, TimeSpan Waited, bool FirstOfStream = false);
 
 /// <summary>
 /// The cohort and fill policy of the batch worker as pure functions of what is running, what waits and the clock
@@ -65,36 +68,40 @@ internal static class BatchPolicy
     }
 
     /// <summary>
-    /// Which waiting requests join the batch now, as indices into <paramref name="pending"/> (arrival order), given the
-    /// total frames of the items already in it. A request fits while the batch stays within
-    /// <see cref="BatchLimits.MaxBatchSize"/> items, items × longest within <see cref="BatchLimits.MaxBatchFrames"/>
-    /// and longest/shortest within <see cref="BatchLimits.MaxLengthRatio"/> (length buckets: padded frames cost compute
-    /// but produce nothing); the first request of an empty batch always fits. A request that does not fit is passed
-    /// over, unless it has waited longer than <see cref="BatchLimits.MaxBucketWait"/>: then nobody younger overtakes
-    /// it, and it goes next once the batch has drained enough (no starvation of odd lengths).
+    /// Which waiting requests join the batch now, as indices into <paramref name="pending"/> (ascending), given the
+    /// total frames of the items already in it. First chunks of streams go first (docs/serving.md "First chunk of a
+    /// stream"): each joins while the batch stays within <see cref="BatchLimits.MaxBatchSize"/> items and
+    /// <see cref="BatchLimits.MaxBatchFrames"/>, whatever its length — the length ratio is waived for it, because its
+    /// listener is waiting for the first sound. Then the others in arrival order: a request fits while the batch stays
+    /// within those limits and longest/shortest within <see cref="BatchLimits.MaxLengthRatio"/> (length buckets:
+    /// padded frames cost compute but produce nothing); the first request of an empty batch always fits. A request that
+    /// does not fit is passed over, unless it has waited longer than <see cref="BatchLimits.MaxBucketWait"/>: then
+    /// nobody younger overtakes it, and it goes next once the batch has drained enough (no starvation of odd lengths).
     /// </summary>
     public static List<int> SelectAdmissions(IReadOnlyList<int> runningFrames, IReadOnlyList<Candidate> pending, BatchLimits limits)
     {
         ArgumentNullException.ThrowIfNull(runningFrames);
         ArgumentNullException.ThrowIfNull(pending);
+        var batch = new BatchShape(runningFrames);
         var admitted = new List<int>();
-        var members = runningFrames.Count;
-        var minFrames = int.MaxValue;
-        var maxFrames = 0;
-        foreach (var frames in runningFrames)
+        for (var i = 0; i < pending.Count && batch.Members < limits.MaxBatchSize; i++)
         {
-            minFrames = Math.Min(minFrames, frames);
-            maxFrames = Math.Max(maxFrames, frames);
+            if (pending[i].FirstOfStream && batch.Fits(pending[i].Frames, limits, waiveRatio: true))
+            {
+                batch.Add(pending[i].Frames, countsForRatio: false);
+                admitted.Add(i);
+            }
         }
 
-        for (var i = 0; i < pending.Count && members < limits.MaxBatchSize; i++)
+        for (var i = 0; i < pending.Count && batch.Members < limits.MaxBatchSize; i++)
         {
             var candidate = pending[i];
-            var newMin = Math.Min(minFrames, candidate.Frames);
-            var newMax = Math.Max(maxFrames, candidate.Frames);
-            var fits = members == 0
-                || ((long)(members + 1) * newMax <= limits.MaxBatchFrames && newMax <= newMin * limits.MaxLengthRatio);
-            if (!fits)
+            if (candidate.FirstOfStream)
+            {
+                continue; // considered above
+            }
+
+            if (!batch.Fits(candidate.Frames, limits, waiveRatio: false))
             {
                 if (candidate.Waited > limits.MaxBucketWait)
                 {
@@ -104,12 +111,79 @@ internal static class BatchPolicy
                 continue;
             }
 
+            batch.Add(candidate.Frames, countsForRatio: true);
             admitted.Add(i);
-            members++;
-            minFrames = newMin;
-            maxFrames = newMax;
         }
 
+        admitted.Sort();
         return admitted;
+    }
+
+    /// <summary>True when a waiting first chunk of a stream is among <paramref name="pending"/>.</summary>
+    public static bool AnyFirstOfStream(IReadOnlyList<Candidate> pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        for (var i = 0; i < pending.Count; i++)
+        {
+            if (pending[i].FirstOfStream)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The batch as the limits see it: members, longest item (padding) and the length range of the ratio rule.</summary>
+    private struct BatchShape
+    {
+        private int _minFrames;
+        private int _ratioMax;
+
+        public BatchShape(IReadOnlyList<int> runningFrames)
+        {
+            _minFrames = int.MaxValue;
+            foreach (var frames in runningFrames)
+            {
+                _minFrames = Math.Min(_minFrames, frames);
+                _ratioMax = Math.Max(_ratioMax, frames);
+                MaxFrames = Math.Max(MaxFrames, frames);
+            }
+
+            Members = runningFrames.Count;
+        }
+
+        public int Members { get; private set; }
+
+        public int MaxFrames { get; private set; }
+
+        public readonly bool Fits(int frames, BatchLimits limits, bool waiveRatio)
+        {
+            if (Members == 0)
+            {
+                return true;
+            }
+
+            var padded = (long)(Members + 1) * Math.Max(MaxFrames, frames) <= limits.MaxBatchFrames;
+            if (waiveRatio || _minFrames == int.MaxValue)
+            {
+                return padded; // a first chunk, or a batch of first chunks only: no length range to keep
+            }
+
+            var newMin = Math.Min(_minFrames, frames);
+            var newMax = Math.Max(_ratioMax, frames);
+            return padded && newMax <= newMin * limits.MaxLengthRatio;
+        }
+
+        public void Add(int frames, bool countsForRatio)
+        {
+            Members++;
+            MaxFrames = Math.Max(MaxFrames, frames);
+            if (countsForRatio)
+            {
+                _minFrames = Math.Min(_minFrames, frames);
+                _ratioMax = Math.Max(_ratioMax, frames);
+            }
+        }
     }
 }

@@ -137,11 +137,14 @@ internal sealed class BatchWorker
         return true;
     }
 
-    /// <summary>Reads arrivals until <paramref name="target"/> are pending or <paramref name="waitMilliseconds"/> have passed since <paramref name="anchor"/>.</summary>
+    /// <summary>
+    /// Reads arrivals until <paramref name="target"/> are pending or <paramref name="waitMilliseconds"/> have passed
+    /// since <paramref name="anchor"/> — or the first chunk of a stream is pending, which starts the batch at once.
+    /// </summary>
     private void FillWait(int target, int waitMilliseconds, long anchor, CancellationToken stop)
     {
         var wait = TimeSpan.FromMilliseconds(waitMilliseconds);
-        while (_pending.Count < target)
+        while (_pending.Count < target && !_pending.Exists(j => j.FirstOfStream))
         {
             var remaining = wait - _time.GetElapsedTime(anchor);
             if (remaining <= TimeSpan.Zero)
@@ -206,15 +209,25 @@ internal sealed class BatchWorker
             return;
         }
 
+        var now = _time.GetTimestamp();
+        var candidates = _pending.ConvertAll(j => new Candidate(j.Input.TotalFrames, _time.GetElapsedTime(j.EnqueuedTimestamp, now), j.FirstOfStream));
         if (BatchPolicy.HoldsNewcomers(_active.ConvertAll(j => j.Item!), _options.CohortHoldFraction))
         {
             _holding = true; // admitted when the running batch has finished (Run)
-            return;
+            if (!BatchPolicy.AnyFirstOfStream(candidates))
+            {
+                return;
+            }
+        }
+        else
+        {
+            _holding = false;
         }
 
-        var now = _time.GetTimestamp();
-        var candidates = _pending.ConvertAll(j => new Candidate(j.Input.TotalFrames, _time.GetElapsedTime(j.EnqueuedTimestamp, now)));
-        var chosen = BatchPolicy.SelectAdmissions(_active.ConvertAll(j => j.Item!.TotalFrames), candidates, _limits);
+        // While holding, only first chunks of streams join now (never held); the others wait for the next cohort.
+        var considered = Enumerable.Range(0, candidates.Count).Where(i => !_holding || candidates[i].FirstOfStream).ToList();
+        var chosen = BatchPolicy.SelectAdmissions(
+            _active.ConvertAll(j => j.Item!.TotalFrames), considered.ConvertAll(i => candidates[i]), _limits).ConvertAll(k => considered[k]);
         if (chosen.Count == 0)
         {
             return;

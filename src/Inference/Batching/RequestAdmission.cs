@@ -28,9 +28,11 @@ internal sealed class RequestAdmission : IDisposable
     /// <summary>
     /// Queues the next chunk; the task completes with its audio. Cancellation of the admission's token (client abort or
     /// deadline) removes it from the queue at once, or from its batch at the next step boundary. After a forced stop
-    /// the task fails as not ready (503).
+    /// the task fails as not ready (503). <paramref name="firstOfStream"/> marks the first chunk of a streamed response:
+    /// the worker lets it join the running batch at the next step, past the cohort hold and the fill wait
+    /// (docs/serving.md "First chunk of a stream").
     /// </summary>
-    public Task<SynthesisOutcome> Submit(EngineInput input)
+    public Task<SynthesisOutcome> Submit(EngineInput input, bool firstOfStream = false)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (_remaining <= 0)
@@ -38,7 +40,7 @@ internal sealed class RequestAdmission : IDisposable
             throw new InvalidOperationException("Every chunk of this admission was submitted already (or it was disposed).");
         }
 
-        var task = _queue.Enqueue(input, _cancellationToken);
+        var task = _queue.Enqueue(input, _cancellationToken, firstOfStream);
         if (--_remaining == 0)
         {
             _queue.Closed(0);

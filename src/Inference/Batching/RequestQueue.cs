@@ -84,9 +84,9 @@ internal sealed class RequestQueue
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
 
     /// <summary>Queues one chunk into a reserved slot (<see cref="RequestAdmission.Submit"/>).</summary>
-    internal Task<SynthesisOutcome> Enqueue(EngineInput input, CancellationToken cancellationToken)
+    internal Task<SynthesisOutcome> Enqueue(EngineInput input, CancellationToken cancellationToken, bool firstOfStream = false)
     {
-        var job = new SynthesisJob(input, _ledger, cancellationToken);
+        var job = new SynthesisJob(input, _ledger, cancellationToken) { FirstOfStream = firstOfStream };
         _ledger.Queued();
         job.WatchCancellation();
         if (!_channel.Writer.TryWrite(job))

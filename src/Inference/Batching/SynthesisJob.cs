@@ -29,6 +29,9 @@ internal sealed class SynthesisJob
 
     public EngineInput Input { get; }
 
+    /// <summary>The first chunk of a streamed response: admitted at the next step, never held for a cohort.</summary>
+    public bool FirstOfStream { get; init; }
+
     /// <summary>Client abort linked with the request deadline.</summary>
     public CancellationToken CancellationToken { get; }
 

@@ -48,6 +48,9 @@ public sealed class F5TtsMetrics : IDisposable
 
     private static readonly string[] KnownFormats = ["wav", "opus", "pcm", "mp3", "flac", "aac"];
 
+    /// <summary>The routes that send audio: the <c>route</c> label of <c>f5tts_time_to_first_audio</c> (others are <c>other</c>).</summary>
+    private static readonly string[] AudioRoutes = ["/v1/tts", "/v1/audio/speech", "/v1/tts/ws"];
+
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
     private readonly Histogram<double> _requestDuration;
@@ -59,8 +62,10 @@ public sealed class F5TtsMetrics : IDisposable
     private readonly Counter<double> _audioSeconds;
     private readonly Histogram<double> _realTimeFactor;
     private readonly AsyncLocal<RequestScope?> _request = new();
+    private readonly Counter<long> _realtimeSegments;
     private long _queueDepth;
     private long _inflight;
+    private long _realtimeSessions;
 
     /// <summary>Creates the meter and all instruments.</summary>
     public F5TtsMetrics(IMeterFactory meterFactory)
@@ -74,7 +79,9 @@ public sealed class F5TtsMetrics : IDisposable
         _requestDuration = Seconds("f5tts_request_duration", "End-to-end synthesis request duration by output format.");
         _queueWait = Seconds("f5tts_queue_wait", "Time from admission to the first engine call.");
         _stageDuration = Seconds("f5tts_stage_duration", "Time spent per pipeline stage (frontend, preprocess, transformer, decode, encode).");
-        _timeToFirstAudio = Seconds("f5tts_time_to_first_audio", "Time from request start to the first audio byte sent.");
+        _timeToFirstAudio = Seconds(
+            "f5tts_time_to_first_audio",
+            "Time from request start (real-time route: from the first segment's submission) to the first audio byte sent, by route.");
         _batchSize = _meter.CreateHistogram<double>(
             "f5tts_batch_size", unit: null, description: "Items per Transformer call.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = BatchSizeBuckets });
@@ -87,6 +94,11 @@ public sealed class F5TtsMetrics : IDisposable
         _meter.CreateObservableGauge(
             "f5tts_inflight_requests", () => Interlocked.Read(ref _inflight), unit: null,
             description: "Synthesis requests currently being served (queued or running).");
+        _meter.CreateObservableGauge(
+            "f5tts_realtime_sessions", () => Interlocked.Read(ref _realtimeSessions), unit: null,
+            description: "Open real-time WebSocket sessions (/v1/tts/ws).");
+        _realtimeSegments = _meter.CreateCounter<long>(
+            "f5tts_realtime_segments", unit: null, description: "Text segments the real-time sessions submitted for synthesis.");
         _audioSeconds = _meter.CreateCounter<double>(
             "f5tts_audio", unit: "s", description: "Seconds of audio produced.");
         _realTimeFactor = _meter.CreateHistogram<double>(
@@ -158,8 +170,19 @@ public sealed class F5TtsMetrics : IDisposable
     public void RecordStage(PipelineStage stage, TimeSpan duration) =>
         _stageDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("stage", StageLabel(stage)));
 
-    /// <summary>Records the time from request start to the first audio byte.</summary>
-    public void RecordTimeToFirstAudio(TimeSpan elapsed) => _timeToFirstAudio.Record(elapsed.TotalSeconds);
+    /// <summary>Records the time from request start to the first audio byte, labelled with the route (a closed set).</summary>
+    public void RecordTimeToFirstAudio(TimeSpan elapsed, string? route = null) => _timeToFirstAudio.Record(
+        elapsed.TotalSeconds, new KeyValuePair<string, object?>("route", RouteLabel(route)));
+
+    /// <summary>A real-time session opened; dispose the result when it closes.</summary>
+    public RealtimeSessionScope TrackRealtimeSession()
+    {
+        Interlocked.Increment(ref _realtimeSessions);
+        return new RealtimeSessionScope(this);
+    }
+
+    /// <summary>Counts one text segment a real-time session submitted.</summary>
+    public void RecordRealtimeSegment() => _realtimeSegments.Add(1);
 
     /// <summary>Records one Transformer call: its item count and total mel frames.</summary>
     public void RecordBatch(int size, long frames)
@@ -198,6 +221,8 @@ public sealed class F5TtsMetrics : IDisposable
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 
+    internal void RealtimeSessionClosed() => Interlocked.Decrement(ref _realtimeSessions);
+
     /// <summary>The outcome label a failure of <paramref name="kind"/> is counted under.</summary>
     public static RequestOutcome OutcomeOf(TtsErrorKind kind) => kind switch
     {
@@ -227,6 +252,19 @@ public sealed class F5TtsMetrics : IDisposable
         PipelineStage.Encode => "encode",
         _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "Unknown stage."),
     };
+
+    private static string RouteLabel(string? route)
+    {
+        foreach (var known in AudioRoutes)
+        {
+            if (string.Equals(known, route, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+
+        return "other";
+    }
 
     private static string FormatLabel(string format)
     {
@@ -285,6 +323,17 @@ public sealed class F5TtsMetrics : IDisposable
             }
         }
     }
+}
+
+/// <summary>Decrements the open real-time sessions gauge once when disposed.</summary>
+public sealed class RealtimeSessionScope : IDisposable
+{
+    private F5TtsMetrics? _owner;
+
+    internal RealtimeSessionScope(F5TtsMetrics owner) => _owner = owner;
+
+    /// <inheritdoc />
+    public void Dispose() => Interlocked.Exchange(ref _owner, null)?.RealtimeSessionClosed();
 }
 
 /// <summary>Outcome label of <c>f5tts_requests_total</c>.</summary>

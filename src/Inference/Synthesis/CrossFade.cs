@@ -24,6 +24,9 @@ public sealed class CrossFade
         _fadeSamples = seconds <= 0 ? 0 : (int)(seconds * sampleRate);
     }
 
+    /// <summary>Samples held back as the next fade's overlap (returned by the next <see cref="Push"/> or <see cref="Complete"/>).</summary>
+    public int HeldSamples => _tail.Length;
+
     /// <summary>
     /// Adds the next chunk and returns the samples that are final now. The last samples of the chunk are held back
     /// as the next fade's overlap; <see cref="Complete"/> returns them.

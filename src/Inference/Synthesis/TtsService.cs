@@ -95,47 +95,103 @@ internal sealed class TtsService
         bool firstChunkAhead = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // The request's own parameters are checked first: a bad request is 400 whether or not the engine is warm.
-        var model = _host.LoadedModel;
         var frontendStarted = Stopwatch.GetTimestamp();
+        var setup = Resolve(request);
+        var plan = PlanSegment(setup, request.Text, shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
+        _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(frontendStarted));
+        await foreach (var piece in RunPlanAsync(setup, plan.Chunks, onCompleted, firstChunkAhead, cancellationToken))
+        {
+            yield return piece;
+        }
+    }
+
+    /// <summary>
+    /// Whole synthesis of text already cut into <paramref name="segments"/>: each planned on its own (as the real-time
+    /// route plans them), all chunks submitted at once, joined with the cross-fade. The real-time route's audio for the
+    /// same segments and seed equals this within 1 LSB (docs/realtime.md).
+    /// </summary>
+    public async Task<TtsResult> SynthesizeSegmentsAsync(TtsRequest request, IReadOnlyList<string> segments, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(segments);
+        var setup = Resolve(request);
+        var chunks = new List<SynthesisChunk>();
+        foreach (var segment in segments)
+        {
+            chunks.AddRange(PlanSegment(setup, segment, shortFirstChunk: false).Chunks.Select(c => c with { Index = chunks.Count + c.Index }));
+        }
+
+        TtsTiming? timing = null;
+        var pieces = new List<float[]>();
+        await foreach (var piece in RunPlanAsync(setup, chunks, t => timing = t, firstChunkAhead: false, cancellationToken))
+        {
+            pieces.Add(piece);
+        }
+
+        return new TtsResult(AudioPieces.Concat(pieces), SampleRate, timing!);
+    }
+
+    /// <summary>
+    /// Opens a real-time stream (the WebSocket route): the request's voice and settings are checked now (the same
+    /// errors as a whole request), its text comes later segment by segment (<see cref="SpeechStream.Submit"/>).
+    /// </summary>
+    public SpeechStream OpenStream(TtsRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var setup = Resolve(request);
+        return new SpeechStream(setup, text => PlanSegment(setup, text, shortFirstChunk: false),
+            TimeSpan.FromSeconds(_batching.RequestTimeoutSeconds), new CrossFade(SampleRate, _options.CrossFadeSeconds), _metrics, cancellationToken);
+    }
+
+    /// <summary>The request's settings resolved and checked (its own parameters first: 400 whether or not the engine is warm).</summary>
+    private SynthesisSetup Resolve(TtsRequest request)
+    {
+        var model = _host.LoadedModel;
         var sampler = ResolveSampler(request, model);
         var speed = ResolveSpeed(request.Speed);
         var scheduler = _host.Scheduler; // 503 while warming up or draining
         var (reference, transcript) = ResolveReference(request);
-        var plan = _text.Plan(request.Text, transcript, reference.Samples.Length, speed, request.Normalize, model.MaxFrames,
-            shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
-        _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(frontendStarted));
+        var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
+        return new SynthesisSetup(model, sampler, seed, speed, reference, transcript, request.Normalize, scheduler);
+    }
 
+    private SynthesisPlan PlanSegment(SynthesisSetup setup, string text, bool shortFirstChunk) =>
+        _text.Plan(text, setup.Transcript, setup.Reference.Samples.Length, setup.Speed, setup.Normalize, setup.Model.MaxFrames, shortFirstChunk);
+
+    private async IAsyncEnumerable<float[]> RunPlanAsync(
+        SynthesisSetup setup,
+        IReadOnlyList<SynthesisChunk> chunks,
+        Action<TtsTiming>? onCompleted,
+        bool firstChunkAhead,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var timeout = TimeSpan.FromSeconds(_batching.RequestTimeoutSeconds);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
-        var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
         // Every chunk is admitted now (413 / 429 / 503 before any work); the admission lets the later chunks of a
         // streamed response in after the first one, even once the service drains.
-        using var admission = scheduler.Admit(plan.Chunks.Count, deadline.Token);
-        var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
+        using var admission = setup.Scheduler.Admit(chunks.Count, deadline.Token);
+        var jobs = new List<Task<SynthesisOutcome>>(chunks.Count);
         void SubmitUpTo(int end)
         {
             for (var i = jobs.Count; i < end; i++)
             {
-                var chunk = plan.Chunks[i];
-                jobs.Add(admission.Submit(new EngineInput(reference.Samples, chunk.Tokens.Ids, chunk.Duration.TotalFrames,
-                    sampler with { Seed = seed + chunk.Index }, reference.OutputGain)));
+                jobs.Add(admission.Submit(setup.Input(chunks[i]), firstOfStream: firstChunkAhead && i == 0));
             }
         }
 
-        var ahead = firstChunkAhead && plan.Chunks.Count > 1;
-        SubmitUpTo(ahead ? 1 : plan.Chunks.Count);
+        var ahead = firstChunkAhead && chunks.Count > 1;
+        SubmitUpTo(ahead ? 1 : chunks.Count);
         var fade = new CrossFade(SampleRate, _options.CrossFadeSeconds);
         var queueWait = TimeSpan.Zero;
         var maxBatch = 0;
         var inferenceStarted = 0L;
         try
         {
-            for (var i = 0; i < plan.Chunks.Count; i++)
+            for (var i = 0; i < chunks.Count; i++)
             {
                 var outcome = await AwaitChunkAsync(jobs[i], deadline, timeout, cancellationToken);
-                SubmitUpTo(plan.Chunks.Count); // streaming: the rest once the first chunk is done
+                SubmitUpTo(chunks.Count); // streaming: the rest once the first chunk is done
                 if (i == 0)
                 {
                     queueWait = outcome.QueueWait;
@@ -165,7 +221,7 @@ internal sealed class TtsService
         onCompleted?.Invoke(new TtsTiming(queueWait, Stopwatch.GetElapsedTime(inferenceStarted), jobs.Count, maxBatch));
     }
 
-    private static async Task<SynthesisOutcome> AwaitChunkAsync(
+    internal static async Task<SynthesisOutcome> AwaitChunkAsync(
         Task<SynthesisOutcome> job, CancellationTokenSource deadline, TimeSpan timeout, CancellationToken client)
     {
         try

@@ -1,0 +1,24 @@
+# Time to first audio of streamed speech (HTTP streaming and the WebSocket route) for 1 and CLIENTS streams, and their throughput against the non-streaming plateau
+# Sourced by benchmarks/run.sh; needs the app `api`. F5Tts.Api with its shipped configuration on the fp16 export
+# (MODEL_ATTENTION, default f5ops), the 3 s voice `ref3s`, a ≈ 20 s mixed Chinese/English paragraph, 16 steps, pcm,
+# loopback (benchmarks/tools/realtime_load.py). Goals: one client p50 ≤ 40 ms on both routes;
+# 16 streams p95 ≤ 150 ms with throughput within 10 % of the whole-response plateau. Knobs:
+#   CLIENTS (default 16), LOAD_SECONDS (30), SINGLE (20), STEPS (16), TOKEN_MS (0: the paragraph in one message;
+#   N: the WebSocket client sends it word by word N ms apart), OVERRIDES and LABEL (below).
+# Writes realtime-LABEL.json, the service log and /metrics excerpts in logs.tar.xz.
+set +e
+gpu_setup
+att=${MODEL_ATTENTION:-f5ops}
+t=$SECONDS; export_model $att-fp16 fp16 $att; echo "export rc $? in $((SECONDS - t)) s"
+# One service run; OVERRIDES="KEY=VALUE,..." configures it (e.g. F5Tts__Batching__CohortHoldFraction=0).
+IFS=',' read -r -a overrides <<< "${OVERRIDES:-}"
+label=${LABEL:-default}
+echo "== realtime run $label ${overrides[*]}"
+if start_service api "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
+  timeout 1200 python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
+    --steps "${STEPS:-16}" --single "${SINGLE:-20}" --clients "${CLIENTS:-16}" --seconds "${LOAD_SECONDS:-30}" \
+    --token-ms "${TOKEN_MS:-0}"
+  curl -s "$svc_url/metrics" | grep -E '^f5tts_time_to_first_audio_seconds_(sum|count)|^f5tts_realtime' > "$out/realtime-$label.ttfa.metrics.txt"
+  stop_service "$out/realtime-$label.log"
+fi
+(cd "$out" && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.metrics.txt 2>/dev/null) 2>/dev/null)
