@@ -31,6 +31,11 @@ public static class EngineServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EngineOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
             ContentRootPath.Of(sp)));
+        services.AddSingleton<ITtsEngineFactory>(sp => new OnnxEngineDeviceFactory(
+            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Directory,
+            sp.GetRequiredService<IOptions<EngineOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            ContentRootPath.Of(sp)));
         return services;
     }
 }

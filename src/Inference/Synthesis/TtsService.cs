@@ -100,7 +100,7 @@ internal sealed class TtsService
         var frontendStarted = Stopwatch.GetTimestamp();
         var sampler = ResolveSampler(request, model);
         var speed = ResolveSpeed(request.Speed);
-        var scheduler = _host.Scheduler; // 503 while warming up or draining
+        var workers = _host.Workers; // 503 while warming up or draining
         var (reference, transcript) = ResolveReference(request);
         var plan = _text.Plan(request.Text, transcript, reference.Samples.Length, speed, request.Normalize, model.MaxFrames,
             shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
@@ -112,7 +112,7 @@ internal sealed class TtsService
         var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
         // Every chunk is admitted now (413 / 429 / 503 before any work); the admission lets the later chunks of a
         // streamed response in after the first one, even once the service drains.
-        using var admission = scheduler.Admit(plan.Chunks.Count, deadline.Token);
+        using var admission = workers.Admit(plan.Chunks.Count, plan.Chunks.Sum(c => (long)c.Duration.TotalFrames), deadline.Token);
         var jobs = new List<Task<SynthesisOutcome>>(plan.Chunks.Count);
         void SubmitUpTo(int end)
         {
