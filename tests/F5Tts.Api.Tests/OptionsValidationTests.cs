@@ -10,6 +10,8 @@ public sealed class OptionsValidationTests
     [InlineData("F5Tts:Model:Directory", "", "The F5Tts:Model:Directory field is required.")]
     [InlineData("F5Tts:Auth:ApiKeys:0", "short", "F5Tts:Auth:ApiKeys entries must be at least 16 characters")]
     [InlineData("F5Tts:Server:MaxRequestBodyBytes", "lots", "F5Tts:Server:MaxRequestBodyBytes")]
+    [InlineData("F5Tts:Engine:DeviceIds:0", "64", "F5Tts:Engine:DeviceIds must list distinct device ordinals from 0 to 63 (got [64])")]
+    [InlineData("F5Tts:Workers:FaultLimit", "0", "The field F5Tts:Workers:FaultLimit must be between 1 and 1000.")]
     public async Task Invalid_value_stops_startup_with_a_message_naming_the_key(string key, string value, string expected)
     {
         await using var factory = new F5TtsApiFactory(new() { [key] = value });
