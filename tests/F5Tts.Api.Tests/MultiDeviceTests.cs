@@ -77,7 +77,7 @@ public sealed class MultiDeviceTests
     [Fact]
     public async Task A_failing_device_is_taken_out_and_fails_only_its_own_requests()
     {
-        var lost = new DeviceLoss(failingDevice: 0);
+        var lost = new DeviceLoss(0);
         await using var host = new FaultyDeviceFactory(lost, Settings(0, 1));
         using var client = host.CreateSocketClient();
         await Speech.WaitReadyAsync(client, Ct);
@@ -109,8 +109,35 @@ public sealed class MultiDeviceTests
         Assert.Equal(1, lost.FailedSteps); // the only step that reached the lost device's engine
     }
 
-    /// <summary>Makes every step of one device's real engine fail from <see cref="Lose"/> on.</summary>
-    private sealed class DeviceLoss(int failingDevice)
+    [Fact]
+    public async Task When_every_device_fails_requests_get_503_and_the_pod_is_no_longer_ready()
+    {
+        var lost = new DeviceLoss(0, 1);
+        await using var host = new FaultyDeviceFactory(lost, Settings(0, 1));
+        using var client = host.CreateSocketClient();
+        await Speech.WaitReadyAsync(client, Ct);
+
+        lost.Lose();
+        for (int i = 0; i < 2; i++)
+        {
+            using var failed = await SpeakAsync(client); // the first takes cpu0 out, the second cpu1
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        using (var refused = await SpeakAsync(client))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            Assert.Contains("No device worker is in service", await refused.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+
+        using var ready = await client.GetAsync(new Uri("health/ready", UriKind.Relative), Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal(2, lost.FailedSteps);
+    }
+
+    /// <summary>Makes every step of the chosen devices' real engines fail from <see cref="Lose"/> on.</summary>
+    private sealed class DeviceLoss(params int[] failingDevices)
     {
         private int _lost;
         private int _failed;
@@ -119,7 +146,7 @@ public sealed class MultiDeviceTests
 
         public void Lose() => Volatile.Write(ref _lost, 1);
 
-        public ITtsEngine Wrap(int device, ITtsEngine engine) => device == failingDevice ? new Engine(engine, this) : engine;
+        public ITtsEngine Wrap(int device, ITtsEngine engine) => failingDevices.Contains(device) ? new Engine(engine, this) : engine;
 
         private sealed class Engine(ITtsEngine inner, DeviceLoss loss) : ITtsEngine
         {

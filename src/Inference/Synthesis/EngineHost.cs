@@ -56,13 +56,17 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     /// <summary>True once enough workers are warm and at least one takes requests, until shutdown begins.</summary>
     public bool IsReady => _ready && _pool is { ServingCount: > 0 };
 
+    /// <summary>Workers taking requests once warm-up ended; null before.</summary>
+    public int? ServingWorkers => _ready ? _pool?.ServingCount : null;
+
     /// <summary>The loaded model, or 503 while it is still loading.</summary>
     public EngineDescription LoadedModel => Description ?? throw NotReady("The model is still loading.");
 
     /// <summary>The device workers, or 503 while loading, warming up or draining.</summary>
     public WorkerPool Workers =>
         IsReady ? _pool! : throw NotReady(
-            _pool is null || !_ready ? "The model is still loading." : "The service is shutting down.");
+            _pool is null || !_ready ? "The model is still loading."
+            : _pool.Workers.Any(w => w.Scheduler.IsAccepting) ? "No device worker is in service." : "The service is shutting down.");
 
     private TtsException NotReady(string detail) =>
         TtsException.NotReady(detail, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
