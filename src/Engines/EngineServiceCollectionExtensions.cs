@@ -34,6 +34,11 @@ public static class EngineServiceCollectionExtensions
             ContentRootPath.Of(sp)));
         // FLAC reference audio through ONNX Runtime Extensions (docs/audio.md "Reference audio input").
         services.TryAddEnumerable(ServiceDescriptor.Singleton<F5Tts.Inference.Audio.IReferenceAudioDecoder, Audio.OrtFlacDecoder>());
+        services.AddSingleton<ITtsEngineFactory>(sp => new OnnxEngineDeviceFactory(
+            sp.GetRequiredService<IOptions<ModelOptions>>().Value.Directory,
+            sp.GetRequiredService<IOptions<EngineOptions>>().Value,
+            sp.GetRequiredService<ILoggerFactory>(),
+            ContentRootPath.Of(sp)));
         return services;
     }
 }

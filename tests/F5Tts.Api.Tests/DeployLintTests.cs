@@ -26,7 +26,8 @@ public sealed class DeployLintTests
     /// <summary>
     /// The manifests rendered for every value set must load into the Kubernetes API models of the official C#
     /// client with its strict deserializer (an unknown or misspelt field, or a wrong type, throws). The
-    /// ServiceMonitor is a Prometheus Operator CRD the client has no model for; the script checks it.
+    /// ServiceMonitor (Prometheus Operator) and the ScaledObject (KEDA) are CRDs the client has no model for; the script
+    /// checks them.
     /// </summary>
     [Fact]
     public async Task Rendered_manifests_load_strictly_into_the_Kubernetes_models()
@@ -34,7 +35,13 @@ public sealed class DeployLintTests
         var (loaded, errors) = await RenderAndLoadAsync(RepoRoot);
 
         Assert.True(errors.Count == 0, string.Join("\n\n", errors));
-        Assert.Equal(4, loaded.Count);
+        Assert.Equal(8, loaded.Count);
+        var hpa = Assert.Single(loaded["hpa-on-the-predicted-wait"].OfType<V2HorizontalPodAutoscaler>());
+        Assert.Equal("f5tts_predicted_wait_seconds", Assert.Single(hpa.Spec.Metrics).Pods.Metric.Name);
+        Assert.Null(Assert.Single(loaded["hpa-on-the-predicted-wait"].OfType<V1Deployment>()).Spec.Replicas);
+        var onePod = Assert.Single(Assert.Single(loaded["example-node-8gpu-1pod"].OfType<V1Deployment>()).Spec.Template.Spec.Containers);
+        Assert.Equal("8", onePod.Resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal(8, onePod.Env.Count(e => e.Name.StartsWith("F5Tts__Engine__DeviceIds__", StringComparison.Ordinal)));
         var defaults = loaded["defaults"];
         var deployment = Assert.Single(defaults.OfType<V1Deployment>());
         var container = Assert.Single(deployment.Spec.Template.Spec.Containers);
@@ -65,7 +72,7 @@ public sealed class DeployLintTests
 
             var (_, errors) = await RenderAndLoadAsync(copy);
 
-            Assert.Equal(4, errors.Count(e => e.Contains("deployment.yaml", StringComparison.Ordinal) && e.Contains("imagePulPolicy", StringComparison.Ordinal)));
+            Assert.Equal(8, errors.Count(e => e.Contains("deployment.yaml", StringComparison.Ordinal) && e.Contains("imagePulPolicy", StringComparison.Ordinal)));
         }
         finally
         {
@@ -87,7 +94,7 @@ public sealed class DeployLintTests
             foreach (var file in Directory.EnumerateFiles(outDir, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
                 var text = await File.ReadAllTextAsync(file, TestContext.Current.CancellationToken);
-                if (string.IsNullOrWhiteSpace(text) || Path.GetFileName(file) == "servicemonitor.yaml")
+                if (string.IsNullOrWhiteSpace(text) || Path.GetFileName(file) is "servicemonitor.yaml" or "keda-scaledobject.yaml")
                 {
                     continue;
                 }

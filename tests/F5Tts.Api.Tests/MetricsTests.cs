@@ -27,6 +27,12 @@ public sealed partial class MetricsTests
         ("f5tts_real_time_factor", "histogram"),
         ("f5tts_realtime_sessions", "gauge"),
         ("f5tts_realtime_segments_total", "counter"),
+        ("f5tts_worker_up", "gauge"),
+        ("f5tts_worker_queued_audio_seconds", "gauge"),
+        ("f5tts_worker_predicted_wait_seconds", "gauge"),
+        ("f5tts_predicted_wait_seconds", "gauge"),
+        ("f5tts_worker_busy_seconds_total", "counter"),
+        ("f5tts_worker_faults_total", "counter"),
     ];
 
     [Fact]

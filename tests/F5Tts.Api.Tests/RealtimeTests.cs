@@ -138,7 +138,7 @@ public sealed class RealtimeTests : IDisposable
         }
 
         // The server side ends the session and cancels its segments; wait for that (bounded), then the slot is free.
-        await Eventually(() => sessions.Open == 0 && host.Scheduler.RunningCount + host.Scheduler.WaitingCount == 0);
+        await Eventually(() => sessions.Open == 0 && host.Workers.RunningCount + host.Workers.WaitingCount == 0);
         using var http = _factory.CreateSocketClient();
         var scrape = await http.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
         var lines = scrape.Split('\n');

@@ -57,15 +57,15 @@ public sealed class StreamingTests : IDisposable
         var buffer = new byte[8192];
         var read = await stream.ReadAsync(buffer, Ct);
         Assert.True(read > 0);
-        var stepsAtFirstBytes = host.Scheduler.StepCount;
-        var busyAtFirstBytes = host.Scheduler.RunningCount + host.Scheduler.WaitingCount;
+        var stepsAtFirstBytes = host.Workers.StepCount;
+        var busyAtFirstBytes = host.Workers.RunningCount + host.Workers.WaitingCount;
         streamed.Write(buffer, 0, read);
         while ((read = await stream.ReadAsync(buffer, Ct)) > 0)
         {
             streamed.Write(buffer, 0, read);
         }
 
-        var stepsAtEnd = host.Scheduler.StepCount;
+        var stepsAtEnd = host.Workers.StepCount;
         Assert.True(busyAtFirstBytes > 0, "no chunk was left in flight when the first audio arrived");
         Assert.True(stepsAtEnd >= stepsAtFirstBytes + 16, $"steps at first bytes {stepsAtFirstBytes}, at the end {stepsAtEnd}");
 
@@ -115,12 +115,12 @@ public sealed class StreamingTests : IDisposable
         // Disposing the response closed the connection: the server notices and cancels the queued/running chunks.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard
-        while (host.Scheduler.RunningCount + host.Scheduler.WaitingCount > 0)
+        while (host.Workers.RunningCount + host.Workers.WaitingCount > 0)
         {
             await Task.Delay(10, timeout.Token);
         }
 
-        var stepsWhenIdle = host.Scheduler.StepCount;
+        var stepsWhenIdle = host.Workers.StepCount;
         // The request is counted when its handler unwinds, just after the worker went idle: wait for it.
         while (!(await _client.GetStringAsync(new Uri("metrics", UriKind.Relative), timeout.Token)).Contains("outcome=\"cancelled\"", StringComparison.Ordinal))
         {

@@ -289,11 +289,11 @@ def check_chart(root: Path, report: Report) -> None:
     else:
         proc = subprocess.run(
             [yl, "--strict", "-f", "parsable", "-c", str(helm / ".yamllint"),
-             str(chart / "Chart.yaml"), str(chart / "values.yaml")],
+             str(chart / "Chart.yaml"), str(chart / "values.yaml"), *map(str, sorted((helm / "examples").glob("*.yaml")))],
             capture_output=True, text=True)
         if proc.returncode != 0:
             problems.extend((proc.stdout + proc.stderr).strip().splitlines() or [f"exit {proc.returncode}"])
-    report.check("yamllint Chart.yaml values.yaml", problems)
+    report.check("yamllint Chart.yaml values.yaml examples/*.yaml", problems)
 
     # Chart.yaml fields
     chart_text = (chart / "Chart.yaml").read_text(encoding="utf-8")
@@ -743,8 +743,23 @@ def render_scenarios() -> list[tuple[str, dict, str | None]]:
     }
     rwx = {"replicaCount": 3, "gpu": {"count": 2},
            "persistence": {"voices": {"accessModes": ["ReadWriteMany"]}, "trtCache": {"enabled": False}}}
+    hpa = {"autoscaling": {"hpa": {"enabled": True}, "minReplicas": 2, "maxReplicas": 6, "targetWaitSeconds": 3},
+           "persistence": {"voices": {"accessModes": ["ReadWriteMany"]}, "trtCache": {"enabled": False}}}
+    keda = {"autoscaling": {"keda": {"enabled": True, "serverAddress": "http://prometheus.monitoring:9090"}},
+            "persistence": {"voices": {"existingClaim": "shared-voices"}, "trtCache": {"existingClaim": "shared-trt"}}}
+    examples = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "examples"
+    import yaml
     return [
         ("defaults", {}, None),
+        ("hpa on the predicted wait", hpa, None),
+        ("keda on the predicted wait", keda, None),
+        *[(f"example {f.stem}", yaml.safe_load(f.read_text(encoding="utf-8")), None) for f in sorted(examples.glob("*.yaml"))],
+        ("hpa and keda together", helm_merge(hpa, {"autoscaling": {"keda": {"enabled": True, "serverAddress": "http://p:9090"}}}),
+         "exclude each other"),
+        ("autoscaling min above max", helm_merge(hpa, {"autoscaling": {"minReplicas": 9}}), "must not exceed autoscaling.maxReplicas"),
+        ("autoscaling on ReadWriteOnce voices", {"autoscaling": {"hpa": {"enabled": True}}}, "needs a ReadWriteMany voices volume"),
+        ("keda without a Prometheus address", {"autoscaling": {"keda": {"enabled": True}, "maxReplicas": 1}},
+         "autoscaling.keda.serverAddress is required"),
         ("cpu, auth keys, appsettings, metrics, pdb", full, None),
         ("existing claims and secret, 2 replicas", existing, None),
         ("3 replicas on ReadWriteMany, 2 GPUs", rwx, None),
@@ -754,6 +769,52 @@ def render_scenarios() -> list[tuple[str, dict, str | None]]:
         ("empty API key", {"auth": {"apiKeys": [""]}}, "auth.apiKeys entries must not be empty"),
         ("no image repository", {"image": {"repository": ""}}, "image.repository is required"),
     ]
+
+
+def helm_merge(base: dict, override: dict) -> dict:
+    out = json.loads(json.dumps(base))
+    for k, v in override.items():
+        out[k] = helm_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def check_autoscaling(name: str, values: dict, dep: dict, by_kind: dict[str, list[dict]], env: dict) -> list[str]:
+    p: list[str] = []
+    auto = values["autoscaling"]
+    scaled = auto["hpa"]["enabled"] or auto["keda"]["enabled"]
+    if scaled == ("replicas" in dep["spec"]):
+        p.append(f"{name}: Deployment replicas {'set although autoscaled' if scaled else 'missing'}")
+    elif not scaled and dep["spec"]["replicas"] != values["replicaCount"]:
+        p.append(f"{name}: replicas {dep['spec']['replicas']} != {values['replicaCount']}")
+    target = dep["metadata"]["name"]
+    hpas = by_kind.get("HorizontalPodAutoscaler", [])
+    if auto["hpa"]["enabled"] != bool(hpas):
+        p.append(f"{name}: HorizontalPodAutoscaler does not follow autoscaling.hpa.enabled")
+    for h in hpas:
+        spec = h["spec"]
+        metric = spec["metrics"][0]["pods"]
+        if (spec["scaleTargetRef"]["name"], spec["scaleTargetRef"]["kind"]) != (target, "Deployment") \
+                or (spec["minReplicas"], spec["maxReplicas"]) != (auto["minReplicas"], auto["maxReplicas"]) \
+                or metric["metric"]["name"] != auto["hpa"]["metricName"] \
+                or metric["target"]["averageValue"] != str(auto["targetWaitSeconds"]):
+            p.append(f"{name}: HPA does not scale {target} on {auto['hpa']['metricName']} as configured: {spec!r}")
+    scaled_objects = by_kind.get("ScaledObject", [])
+    if auto["keda"]["enabled"] != bool(scaled_objects):
+        p.append(f"{name}: ScaledObject does not follow autoscaling.keda.enabled")
+    for so in scaled_objects:
+        spec, trigger = so["spec"], so["spec"]["triggers"][0]
+        if spec["scaleTargetRef"]["name"] != target or trigger["type"] != "prometheus" \
+                or trigger["metadata"]["threshold"] != str(auto["targetWaitSeconds"]) \
+                or "f5tts_predicted_wait_seconds" not in trigger["metadata"]["query"] \
+                or (spec["minReplicaCount"], spec["maxReplicaCount"]) != (auto["minReplicas"], auto["maxReplicas"]):
+            p.append(f"{name}: ScaledObject does not scale {target} on the predicted wait: {spec!r}")
+    gpu = values["gpu"]
+    devices = {k: e.get("value") for k, e in env.items() if k.startswith("F5Tts__Engine__DeviceIds__")}
+    want = {f"F5Tts__Engine__DeviceIds__{i}": str(i) for i in range(gpu["count"])} \
+        if gpu["enabled"] and gpu["count"] > 1 else {}
+    if devices != want:
+        p.append(f"{name}: DeviceIds env {devices!r}, expected {want!r}")
+    return p
 
 
 def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
@@ -776,8 +837,6 @@ def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
     sel = dep["spec"]["selector"]["matchLabels"]
     if any(pod["metadata"]["labels"].get(k) != v for k, v in sel.items()):
         p.append(f"{name}: pod labels do not match the Deployment selector")
-    if dep["spec"]["replicas"] != values["replicaCount"]:
-        p.append(f"{name}: replicas {dep['spec']['replicas']} != {values['replicaCount']}")
 
     gpu = values["gpu"]
     limits = (c.get("resources") or {}).get("limits") or {}
@@ -805,6 +864,8 @@ def check_objects(name: str, values: dict, docs: list[dict]) -> list[str]:
             p.append(f"{name}: CPU mode without the CPU provider chain")
         if (env.get("NVIDIA_VISIBLE_DEVICES") or {}).get("value") != "void":
             p.append(f"{name}: CPU mode does not hide GPUs")
+
+    p.extend(check_autoscaling(name, values, dep, by_kind, env))
 
     ports = {pt["name"]: pt["containerPort"] for pt in c.get("ports", [])}
     if ports.get("http") != values["containerPort"]:

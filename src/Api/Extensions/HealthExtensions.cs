@@ -22,7 +22,8 @@ public static class HealthExtensions
         services.AddHealthChecks()
             .AddCheck<ProcessHealthCheck>("process", tags: [LiveTag])
             .AddCheck<StartupTasksHealthCheck>("startup", tags: [ReadyTag])
-            .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag]);
+            .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
+            .AddCheck<WorkersHealthCheck>("workers", tags: [ReadyTag]);
         return services;
     }
 }

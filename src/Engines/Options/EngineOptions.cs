@@ -44,6 +44,26 @@ public sealed class EngineOptions
     [Range(0, 63)]
     public int DeviceId { get; set; }
 
+    /// <summary>
+    /// Devices to run one engine and one batch worker each on, behind one admission queue (e.g. <c>[0,1,2,3]</c>);
+    /// empty = the one device <see cref="DeviceId"/>. With CPU providers the entries only number the workers
+    /// (<c>cpu0</c>, <c>cpu1</c>, …), each with its own sessions.
+    /// </summary>
+    [MaxLength(64)]
+    public int[] DeviceIds { get; set; } = [];
+
+    /// <summary>The devices to run on: <see cref="DeviceIds"/>, or <see cref="DeviceId"/> alone.</summary>
+    internal IReadOnlyList<int> Devices => DeviceIds.Length > 0 ? DeviceIds : [DeviceId];
+
+    /// <summary>A copy of these options for the engine of one device.</summary>
+    internal EngineOptions ForDevice(int deviceId)
+    {
+        var copy = (EngineOptions)MemberwiseClone();
+        copy.DeviceId = deviceId;
+        copy.DeviceIds = [];
+        return copy;
+    }
+
     /// <summary>ONNX Runtime graph optimisation level: Disabled, Basic, Extended or All.</summary>
     [Required]
     [RegularExpression("^(?i)(Disabled|Basic|Extended|All)$", ErrorMessage = "{0} must be Disabled, Basic, Extended or All.")]

@@ -26,6 +26,11 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             }
         }
 
+        if (options.DeviceIds.Any(id => id is < 0 or > 63) || options.DeviceIds.Distinct().Count() != options.DeviceIds.Length)
+        {
+            failures.Add($"{EngineOptions.SectionName}:DeviceIds must list distinct device ordinals from 0 to 63 (got [{string.Join(", ", options.DeviceIds)}]).");
+        }
+
         if (options.TimeTableRows < options.MaxBatchSize)
         {
             failures.Add($"{EngineOptions.SectionName}:TimeTableRows ({options.TimeTableRows}) must be at least MaxBatchSize ({options.MaxBatchSize}): one step needs a row per item.");

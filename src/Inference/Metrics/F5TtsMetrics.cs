@@ -66,6 +66,7 @@ public sealed class F5TtsMetrics : IDisposable
     private long _queueDepth;
     private long _inflight;
     private long _realtimeSessions;
+    private volatile Func<IReadOnlyList<WorkerSnapshot>>? _workers;
 
     /// <summary>Creates the meter and all instruments.</summary>
     public F5TtsMetrics(IMeterFactory meterFactory)
@@ -106,9 +107,47 @@ public sealed class F5TtsMetrics : IDisposable
             description: "Processing time divided by produced audio duration, per request.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RealTimeFactorBuckets });
 
+        CreateWorkerInstruments();
+
         Histogram<double> Seconds(string name, string description) => _meter.CreateHistogram<double>(
             name, unit: "s", description: description,
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+    }
+
+    /// <summary>
+    /// Feeds the per-worker instruments (<c>f5tts_worker_*</c>, <c>f5tts_predicted_wait</c>) from the device workers;
+    /// until it is called they report nothing.
+    /// </summary>
+    public void ObserveWorkers(Func<IReadOnlyList<WorkerSnapshot>> source) => _workers = source;
+
+    private void CreateWorkerInstruments()
+    {
+        IEnumerable<Measurement<T>> PerWorker<T>(Func<WorkerSnapshot, T> value)
+            where T : struct =>
+            (_workers?.Invoke() ?? []).Select(w => new Measurement<T>(value(w), new KeyValuePair<string, object?>("worker", w.Worker)));
+
+        _meter.CreateObservableGauge(
+            "f5tts_worker_up", () => PerWorker(w => w.Up ? 1 : 0), unit: null,
+            description: "1 while the device worker takes requests (warm, not taken out after faults, not draining), else 0.");
+        _meter.CreateObservableGauge(
+            "f5tts_worker_queued_audio", () => PerWorker(w => w.QueuedAudioSeconds), unit: "s",
+            description: "Audio-seconds of work (reference included) admitted to the worker and not finished: queued plus running.");
+        _meter.CreateObservableGauge(
+            "f5tts_worker_predicted_wait", () => PerWorker(w => w.PredictedWaitSeconds), unit: "s",
+            description: "The worker's queued audio-seconds divided by its measured throughput: seconds until its current work is done.");
+        _meter.CreateObservableGauge(
+            "f5tts_predicted_wait", () => PredictedWait(_workers?.Invoke() ?? []), unit: "s",
+            description: "Predicted wait of a request admitted now: the least predicted wait of the serving workers, where the router would put it.");
+        _meter.CreateObservableCounter(
+            "f5tts_worker_busy", () => PerWorker(w => w.BusySeconds), unit: "s",
+            description: "Seconds the worker spent inside engine calls; its rate is the worker's utilisation.");
+        _meter.CreateObservableCounter(
+            "f5tts_worker_faults", () => PerWorker(w => w.Faults), unit: null,
+            description: "Failed Transformer steps and decodes of the worker.");
+
+        // While no worker serves (warming up), the least of all workers' (their queues are empty then).
+        static IEnumerable<Measurement<double>> PredictedWait(IReadOnlyList<WorkerSnapshot> workers) =>
+            workers.Count == 0 ? [] : [new Measurement<double>((workers.Any(w => w.Up) ? workers.Where(w => w.Up) : workers).Min(w => w.PredictedWaitSeconds))];
     }
 
     /// <summary>
@@ -376,3 +415,12 @@ public enum PipelineStage
     /// <summary>WAV / Opus / PCM encoding.</summary>
     Encode,
 }
+
+/// <summary>One device worker as its metrics see it (<see cref="F5TtsMetrics.ObserveWorkers"/>).</summary>
+/// <param name="Worker">Worker name (<c>cpu</c>, <c>cpu0</c>, <c>gpu0</c>, …): the <c>worker</c> label.</param>
+/// <param name="Up">Takes requests now.</param>
+/// <param name="QueuedAudioSeconds">Audio-seconds of work admitted and not finished.</param>
+/// <param name="PredictedWaitSeconds">Seconds until that work is done at the measured throughput.</param>
+/// <param name="BusySeconds">Seconds spent in engine calls.</param>
+/// <param name="Faults">Failed steps and decodes.</param>
+public sealed record WorkerSnapshot(string Worker, bool Up, double QueuedAudioSeconds, double PredictedWaitSeconds, double BusySeconds, long Faults);

@@ -4,7 +4,8 @@ using F5Tts.Inference.Errors;
 using F5Tts.Inference.Health;
 using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Options;
-using Microsoft.Extensions.Configuration;
+using System.Globalization;
+using F5Tts.Inference.Workers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,30 +14,34 @@ using Microsoft.Extensions.Options;
 namespace F5Tts.Inference.Synthesis;
 
 /// <summary>
-/// Owns the engine's life in the host: loads it when the host starts (a broken model directory stops startup with
-/// the engine's message), warms it up as the <c>engine</c> startup task (readiness flips after it), runs its batch
-/// worker, and on shutdown drains: new requests get 503 while queued and running ones finish, before the HTTP
-/// server stops (IHostedLifecycleService.StoppingAsync runs ahead of every StopAsync).
+/// Owns the engines' life in the host: loads one engine per device when the host starts (a broken model directory
+/// stops startup with the engine's message), warms them up as the <c>engine</c> startup task (readiness flips once
+/// <c>F5Tts:Workers:MinReady</c> workers are warm — all by default), runs a batch worker per device behind the
+/// <see cref="WorkerPool"/>, and on shutdown drains: new requests get 503 while queued and running ones finish, before
+/// the HTTP server stops (IHostedLifecycleService.StoppingAsync runs ahead of every StopAsync).
 /// </summary>
 internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDisposable
 {
     private readonly IServiceProvider _services;
     private readonly BatchingOptions _batching;
+    private readonly WorkersOptions _workers;
     private readonly F5TtsMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private ITtsEngine? _engine;
-    private BatchScheduler? _scheduler;
+    private WorkerPool? _pool;
     private volatile bool _ready;
     private Task? _warmUp;
+    private Task? _warmUps;
 
     // Startup tasks may begin before this service's StartAsync (the runner starts first); warm-up waits for the load.
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public EngineHost(IServiceProvider services, IOptions<BatchingOptions> batching, F5TtsMetrics metrics, ILoggerFactory loggerFactory)
+    public EngineHost(
+        IServiceProvider services, IOptions<BatchingOptions> batching, IOptions<WorkersOptions> workers, F5TtsMetrics metrics, ILoggerFactory loggerFactory)
     {
         _services = services;
         _batching = batching.Value;
+        _workers = workers.Value;
         _metrics = metrics;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<EngineHost>();
@@ -45,19 +50,23 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     /// <inheritdoc />
     public string Name => "engine";
 
-    /// <summary>The loaded model; null until the host started.</summary>
-    public EngineDescription? Description => _engine?.Description;
+    /// <summary>The loaded model (the same on every device); null until the host started.</summary>
+    public EngineDescription? Description => _pool?.Workers[0].Engine.Description;
 
-    /// <summary>True once warm-up finished and the worker runs, until shutdown begins.</summary>
-    public bool IsReady => _ready && _scheduler is { IsAccepting: true };
+    /// <summary>True once enough workers are warm and at least one takes requests, until shutdown begins.</summary>
+    public bool IsReady => _ready && _pool is { ServingCount: > 0 };
+
+    /// <summary>Workers taking requests once warm-up ended; null before.</summary>
+    public int? ServingWorkers => _ready ? _pool?.ServingCount : null;
 
     /// <summary>The loaded model, or 503 while it is still loading.</summary>
     public EngineDescription LoadedModel => Description ?? throw NotReady("The model is still loading.");
 
-    /// <summary>The batcher, or 503 while loading, warming up or draining.</summary>
-    public BatchScheduler Scheduler =>
-        IsReady ? _scheduler! : throw NotReady(
-            _scheduler is null || !_ready ? "The model is still loading." : "The service is shutting down.");
+    /// <summary>The device workers, or 503 while loading, warming up or draining.</summary>
+    public WorkerPool Workers =>
+        IsReady ? _pool! : throw NotReady(
+            _pool is null || !_ready ? "The model is still loading."
+            : _pool.Workers.Any(w => w.Scheduler.IsAccepting) ? "No device worker is in service." : "The service is shutting down.");
 
     private TtsException NotReady(string detail) =>
         TtsException.NotReady(detail, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
@@ -66,37 +75,72 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _engine = _services.GetRequiredService<ITtsEngine>();
-        var d = _engine.Description;
+        var factory = _services.GetService<ITtsEngineFactory>();
+        var deviceIds = factory?.DeviceIds ?? [0];
+        var engines = new List<(int Device, ITtsEngine Engine, bool Owned)>();
+        try
+        {
+            if (deviceIds.Count == 1)
+            {
+                // One device: the container's engine (owned and disposed by the container).
+                engines.Add((deviceIds[0], _services.GetRequiredService<ITtsEngine>(), false));
+            }
+            else
+            {
+                foreach (var device in deviceIds)
+                {
+                    engines.Add((device, factory!.Create(device), true));
+                }
+            }
+        }
+        catch
+        {
+            engines.Where(e => e.Owned).ToList().ForEach(e => e.Engine.Dispose());
+            throw;
+        }
+
+        var workers = engines.Select((e, index) => CreateWorker(e.Device, e.Engine, e.Owned, WorkerName(e.Engine.Description, e.Device, engines.Count))).ToList();
+        _pool = new WorkerPool(workers, _batching, _workers);
+        _metrics.ObserveWorkers(_pool.Snapshot);
+        _loaded.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private DeviceWorker CreateWorker(int device, ITtsEngine engine, bool owned, string name)
+    {
+        var d = engine.Description;
         _logger.LogInformation(
             "Loaded model {Model} ({Contract}, {Precision}); max frames {MaxFrames}, max batch {MaxBatch}; providers {Providers}; worker {Worker}",
             d.Model, d.Contract, d.Precision, d.MaxFrames, d.SupportsBatching ? d.MaxBatchSize : 1,
-            string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")), WorkerName(d));
-        _scheduler = new BatchScheduler(_engine, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), WorkerName(d));
-        _loaded.TrySetResult();
-        return Task.CompletedTask;
+            string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")), name);
+        var guarded = new GuardedEngine(engine, owned, _workers.FaultLimit, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
+        guarded.TakenOut += cause => _logger.LogCritical(
+            cause, "Worker {Worker} taken out of service (a failed warm-up, or {Faults} consecutive failed steps); its requests fail, new ones go to the other workers",
+            name, _workers.FaultLimit);
+        var scheduler = new BatchScheduler(guarded, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), name);
+        return new DeviceWorker(name, device, guarded, scheduler);
     }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// The worker (logs, thread names) is named after the device its Transformer runs on: <c>cpu</c>, or
-    /// <c>gpu{F5Tts:Engine:DeviceId}</c> on a GPU provider.
+    /// A worker (logs, thread names, the <c>worker</c> metric label) is named after the device its Transformer runs on:
+    /// <c>gpu{id}</c> with the device ordinal of <c>F5Tts:Engine:DeviceIds</c> (or <c>DeviceId</c>) on a GPU provider;
+    /// <c>cpu</c> for a single CPU worker and <c>cpu{index}</c> for several.
     /// </summary>
-    internal string WorkerName(EngineDescription description)
+    internal static string WorkerName(EngineDescription description, int deviceId, int workerCount)
     {
         var transformer = description.ProvidersByStage.GetValueOrDefault("transformer") ?? "CPU";
-        if (transformer.StartsWith("CPU", StringComparison.OrdinalIgnoreCase))
+        if (!transformer.StartsWith("CPU", StringComparison.OrdinalIgnoreCase))
         {
-            return "cpu";
+            return string.Create(CultureInfo.InvariantCulture, $"gpu{deviceId}");
         }
 
-        var device = _services.GetService<IConfiguration>()?["F5Tts:Engine:DeviceId"];
-        return $"gpu{(string.IsNullOrEmpty(device) ? "0" : device)}";
+        return workerCount == 1 ? "cpu" : string.Create(CultureInfo.InvariantCulture, $"cpu{deviceId}");
     }
 
     /// <summary>
-    /// Warm-up as a startup task: runs on a worker thread so the host keeps answering health probes. Idempotent:
+    /// Warm-up as a startup task: runs on worker threads so the host keeps answering health probes. Idempotent:
     /// every caller (the startup-task runner, the command-line tool) awaits the same single warm-up.
     /// </summary>
     public Task RunAsync(CancellationToken cancellationToken)
@@ -107,28 +151,69 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         }
     }
 
+    /// <summary>
+    /// Warms every worker at once; completes when the required number is warm (the rest join when they are), or fails
+    /// once too many have failed to warm up to reach it.
+    /// </summary>
     private async Task WarmUpAsync(CancellationToken cancellationToken)
     {
         await _loaded.Task.WaitAsync(cancellationToken);
-        var engine = _engine!;
-        await Task.Factory.StartNew(
-            () => engine.WarmUp(cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        _scheduler!.Start();
+        var workers = _pool!.Workers;
+        int required = _workers.MinReady == 0 ? workers.Count : Math.Min(_workers.MinReady, workers.Count);
+        var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int warm = 0, failed = 0;
+        var warmUps = workers.Select(worker => Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    worker.Engine.WarmUp(cancellationToken);
+                    worker.Scheduler.Start();
+                    worker.MarkWarm();
+                    _logger.LogInformation("Worker {Worker} warmed up", worker.Name);
+                    if (Interlocked.Increment(ref warm) == required)
+                    {
+                        enough.TrySetResult();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "Worker {Worker} failed to warm up and stays out of service", worker.Name);
+                    if (workers.Count - Interlocked.Increment(ref failed) < required)
+                    {
+                        enough.TrySetException(ex);
+                    }
+                }
+            },
+            cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToList();
+        // The rest finish in the background (each logs its own outcome); disposal waits for them, since an engine
+        // must not be disposed under a running call.
+        _warmUps = Task.WhenAll(warmUps);
+        try
+        {
+            await enough.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            await _warmUps.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            throw;
+        }
+
         _ready = true;
-        _logger.LogInformation("Engine warmed up; accepting synthesis requests");
+        _logger.LogInformation("{Warm} of {Count} workers warm; accepting synthesis requests", Volatile.Read(ref warm), workers.Count);
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        if (_scheduler is null)
+        if (_pool is null)
         {
             return;
         }
 
         _logger.LogInformation(
             "Draining: {Waiting} waiting and {Running} running requests finish; new ones get 503",
-            _scheduler.WaitingCount, _scheduler.RunningCount);
-        await _scheduler.DrainAsync(cancellationToken);
+            _pool.WaitingCount, _pool.RunningCount);
+        await _pool.DrainAsync(cancellationToken);
         _logger.LogInformation("Drained");
     }
 
@@ -136,5 +221,10 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => _scheduler?.Dispose();
+    public void Dispose()
+    {
+        // Warm-ups still running (a host stopped during start) end at their next cancellation check.
+        _warmUps?.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait();
+        _pool?.Dispose();
+    }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using F5Tts.Inference.Batching;
+using F5Tts.Inference.Workers;
 using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Text;
 
@@ -76,10 +77,10 @@ internal sealed class SpeechStream : IDisposable
         _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(started));
         var deadline = CancellationTokenSource.CreateLinkedTokenSource(_cancel.Token);
         deadline.CancelAfter(_timeout);
-        RequestAdmission admission;
+        PooledAdmission admission;
         try
         {
-            admission = _setup.Scheduler.Admit(plan.Chunks.Count, deadline.Token); // 429 / 503 now, before any work
+            admission = _setup.Workers.Admit(plan.Chunks.Count, plan.Chunks.Sum(c => (long)c.Duration.TotalFrames), deadline.Token); // 429 / 503 now, before any work
         }
         catch
         {
@@ -118,7 +119,7 @@ internal sealed class SpeechStream : IDisposable
         return segment;
     }
 
-    private static List<Task<SynthesisOutcome>> SubmitAll(RequestAdmission admission, List<Engine.EngineInput> inputs, bool first)
+    private static List<Task<SynthesisOutcome>> SubmitAll(PooledAdmission admission, List<Engine.EngineInput> inputs, bool first)
     {
         using (admission)
         {

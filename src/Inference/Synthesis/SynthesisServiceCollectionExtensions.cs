@@ -19,6 +19,7 @@ public static class SynthesisServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddF5TtsOptions<BatchingOptions>(configuration, BatchingOptions.SectionName);
         services.AddF5TtsOptions<SynthesisOptions>(configuration, SynthesisOptions.SectionName);
+        services.AddF5TtsOptions<WorkersOptions>(configuration, WorkersOptions.SectionName);
         services.TryAddSingleton<Metrics.F5TtsMetrics>();
         services.TryAddSingleton<EngineHost>();
         services.AddHostedService(sp => sp.GetRequiredService<EngineHost>());

@@ -1,11 +1,11 @@
 using F5Tts.Inference.Audio;
-using F5Tts.Inference.Batching;
 using F5Tts.Inference.Engine;
 using F5Tts.Inference.Text;
+using F5Tts.Inference.Workers;
 
 namespace F5Tts.Inference.Synthesis;
 
-/// <summary>A request's settings once resolved and checked: the model, sampler and seed, speed, reference voice and the batcher.</summary>
+/// <summary>A request's settings once resolved and checked: the model, sampler and seed, speed, reference voice and the device workers.</summary>
 internal sealed record SynthesisSetup(
     EngineDescription Model,
     SamplerSettings Sampler,
@@ -14,7 +14,7 @@ internal sealed record SynthesisSetup(
     ConditionedReference Reference,
     string Transcript,
     bool? Normalize,
-    BatchScheduler Scheduler)
+    WorkerPool Workers)
 {
     /// <summary>The engine input of one chunk: chunk i of a request (or stream) uses seed + i.</summary>
     public EngineInput Input(SynthesisChunk chunk) =>

@@ -149,10 +149,10 @@ internal sealed class TtsService
         var model = _host.LoadedModel;
         var sampler = ResolveSampler(request, model);
         var speed = ResolveSpeed(request.Speed);
-        var scheduler = _host.Scheduler; // 503 while warming up or draining
+        var workers = _host.Workers; // 503 while warming up or draining
         var (reference, transcript) = ResolveReference(request);
         var seed = sampler.Seed ?? Random.Shared.NextInt64(0, long.MaxValue / 2);
-        return new SynthesisSetup(model, sampler, seed, speed, reference, transcript, request.Normalize, scheduler);
+        return new SynthesisSetup(model, sampler, seed, speed, reference, transcript, request.Normalize, workers);
     }
 
     private SynthesisPlan PlanSegment(SynthesisSetup setup, string text, bool shortFirstChunk) =>
@@ -170,7 +170,7 @@ internal sealed class TtsService
         deadline.CancelAfter(timeout);
         // Every chunk is admitted now (413 / 429 / 503 before any work); the admission lets the later chunks of a
         // streamed response in after the first one, even once the service drains.
-        using var admission = setup.Scheduler.Admit(chunks.Count, deadline.Token);
+        using var admission = setup.Workers.Admit(chunks.Count, chunks.Sum(c => (long)c.Duration.TotalFrames), deadline.Token);
         var jobs = new List<Task<SynthesisOutcome>>(chunks.Count);
         void SubmitUpTo(int end)
         {

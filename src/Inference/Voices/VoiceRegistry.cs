@@ -18,6 +18,9 @@ namespace F5Tts.Inference.Voices;
 /// and loses nothing). A voice is written into <c>.tmp-{id}-{guid}/</c>, flushed to disk and then published by
 /// renaming the whole folder, so a writer killed at any point leaves either no voice or a complete one; leftovers
 /// are removed at the next start. Deletion renames to <c>.deleted-*</c> first for the same reason.
+/// The directory is the source of truth and may be shared by several processes (replicas on one ReadWriteMany
+/// volume): the in-memory cache is checked against the metadata file's timestamp on every lookup, a miss looks on
+/// disk, and a listing rescans, so a voice stored or deleted by another process is usable (or gone) at once.
 /// </summary>
 internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
 {
@@ -25,6 +28,7 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     internal const string AudioFile = "reference.wav";
     internal const string TempPrefix = ".tmp-";
     internal const string DeletedPrefix = ".deleted-";
+    internal const string LockSuffix = ".lock";
     private const int MetadataVersion = 1;
 
     private static readonly JsonSerializerOptions Json = new()
@@ -38,9 +42,11 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     private readonly IOptionsMonitor<VoicesOptions> _options;
     private readonly ILogger<VoiceRegistry> _logger;
     private readonly string _directory;
-    private readonly ConcurrentDictionary<string, Voice> _voices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Cached> _voices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _skipped = new(StringComparer.Ordinal); // logged once per version
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly Lazy<bool> _loaded;
+    private Voice? _default;
 
     public VoiceRegistry(
         ReferenceConditioner conditioner,
@@ -64,22 +70,34 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     public bool TryGet(string id, [NotNullWhen(true)] out Voice? voice)
     {
         EnsureLoaded();
-        if (id is null)
+        voice = null;
+        if (id == IVoiceRegistry.DefaultVoiceId)
         {
-            voice = null;
+            voice = _default!;
+            return true;
+        }
+
+        // Only a valid id becomes a path: nothing else is looked up on disk.
+        if (id is null || !VoiceIds.IsValid(id))
+        {
             return false;
         }
 
-        return _voices.TryGetValue(id, out voice);
+        voice = Refresh(id);
+        return voice is not null;
     }
 
     public IReadOnlyList<Voice> List()
     {
         EnsureLoaded();
-        return _voices.Values
-            .OrderBy(v => v.Id == IVoiceRegistry.DefaultVoiceId ? 0 : 1)
-            .ThenBy(v => v.Id, StringComparer.Ordinal)
-            .ToList();
+        var onDisk = StoredIds();
+        foreach (var id in _voices.Keys.Where(id => !onDisk.Contains(id)))
+        {
+            _voices.TryRemove(id, out _); // deleted by another process
+        }
+
+        var stored = onDisk.Select(Refresh).OfType<Voice>().OrderBy(v => v.Id, StringComparer.Ordinal);
+        return [_default!, .. stored];
     }
 
     public async Task<Voice> CreateAsync(VoiceUpload upload, CancellationToken cancellationToken)
@@ -116,7 +134,8 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            if (_voices.Count - 1 >= o.MaxVoices)
+            // Counted on disk, so voices stored by every process sharing the directory count.
+            if (StoredIds().Count >= o.MaxVoices)
             {
                 throw new AudioRequestException(TtsErrorKind.Conflict, "voice-library-full", $"The voice library is full ({o.MaxVoices} voices, F5Tts:Voices:MaxVoices).");
             }
@@ -124,12 +143,12 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
             string id = upload.Id ?? FreeId(VoiceIds.FromName(name));
             if (IsTaken(id))
             {
-                throw new AudioRequestException(TtsErrorKind.Conflict, "voice-exists", $"A voice with id '{id}' already exists.");
+                throw Exists(id);
             }
 
             var voice = new Voice(id, name, transcript, reference, DateTimeOffset.UtcNow, ReadOnly: false, decoded.Format);
-            await PersistAsync(voice, cancellationToken);
-            _voices[id] = voice;
+            long stamp = await PersistAsync(voice, cancellationToken);
+            _voices[id] = new Cached(voice, stamp);
             LogCreated(id, reference.SpeechSeconds);
             return voice;
         }
@@ -155,21 +174,28 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            if (!_voices.ContainsKey(id))
+            // Only a folder that holds a voice is deleted: a damaged one is kept for inspection.
+            if (Refresh(id) is null)
             {
                 return false;
             }
 
             string folder = Path.Combine(_directory, id);
             string graveyard = Path.Combine(_directory, $"{DeletedPrefix}{id}-{Guid.NewGuid():N}");
-            if (System.IO.Directory.Exists(folder))
+            try
             {
-                // One rename makes the voice disappear atomically; the recursive delete may be interrupted safely.
+                // One rename makes the voice disappear atomically, for every process; the recursive delete may be
+                // interrupted safely. Of two processes deleting at once, one rename finds nothing.
                 System.IO.Directory.Move(folder, graveyard);
-                DirectorySync.Flush(_directory);
-                TryDeleteDirectory(graveyard);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                _voices.TryRemove(id, out _);
+                return false;
             }
 
+            DirectorySync.Flush(_directory);
+            TryDeleteDirectory(graveyard);
             _voices.TryRemove(id, out _);
             LogDeleted(id);
             return true;
@@ -194,137 +220,10 @@ internal sealed partial class VoiceRegistry : IVoiceRegistry, IDisposable
     }
 
     // Any directory entry takes an id, a plain file included: the publishing rename could not replace it.
-    private bool IsTaken(string id) => _voices.ContainsKey(id) || Path.Exists(Path.Combine(_directory, id));
+    private bool IsTaken(string id) => id == IVoiceRegistry.DefaultVoiceId || Path.Exists(Path.Combine(_directory, id));
 
-    private async Task PersistAsync(Voice voice, CancellationToken cancellationToken)
-    {
-        System.IO.Directory.CreateDirectory(_directory);
-        string temp = Path.Combine(_directory, $"{TempPrefix}{voice.Id}-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(temp);
-        try
-        {
-            await WriteDurableAsync(Path.Combine(temp, AudioFile), WavEncoder.EncodeFloat32(voice.Reference.Samples, ConditionedReference.SampleRate), cancellationToken);
-            var metadata = new VoiceMetadata(
-                MetadataVersion, voice.Id, voice.Name, voice.Transcript, voice.CreatedAt, voice.Reference.OutputGain,
-                voice.Reference.SourceSeconds, voice.Reference.SpeechSeconds, voice.SourceFormat, ConditionedReference.SampleRate);
-            // The metadata file is written last: a folder without it is never a voice.
-            await WriteDurableAsync(Path.Combine(temp, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(metadata, Json), cancellationToken);
-            DirectorySync.Flush(temp); // the files' names, before the folder is published
-            System.IO.Directory.Move(temp, Path.Combine(_directory, voice.Id));
-            DirectorySync.Flush(_directory); // the rename itself: without this a power loss may undo the publication
-        }
-        catch
-        {
-            TryDeleteDirectory(temp);
-            throw;
-        }
-    }
-
-    private static async Task WriteDurableAsync(string path, byte[] bytes, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-        await stream.WriteAsync(bytes, cancellationToken);
-        stream.Flush(flushToDisk: true); // the rename that publishes the voice must not overtake the data
-    }
-
-    private bool Load()
-    {
-        LoadDefaultVoice();
-        try
-        {
-            System.IO.Directory.CreateDirectory(_directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Fail at start with the key to fix rather than on the first upload.
-            throw new InvalidOperationException(
-                $"{VoicesOptions.SectionName}:Directory '{_directory}' cannot be created: {ex.Message}", ex);
-        }
-
-        foreach (string folder in System.IO.Directory.EnumerateDirectories(_directory))
-        {
-            string name = Path.GetFileName(folder);
-            if (name.StartsWith(TempPrefix, StringComparison.Ordinal) || name.StartsWith(DeletedPrefix, StringComparison.Ordinal))
-            {
-                LogLeftover(name);
-                TryDeleteDirectory(folder);
-                continue;
-            }
-
-            if (!VoiceIds.IsValid(name) || name == IVoiceRegistry.DefaultVoiceId)
-            {
-                LogSkipped(name, "folder name is not a valid voice id");
-                continue;
-            }
-
-            try
-            {
-                _voices[name] = LoadVoice(folder, name);
-            }
-            catch (Exception ex) when (ex is IOException or JsonException or AudioRequestException or InvalidDataException or UnauthorizedAccessException)
-            {
-                LogSkipped(name, ex.Message);
-            }
-        }
-
-        LogLoaded(_voices.Count - 1, _directory);
-        return true;
-    }
-
-    private static Voice LoadVoice(string folder, string id)
-    {
-        byte[] json = File.ReadAllBytes(Path.Combine(folder, MetadataFile));
-        var m = JsonSerializer.Deserialize<VoiceMetadata>(json, Json) ?? throw new InvalidDataException("empty metadata");
-        if (m.Version != MetadataVersion || m.Id != id || string.IsNullOrWhiteSpace(m.Transcript) || string.IsNullOrWhiteSpace(m.Name)
-            || m.SampleRate != ConditionedReference.SampleRate || !(m.OutputGain is > 0 and <= 1))
-        {
-            throw new InvalidDataException("metadata is inconsistent");
-        }
-
-        var audio = AudioDecoder.Decode(File.ReadAllBytes(Path.Combine(folder, AudioFile)), maxSeconds: 600);
-        if (audio.SampleRate != ConditionedReference.SampleRate || audio.Channels != 1 || audio.Format != "wav/float32")
-        {
-            throw new InvalidDataException("reference.wav is not 24 kHz mono float32");
-        }
-
-        var reference = new ConditionedReference(audio.Samples, m.OutputGain, m.SourceSeconds, m.SpeechSeconds);
-        return new Voice(id, m.Name, m.Transcript, reference, m.CreatedAt, ReadOnly: false, m.SourceFormat ?? "unknown");
-    }
-
-    private void LoadDefaultVoice()
-    {
-        var assembly = typeof(VoiceRegistry).Assembly;
-        byte[] wav = ReadResource(assembly, "F5Tts.Inference.Voices.Default.reference.wav");
-        string transcript = System.Text.Encoding.UTF8.GetString(ReadResource(assembly, "F5Tts.Inference.Voices.Default.transcript.txt")).Trim();
-        var reference = _conditioner.Condition(AudioDecoder.Decode(wav, maxSeconds: 60), enforceLimits: false);
-        _voices[IVoiceRegistry.DefaultVoiceId] = new Voice(
-            IVoiceRegistry.DefaultVoiceId, "Default (synthetic, espeak-ng)", transcript, reference,
-            DateTimeOffset.UnixEpoch, ReadOnly: true, "wav/pcm16");
-    }
-
-    private static byte[] ReadResource(Assembly assembly, string name)
-    {
-        using var stream = assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"Embedded resource '{name}' is missing from {assembly.GetName().Name}.");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
-
-    private void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            if (System.IO.Directory.Exists(path))
-            {
-                System.IO.Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogCleanupFailed(path, ex.Message); // retried at the next start
-        }
-    }
+    private static AudioRequestException Exists(string id) =>
+        new(TtsErrorKind.Conflict, "voice-exists", $"A voice with id '{id}' already exists.");
 
     private static AudioRequestException Invalid(string code, string message) =>
         new(TtsErrorKind.InvalidInput, code, message);

@@ -113,6 +113,45 @@ public sealed class VoiceRegistryTests : IDisposable
     }
 
     [Fact]
+    public void A_write_in_progress_in_another_process_survives_a_start_and_is_cleaned_once_its_writer_is_gone()
+    {
+        Directory.CreateDirectory(VoicesDir);
+        string temp = Path.Combine(VoicesDir, $"{VoiceRegistry.TempPrefix}busy-0123");
+        string lockPath = temp + VoiceRegistry.LockSuffix;
+        // What a live writer holds: its lock file (an OS lock on an open file) and its half-written folder.
+        var writerLock = new FileStream(lockPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        Directory.CreateDirectory(temp);
+        File.WriteAllBytes(Path.Combine(temp, VoiceRegistry.AudioFile), Clip());
+
+        using (var starting = NewRegistry())
+        {
+            Assert.True(Directory.Exists(temp));
+            Assert.Equal(["default"], starting.List().Select(v => v.Id));
+        }
+
+        writerLock.Dispose(); // the writer is gone (a killed process's lock is released the same way)
+        using var restarted = NewRegistry();
+        Assert.False(Directory.Exists(temp));
+        Assert.False(File.Exists(lockPath));
+    }
+
+    [Fact]
+    public async Task A_folder_published_or_removed_behind_the_registry_is_seen_on_the_next_lookup()
+    {
+        using var writer = NewRegistry();
+        using var reader = NewRegistry();
+        Assert.False(reader.TryGet("late", out _));
+        await writer.CreateAsync(new VoiceUpload("late", "Late", "Arrived later.", Clip()), Ct);
+        Assert.True(reader.TryGet("late", out var seen));
+        Assert.Equal("Late", seen.Name);
+
+        Assert.True(await writer.DeleteAsync("late", Ct));
+        Assert.False(reader.TryGet("late", out _));
+        Assert.False(await reader.DeleteAsync("late", Ct));
+        Assert.Equal(["default"], reader.List().Select(v => v.Id));
+    }
+
+    [Fact]
     public async Task Concurrent_uploads_of_one_id_store_exactly_one_voice()
     {
         using var registry = NewRegistry();

@@ -107,10 +107,21 @@ Checks across values that a schema cannot express; rendered (as nothing) by the 
 {{- if and .Values.gpu.enabled (lt (int .Values.gpu.count) 1) }}
 {{- fail "gpu.count must be at least 1 when gpu.enabled is true" }}
 {{- end }}
-{{- if and (gt (int .Values.replicaCount) 1) (not .Values.persistence.voices.existingClaim) .Values.persistence.voices.enabled (not (has "ReadWriteMany" .Values.persistence.voices.accessModes)) }}
-{{- fail "replicaCount > 1 needs a ReadWriteMany voices volume: set persistence.voices.accessModes to [ReadWriteMany] or use persistence.voices.existingClaim" }}
+{{- $autoscaled := or .Values.autoscaling.hpa.enabled .Values.autoscaling.keda.enabled }}
+{{- if and .Values.autoscaling.hpa.enabled .Values.autoscaling.keda.enabled }}
+{{- fail "autoscaling.hpa.enabled and autoscaling.keda.enabled exclude each other: KEDA creates its own HorizontalPodAutoscaler" }}
 {{- end }}
-{{- if and (gt (int .Values.replicaCount) 1) (not .Values.persistence.trtCache.existingClaim) .Values.persistence.trtCache.enabled (not (has "ReadWriteMany" .Values.persistence.trtCache.accessModes)) }}
-{{- fail "replicaCount > 1 needs a ReadWriteMany TensorRT cache volume: set persistence.trtCache.accessModes to [ReadWriteMany], use persistence.trtCache.existingClaim, or disable it (emptyDir per pod)" }}
+{{- if and $autoscaled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- fail (printf "autoscaling.minReplicas (%d) must not exceed autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- $pods := int .Values.replicaCount }}
+{{- if and $autoscaled (gt (int .Values.autoscaling.maxReplicas) $pods) }}
+{{- $pods = int .Values.autoscaling.maxReplicas }}
+{{- end }}
+{{- if and (gt $pods 1) (not .Values.persistence.voices.existingClaim) .Values.persistence.voices.enabled (not (has "ReadWriteMany" .Values.persistence.voices.accessModes)) }}
+{{- fail "replicaCount (or autoscaling.maxReplicas) > 1 needs a ReadWriteMany voices volume: set persistence.voices.accessModes to [ReadWriteMany] or use persistence.voices.existingClaim" }}
+{{- end }}
+{{- if and (gt $pods 1) (not .Values.persistence.trtCache.existingClaim) .Values.persistence.trtCache.enabled (not (has "ReadWriteMany" .Values.persistence.trtCache.accessModes)) }}
+{{- fail "replicaCount (or autoscaling.maxReplicas) > 1 needs a ReadWriteMany TensorRT cache volume: set persistence.trtCache.accessModes to [ReadWriteMany], use persistence.trtCache.existingClaim, or disable it (emptyDir per pod)" }}
 {{- end }}
 {{- end }}

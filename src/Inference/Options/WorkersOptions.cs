@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace F5Tts.Inference.Options;
+
+/// <summary>Settings of the per-device workers behind the admission queue (section <c>F5Tts:Workers</c>).</summary>
+public sealed class WorkersOptions
+{
+    public const string SectionName = "F5Tts:Workers";
+
+    /// <summary>Workers that must be warm before the service reports ready; 0 = all of them. Workers that warm up
+    /// later join when they are warm.</summary>
+    [Range(0, 64)]
+    public int MinReady { get; set; }
+
+    /// <summary>Consecutive failed Transformer steps or decodes after which a worker is taken out of service: its
+    /// queued requests fail with 503 and new ones go to the other workers. A device fault (lost device, illegal
+    /// address) fails every call; an out-of-memory batch is usually followed by a good one.</summary>
+    [Range(1, 1000)]
+    public int FaultLimit { get; set; } = 3;
+
+    /// <summary>Largest <c>Retry-After</c> (seconds) given with 429, however long the predicted wait.</summary>
+    [Range(1, 3_600)]
+    public int MaxRetryAfterSeconds { get; set; } = 120;
+}
