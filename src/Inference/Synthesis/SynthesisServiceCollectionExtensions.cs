@@ -26,6 +26,8 @@ public static class SynthesisServiceCollectionExtensions
         services.AddStartupTask<TextFrontEndStartupTask>();
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<EngineHost>());
         services.TryAddSingleton<TtsService>();
+        services.AddF5TtsOptions<DubOptions>(configuration, DubOptions.SectionName);
+        services.TryAddSingleton<Dubbing.DubService>();
         return services;
     }
 }

@@ -19,7 +19,7 @@ namespace F5Tts.Inference.Synthesis;
 /// batches), and hand back the audio in order, cross-faded. Streaming and whole responses share this path, so the
 /// same request and seed give the same samples either way.
 /// </summary>
-internal sealed class TtsService
+internal sealed partial class TtsService
 {
     private readonly ITextFrontEnd _text;
     private readonly IVoiceRegistry _voices;
