@@ -34,6 +34,16 @@ public sealed class TtsRequestDto : SynthesisSettingsDto
     /// <summary>Normalise numbers, dates, currency… into words (default from configuration).</summary>
     [JsonPropertyName("normalize")]
     public bool? Normalize { get; init; }
+
+    /// <summary>Read voice tags in the text: <c>[alice] 你好。[bob] Hi there.</c> speaks each part in that stored voice
+    /// (an unknown one is refused). Pauses (<c>[pause 500ms]</c>, <c>&lt;break time="500ms"/&gt;</c>) are always read.</summary>
+    /// <example>false</example>
+    [JsonPropertyName("dialogue")]
+    public bool? Dialogue { get; init; }
+
+    /// <summary>Silence between dialogue turns of different voices, in milliseconds (default 0).</summary>
+    [JsonPropertyName("gap_ms")]
+    public int? GapMs { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>

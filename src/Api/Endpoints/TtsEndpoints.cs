@@ -62,6 +62,9 @@ internal static class TtsEndpoints
             Sway = request.Sway,
             Seed = request.Seed,
             Normalize = request.Normalize,
+            ReadMarkup = true,
+            Dialogue = request.Dialogue == true,
+            GapSeconds = request.GapMs / 1000.0,
         };
         var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
         await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode);

@@ -28,6 +28,7 @@ public static class SynthesisServiceCollectionExtensions
         services.TryAddSingleton<TtsService>();
         services.AddF5TtsOptions<DubOptions>(configuration, DubOptions.SectionName);
         services.TryAddSingleton<Dubbing.DubService>();
+        services.AddF5TtsOptions<ScriptOptions>(configuration, ScriptOptions.SectionName);
         return services;
     }
 }

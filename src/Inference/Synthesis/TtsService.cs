@@ -29,6 +29,7 @@ internal sealed partial class TtsService
     private readonly BatchingOptions _batching;
     private readonly F5TtsMetrics _metrics;
     private readonly ILogger<TtsService> _logger;
+    private readonly ScriptOptions _script;
 
     public TtsService(
         ITextFrontEnd text,
@@ -38,8 +39,10 @@ internal sealed partial class TtsService
         IOptions<SynthesisOptions> options,
         IOptions<BatchingOptions> batching,
         F5TtsMetrics metrics,
-        ILogger<TtsService> logger)
+        ILogger<TtsService> logger,
+        IOptions<ScriptOptions> script)
     {
+        _script = script.Value;
         _text = text;
         _voices = voices;
         _conditioner = conditioner;
@@ -95,6 +98,16 @@ internal sealed partial class TtsService
         bool firstChunkAhead = false)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (ScriptOf(request) is { } script)
+        {
+            await foreach (var piece in StreamScriptAsync(request, script, onCompleted, cancellationToken))
+            {
+                yield return piece;
+            }
+
+            yield break;
+        }
+
         // The request's own parameters are checked first: a bad request is 400 whether or not the engine is warm.
         var model = _host.LoadedModel;
         var frontendStarted = Stopwatch.GetTimestamp();
