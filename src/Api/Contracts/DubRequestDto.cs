@@ -56,6 +56,10 @@ public sealed class DubRequestDto
     [JsonPropertyName("normalize")]
     public bool? Normalize { get; init; }
 
+    /// <summary>Normalise the track to this integrated loudness in LUFS (e.g. −23 or −16), true peak at most −1 dBTP.</summary>
+    [JsonPropertyName("loudness_lufs")]
+    public double? LoudnessLufs { get; init; }
+
     /// <summary>Answer with JSON: the audio in base64 and, per cue, the requested and produced length and the rate.</summary>
     /// <example>false</example>
     [JsonPropertyName("report")]

@@ -44,6 +44,11 @@ public sealed class TtsRequestDto : SynthesisSettingsDto
     /// <summary>Silence between dialogue turns of different voices, in milliseconds (default 0).</summary>
     [JsonPropertyName("gap_ms")]
     public int? GapMs { get; init; }
+
+    /// <summary>Normalise the audio to this integrated loudness in LUFS (EBU R128: −23 broadcast, −16 podcasts),
+    /// true peak at most −1 dBTP. Not with <c>stream</c>: the whole audio is measured first.</summary>
+    [JsonPropertyName("loudness_lufs")]
+    public double? LoudnessLufs { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>

@@ -66,6 +66,7 @@ internal static class DubEndpoints
         }
 
         SpeechResponder.ValidateSampleRate(format.Format, request.SampleRate);
+        LoudnessTarget.Validate(request.LoudnessLufs, whole: true);
         var dubRequest = new DubRequest
         {
             Subtitles = request.Subtitles ?? throw TtsException.InvalidInput(SubtitlesRequired, SubtitleException.Field),
@@ -95,6 +96,7 @@ internal static class DubEndpoints
             return;
         }
 
+        LoudnessTarget.Apply(result.Audio, request.LoudnessLufs);
         using var body = new MemoryStream();
         await AudioEncoders.EncodeAsync(format.Format, result.Audio, body, new AudioEncoderSettings(result.SampleRate, request.SampleRate),
             http.RequestAborted);
@@ -173,6 +175,7 @@ internal static class DubEndpoints
             Sway = (float?)Real(form, "sway"),
             Seed = Number(form, "seed"),
             Normalize = Flag(form, "normalize"),
+            LoudnessLufs = Real(form, "loudness_lufs"),
             Report = Flag(form, "report"),
         };
     }

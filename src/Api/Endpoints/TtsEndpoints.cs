@@ -65,6 +65,7 @@ internal static class TtsEndpoints
             ReadMarkup = true,
             Dialogue = request.Dialogue == true,
             GapSeconds = request.GapMs / 1000.0,
+            LoudnessLufs = request.LoudnessLufs,
         };
         var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
         await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode);

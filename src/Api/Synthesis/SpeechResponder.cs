@@ -72,6 +72,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     public async Task WriteAsync(HttpContext http, TtsRequest request, AudioFormat format, int? sampleRate, ResponseMode mode)
     {
         ValidateSampleRate(format, sampleRate);
+        LoudnessTarget.Validate(request.LoudnessLufs, mode == ResponseMode.Whole);
         var started = Stopwatch.GetTimestamp();
         var formatName = format.ToString().ToLowerInvariant();
         var aborted = http.RequestAborted;
@@ -88,7 +89,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                 var hasFirst = await pieces.MoveNextAsync();
                 var settings = new AudioEncoderSettings(TtsService.SampleRate, sampleRate);
                 audioSamples = mode == ResponseMode.Whole
-                    ? await WriteWholeAsync(http, pieces, hasFirst, format, settings, () => timing!, started)
+                    ? await WriteWholeAsync(http, pieces, hasFirst, format, settings, () => timing!, started, request.LoudnessLufs)
                     : await StreamAsync(http, pieces, hasFirst, format, settings, mode, started);
             }
 
@@ -141,7 +142,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Gathers every piece, encodes the whole audio and sends it as one body with the timing headers.</summary>
     private async Task<long> WriteWholeAsync(
         HttpContext http, IAsyncEnumerator<float[]> pieces, bool hasFirst, AudioFormat format,
-        AudioEncoderSettings settings, Func<TtsTiming> timing, long started)
+        AudioEncoderSettings settings, Func<TtsTiming> timing, long started, double? loudness)
     {
         var aborted = http.RequestAborted;
         var all = new List<float[]>();
@@ -151,6 +152,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         }
 
         var pcm = AudioPieces.Concat(all);
+        LoudnessTarget.Apply(pcm, loudness);
         var encodeStarted = Stopwatch.GetTimestamp();
         using var body = new MemoryStream();
         await AudioEncoders.EncodeAsync(format, pcm, body, settings, aborted);

@@ -38,6 +38,9 @@ public sealed record TtsRequest
 
     /// <summary>Silence between dialogue turns of different voices, in seconds; null: none.</summary>
     public double? GapSeconds { get; init; }
+
+    /// <summary>Integrated loudness (LUFS) to normalise the whole response to, true peak ≤ −1 dBTP; null leaves the level.</summary>
+    public double? LoudnessLufs { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>
