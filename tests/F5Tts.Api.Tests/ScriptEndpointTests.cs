@@ -96,6 +96,57 @@ public sealed class ScriptEndpointTests(DubEndpointTests.Host host) : IClassFixt
         Assert.True(input.TextIds.Length > "Hello there.".Length, "the pause tag was spoken as text");
     }
 
+    [Fact]
+    public async Task Timestamps_give_each_segment_its_exact_samples_as_json_webvtt_and_events()
+    {
+        using var client = await host.ClientWithVoicesAsync(Ct);
+        var body = new Dictionary<string, object>
+        {
+            ["text"] = "Hello there.[pause 500ms]Goodbye now.",
+            ["voice"] = "alice",
+            ["format"] = "pcm",
+            ["nfe_steps"] = 4,
+            ["seed"] = 7100,
+            ["timestamps"] = true,
+        };
+        using var response = await Speech.PostJsonAsync(client, "v1/tts", body, Ct);
+        var json = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, json);
+        using var answer = JsonDocument.Parse(json);
+        var root = answer.RootElement;
+
+        var (first, second) = (SpeechSamples(7100, "alice"), SpeechSamples(7101, "alice"));
+        long[][] expected = [[0, first], [first + (Rate / 2), first + (Rate / 2) + second]];
+        var segments = root.GetProperty("segments").EnumerateArray()
+            .Select(s => new[] { s.GetProperty("start_sample").GetInt64(), s.GetProperty("end_sample").GetInt64() }).ToArray();
+        Assert.Equal(expected, segments);
+        Assert.Equal("Goodbye now.", root.GetProperty("segments")[1].GetProperty("text").GetString());
+        var pcm = Speech.Pcm16(Convert.FromBase64String(root.GetProperty("audio").GetString()!));
+        Assert.Equal(expected[1][1], pcm.Length);
+
+        // The captions are WebVTT the subtitle reader accepts, at the segments' times (to the millisecond).
+        var cues = F5Tts.Inference.Dubbing.SubtitleParser.Parse(root.GetProperty("webvtt").GetString()!, new F5Tts.Inference.Options.DubOptions());
+        Assert.Equal(2, cues.Count);
+        Assert.Equal(expected[1][0] / (double)Rate, cues[1].Start.TotalSeconds, 0.001);
+        Assert.Equal(expected[1][1] / (double)Rate, cues[1].End.TotalSeconds, 0.001);
+
+        // Streamed: the same segments as speech.segment events among the audio deltas.
+        body["stream"] = true;
+        body["seed"] = 7200;
+        using var streamed = await Speech.PostJsonAsync(client, "v1/tts", body, Ct);
+        Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType!.MediaType);
+        var events = (await streamed.Content.ReadAsStringAsync(Ct)).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToList();
+        var placed = events.Where(e => e.GetProperty("type").GetString() == "speech.segment")
+            .Select(e => new[] { e.GetProperty("start_sample").GetInt64(), e.GetProperty("end_sample").GetInt64() }).ToArray();
+        var (first2, second2) = (SpeechSamples(7200, "alice"), SpeechSamples(7201, "alice"));
+        Assert.Equal([[0, first2], [first2 + (Rate / 2), first2 + (Rate / 2) + second2]], placed);
+        var audio = events.Where(e => e.GetProperty("type").GetString() == "speech.audio.delta")
+            .Sum(e => Convert.FromBase64String(e.GetProperty("audio").GetString()!).Length);
+        Assert.Equal(placed[1][1] * 2, audio);
+        Assert.Equal("speech.audio.done", events[^1].GetProperty("type").GetString());
+    }
+
     /// <summary>Samples of speech the engine produced for the chunk with this seed (one chunk: no cross-fade).</summary>
     private int SpeechSamples(long seed, string voiceId)
     {

@@ -49,6 +49,12 @@ public sealed class TtsRequestDto : SynthesisSettingsDto
     /// true peak at most −1 dBTP. Not with <c>stream</c>: the whole audio is measured first.</summary>
     [JsonPropertyName("loudness_lufs")]
     public double? LoudnessLufs { get; init; }
+
+    /// <summary>Answer with JSON: the audio in base64, each text segment's start and end (in samples and seconds)
+    /// and WebVTT captions. With <c>stream</c>: server-sent events, the audio as <c>speech.audio.delta</c> and each
+    /// segment as <c>speech.segment</c>.</summary>
+    [JsonPropertyName("timestamps")]
+    public bool? Timestamps { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>

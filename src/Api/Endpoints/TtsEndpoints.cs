@@ -21,6 +21,7 @@ internal static class TtsEndpoints
             .WithSummary("Synthesise speech in a reference voice")
             .Accepts<TtsRequestDto>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav", additionalContentTypes: ["audio/ogg", "audio/pcm", "audio/mpeg"])
+            .Produces<TimestampsResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -67,8 +68,9 @@ internal static class TtsEndpoints
             GapSeconds = request.GapMs / 1000.0,
             LoudnessLufs = request.LoudnessLufs,
         };
-        var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
-        await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode);
+        var timestamps = request.Timestamps == true;
+        var mode = request.Stream != true ? ResponseMode.Whole : timestamps ? ResponseMode.Sse : ResponseMode.Stream;
+        await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode, timestamps);
     }
 
     private static InlineReference? ToReference(InlineReferenceDto? reference)

@@ -37,6 +37,14 @@ public enum RateFit
 /// <param name="Fit">Whether the rate was held at a bound.</param>
 public sealed record SegmentAudio(float[] Audio, string VoiceId, int NaturalFrames, int Frames, double Rate, RateFit Fit);
 
+/// <summary>Where one text segment (a chunk of a plain text, a speech segment of a script) lies in the response audio.</summary>
+/// <param name="Index">0-based position among the segments.</param>
+/// <param name="Text">The text it speaks (for a chunk: after markup parsing and normalisation).</param>
+/// <param name="StartSample">First sample (24 kHz) of its speech; for a cross-faded chunk, where its fade-in begins.</param>
+/// <param name="EndSample">One past its last sample; a cross-faded chunk's fade-out overlaps the next chunk's start.</param>
+/// <param name="VoiceId">Its voice in a script; null for the request's own voice.</param>
+public sealed record SegmentTimestamp(int Index, string Text, long StartSample, long EndSample, string? VoiceId);
+
 /// <summary>Every segment's audio, in request order, and where the request's time went.</summary>
 public sealed record SegmentsResult(IReadOnlyList<SegmentAudio> Segments, TtsTiming Timing);
 

@@ -30,7 +30,8 @@ internal sealed partial class TtsService
     /// segment is done, so a streamed response starts with the first segment.
     /// </summary>
     private async IAsyncEnumerable<float[]> StreamScriptAsync(
-        TtsRequest request, IReadOnlyList<ScriptItem> script, Action<TtsTiming>? onCompleted, [EnumeratorCancellation] CancellationToken cancellationToken)
+        TtsRequest request, IReadOnlyList<ScriptItem> script, Action<TtsTiming>? onCompleted, Action<SegmentTimestamp>? onSegment,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var segments = new List<SpeechSegment>();
         var silenceBefore = new List<long>();
@@ -61,9 +62,15 @@ internal sealed partial class TtsService
         }
 
         var index = 0;
+        var position = 0L;
         await foreach (var segment in RunSegmentsAsync(request, segments, new RateBounds(0, double.MaxValue), "text", onCompleted, cancellationToken))
         {
-            if (silenceBefore[index++] is > 0 and var silence)
+            var silence = silenceBefore[index];
+            position += silence;
+            onSegment?.Invoke(new SegmentTimestamp(index, segments[index].Text, position, position + segment.Audio.Length, segment.VoiceId));
+            position += segment.Audio.Length;
+            index++;
+            if (silence > 0)
             {
                 yield return new float[silence];
             }

@@ -86,6 +86,8 @@ internal sealed partial class TtsService
     /// <param name="request">The request.</param>
     /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
     /// <param name="cancellationToken">Client abort.</param>
+    /// <param name="onSegment">Receives each text chunk's exact place in the audio as soon as it is known (before its
+    /// last samples are yielded).</param>
     /// <param name="firstChunkAhead">Streaming: split off a short first chunk and submit it alone, the rest once it is
     /// done (all of them are admitted up front, so a request admitted before shutdown runs to its end), so the first audio is not held back by the longer chunks sharing its batch steps. Whole responses plan
     /// without the short chunk (unless <see cref="SynthesisOptions.ShortFirstChunkForWholeResponses"/>) and submit every
@@ -95,12 +97,13 @@ internal sealed partial class TtsService
         TtsRequest request,
         Action<TtsTiming>? onCompleted,
         [EnumeratorCancellation] CancellationToken cancellationToken,
-        bool firstChunkAhead = false)
+        bool firstChunkAhead = false,
+        Action<SegmentTimestamp>? onSegment = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (ScriptOf(request) is { } script)
         {
-            await foreach (var piece in StreamScriptAsync(request, script, onCompleted, cancellationToken))
+            await foreach (var piece in StreamScriptAsync(request, script, onCompleted, onSegment, cancellationToken))
             {
                 yield return piece;
             }
@@ -143,6 +146,7 @@ internal sealed partial class TtsService
         var queueWait = TimeSpan.Zero;
         var maxBatch = 0;
         var inferenceStarted = 0L;
+        var joined = 0L;
         try
         {
             for (var i = 0; i < plan.Chunks.Count; i++)
@@ -156,6 +160,9 @@ internal sealed partial class TtsService
                 }
 
                 maxBatch = Math.Max(maxBatch, outcome.MaxBatchSize);
+                var start = fade.StartOf(joined, outcome.Audio.Length);
+                joined = start + outcome.Audio.Length;
+                onSegment?.Invoke(new SegmentTimestamp(i, plan.Chunks[i].Text, start, joined, null));
                 var piece = fade.Push(outcome.Audio);
                 if (piece.Length > 0)
                 {
