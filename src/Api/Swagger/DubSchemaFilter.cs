@@ -8,8 +8,9 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace F5Tts.Api.Swagger;
 
 /// <summary>
-/// The example body of <c>POST /v1/dub</c> (a two-cue WebVTT document in the built-in voice, which works as it stands:
-/// an XML doc example cannot hold the line breaks subtitles need) and the ranges of its limits.
+/// The example bodies of <c>POST /v1/dub</c> (a two-cue WebVTT document in the built-in voice, which works as it stands:
+/// an XML doc example cannot hold the line breaks subtitles need) and of the timing options of <c>POST /v1/tts</c>
+/// (pauses, dialogue, loudness, timestamps), appended after its plain example; all use only the built-in voice.
 /// </summary>
 internal sealed class DubSchemaFilter(IOptions<SynthesisOptions> synthesis) : ISchemaFilter
 {
@@ -24,9 +25,42 @@ internal sealed class DubSchemaFilter(IOptions<SynthesisOptions> synthesis) : IS
         ["report"] = false,
     };
 
+    /// <summary>Further example bodies of <c>POST /v1/tts</c>: its timing options.</summary>
+    public static IReadOnlyList<JsonObject> TtsTimingExamples =>
+    [
+        new()
+        {
+            ["text"] = "[default] Hello there. [pause 500ms] <break time=\"250ms\"/> [default] Goodbye.",
+            ["dialogue"] = true,
+            ["gap_ms"] = 100,
+            ["loudness_lufs"] = -16,
+            ["nfe_steps"] = 16,
+            ["seed"] = 42,
+        },
+        new()
+        {
+            ["text"] = "Hello there. [pause 300ms] How are you today?",
+            ["timestamps"] = true,
+            ["format"] = "wav",
+            ["nfe_steps"] = 16,
+            ["seed"] = 42,
+        },
+    ];
+
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
-        if (schema is not OpenApiSchema concrete || context.Type != typeof(DubRequestDto))
+        if (schema is not OpenApiSchema concrete)
+        {
+            return;
+        }
+
+        if (context.Type == typeof(TtsRequestDto))
+        {
+            concrete.Examples = [.. concrete.Examples ?? [], .. TtsTimingExamples];
+            return;
+        }
+
+        if (context.Type != typeof(DubRequestDto))
         {
             return;
         }
