@@ -101,7 +101,7 @@ internal static class DubEndpoints
         await AudioEncoders.EncodeAsync(format.Format, result.Audio, body, new AudioEncoderSettings(result.SampleRate, request.SampleRate),
             http.RequestAborted);
         var total = Stopwatch.GetElapsedTime(started);
-        SetHeaders(http.Response, result, total);
+        SpeechResponder.SetTimingHeaders(http.Response, result.Timing, total, result.Audio.Length);
         metrics.RecordRequest(RequestOutcome.Success);
         metrics.RecordRequestDuration(format.Name, total);
         metrics.RecordAudio(TimeSpan.FromSeconds((double)result.Audio.Length / result.SampleRate), total - result.Timing.QueueWait);
@@ -117,19 +117,6 @@ internal static class DubEndpoints
         body.Position = 0;
         await body.CopyToAsync(http.Response.Body, http.RequestAborted);
     }
-
-    private static void SetHeaders(HttpResponse response, DubResult result, TimeSpan total)
-    {
-        var h = response.Headers;
-        h[SpeechResponder.QueueTimeHeader] = Seconds(result.Timing.QueueWait.TotalSeconds);
-        h[SpeechResponder.InferenceTimeHeader] = Seconds(result.Timing.Inference.TotalSeconds);
-        h[SpeechResponder.TotalTimeHeader] = Seconds(total.TotalSeconds);
-        h[SpeechResponder.AudioDurationHeader] = Seconds((double)result.Audio.Length / result.SampleRate);
-        h[SpeechResponder.BatchSizeHeader] = result.Timing.MaxBatchSize.ToString(CultureInfo.InvariantCulture);
-        h[SpeechResponder.ChunksHeader] = result.Timing.Chunks.ToString(CultureInfo.InvariantCulture);
-    }
-
-    private static string Seconds(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     /// <summary>The request from JSON or from a multipart form; anything else is 415.</summary>
     private static async Task<DubRequestDto> ReadAsync(HttpRequest request, DubOptions options, CancellationToken cancellationToken)

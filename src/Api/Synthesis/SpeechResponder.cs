@@ -271,7 +271,8 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         return sent;
     }
 
-    private static void SetTimingHeaders(HttpResponse response, TtsTiming timing, TimeSpan total, long samples)
+    /// <summary>The timing headers of a whole response (also <c>/v1/dub</c>'s).</summary>
+    internal static void SetTimingHeaders(HttpResponse response, TtsTiming timing, TimeSpan total, long samples)
     {
         var h = response.Headers;
         h[QueueTimeHeader] = Seconds(timing.QueueWait);
