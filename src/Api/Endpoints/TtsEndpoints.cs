@@ -21,7 +21,6 @@ internal static class TtsEndpoints
             .WithSummary("Synthesise speech in a reference voice")
             .Accepts<TtsRequestDto>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav", additionalContentTypes: ["audio/ogg", "audio/pcm", "audio/mpeg"])
-            .Produces<TimestampsResponse>(StatusCodes.Status200OK, "application/json", "text/event-stream")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
