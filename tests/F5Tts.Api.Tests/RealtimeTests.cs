@@ -85,7 +85,7 @@ public sealed class RealtimeTests : IDisposable
         // The same segments synthesised whole (all chunks at once, one cross-fade): equal within 1 LSB (batched == alone
         // to < 1e-5 before rounding to 16 bits).
         var tts = _factory.Services.GetRequiredService<TtsService>();
-        var whole = await tts.SynthesizeSegmentsAsync(new TtsRequest { Text = string.Empty, NfeSteps = 8, Seed = 42 }, segments, Ct);
+        var whole = await tts.SynthesizeTextSegmentsAsync(new TtsRequest { Text = string.Empty, NfeSteps = 8, Seed = 42 }, segments, Ct);
         var wholeBytes = new byte[whole.Audio.Length * 2];
         Pcm16.Write(whole.Audio, wholeBytes);
         var expected = Speech.Pcm16(wholeBytes);

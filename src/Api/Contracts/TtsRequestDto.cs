@@ -34,6 +34,27 @@ public sealed class TtsRequestDto : SynthesisSettingsDto
     /// <summary>Normalise numbers, dates, currency… into words (default from configuration).</summary>
     [JsonPropertyName("normalize")]
     public bool? Normalize { get; init; }
+
+    /// <summary>Read voice tags in the text: <c>[alice] 你好。[bob] Hi there.</c> speaks each part in that stored voice
+    /// (an unknown one is refused). Pauses (<c>[pause 500ms]</c>, <c>&lt;break time="500ms"/&gt;</c>) are always read.</summary>
+    /// <example>false</example>
+    [JsonPropertyName("dialogue")]
+    public bool? Dialogue { get; init; }
+
+    /// <summary>Silence between dialogue turns of different voices, in milliseconds (default 0).</summary>
+    [JsonPropertyName("gap_ms")]
+    public int? GapMs { get; init; }
+
+    /// <summary>Normalise the audio to this integrated loudness in LUFS (EBU R128: −23 broadcast, −16 podcasts),
+    /// true peak at most −1 dBTP. Not with <c>stream</c>: the whole audio is measured first.</summary>
+    [JsonPropertyName("loudness_lufs")]
+    public double? LoudnessLufs { get; init; }
+
+    /// <summary>Answer with JSON: the audio in base64, each text segment's start and end (in samples and seconds)
+    /// and WebVTT captions. With <c>stream</c>: server-sent events, the audio as <c>speech.audio.delta</c> and each
+    /// segment as <c>speech.segment</c>.</summary>
+    [JsonPropertyName("timestamps")]
+    public bool? Timestamps { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>

@@ -62,9 +62,14 @@ internal static class TtsEndpoints
             Sway = request.Sway,
             Seed = request.Seed,
             Normalize = request.Normalize,
+            ReadMarkup = true,
+            Dialogue = request.Dialogue == true,
+            GapSeconds = request.GapMs / 1000.0,
+            LoudnessLufs = request.LoudnessLufs,
         };
-        var mode = request.Stream == true ? ResponseMode.Stream : ResponseMode.Whole;
-        await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode);
+        var timestamps = request.Timestamps == true;
+        var mode = request.Stream != true ? ResponseMode.Whole : timestamps ? ResponseMode.Sse : ResponseMode.Stream;
+        await responder.WriteAsync(http, tts, format.Format, request.SampleRate, mode, timestamps);
     }
 
     private static InlineReference? ToReference(InlineReferenceDto? reference)

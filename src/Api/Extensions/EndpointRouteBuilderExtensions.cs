@@ -16,6 +16,7 @@ public static class EndpointRouteBuilderExtensions
         app.MapTtsWebSocketEndpoints();
         app.MapSpeechEndpoints();
         app.MapModelsEndpoints();
+        app.MapDubEndpoints();
         // A scrape is a read: other methods get 405 instead of the exporter's page.
         app.MapPrometheusScrapingEndpoint(TelemetryExtensions.MetricsPath)
             .WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));

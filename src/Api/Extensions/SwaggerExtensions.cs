@@ -29,6 +29,7 @@ public static class SwaggerExtensions
             options.SupportNonNullableReferenceTypes();
             options.SchemaFilter<ProblemDetailsSchemaFilter>();
             options.SchemaFilter<RequestSchemaFilter>();
+            options.SchemaFilter<DubSchemaFilter>();
             options.OperationFilter<ExamplesOperationFilter>();
             options.OperationFilter<MediaTypesOperationFilter>();
             options.OperationFilter<ProblemResponsesOperationFilter>();

@@ -69,9 +69,18 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     }
 
     /// <summary>Synthesises <paramref name="request"/> and writes it to <paramref name="http"/>.</summary>
-    public async Task WriteAsync(HttpContext http, TtsRequest request, AudioFormat format, int? sampleRate, ResponseMode mode)
+    /// <param name="http">The exchange.</param>
+    /// <param name="request">What to synthesise.</param>
+    /// <param name="format">Audio format.</param>
+    /// <param name="sampleRate">Output rate, null for the model's.</param>
+    /// <param name="mode">Whole, chunked stream or server-sent events.</param>
+    /// <param name="timestamps">Whole: answer JSON with the audio and each segment's place (docs/dub.md
+    /// "Segment timestamps"); server-sent events: add a <c>speech.segment</c> event per segment.</param>
+    public async Task WriteAsync(HttpContext http, TtsRequest request, AudioFormat format, int? sampleRate, ResponseMode mode,
+        bool timestamps = false)
     {
         ValidateSampleRate(format, sampleRate);
+        LoudnessTarget.Validate(request.LoudnessLufs, mode == ResponseMode.Whole);
         var started = Stopwatch.GetTimestamp();
         var formatName = format.ToString().ToLowerInvariant();
         var aborted = http.RequestAborted;
@@ -80,7 +89,8 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         var audioSamples = 0L;
         try
         {
-            var pieces = tts.StreamAsync(request, t => timing = t, aborted, firstChunkAhead: mode != ResponseMode.Whole)
+            var segments = timestamps ? new List<SegmentTimestamp>() : null;
+            var pieces = tts.StreamAsync(request, t => timing = t, aborted, firstChunkAhead: mode != ResponseMode.Whole, onSegment: segments is null ? null : segments.Add)
                 .GetAsyncEnumerator(aborted);
             await using (pieces)
             {
@@ -88,8 +98,8 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                 var hasFirst = await pieces.MoveNextAsync();
                 var settings = new AudioEncoderSettings(TtsService.SampleRate, sampleRate);
                 audioSamples = mode == ResponseMode.Whole
-                    ? await WriteWholeAsync(http, pieces, hasFirst, format, settings, () => timing!, started)
-                    : await StreamAsync(http, pieces, hasFirst, format, settings, mode, started);
+                    ? await WriteWholeAsync(http, pieces, hasFirst, format, settings, () => timing!, started, request.LoudnessLufs, segments)
+                    : await StreamAsync(http, pieces, hasFirst, format, settings, mode, started, segments);
             }
 
             var total = Stopwatch.GetElapsedTime(started);
@@ -141,7 +151,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
     /// <summary>Gathers every piece, encodes the whole audio and sends it as one body with the timing headers.</summary>
     private async Task<long> WriteWholeAsync(
         HttpContext http, IAsyncEnumerator<float[]> pieces, bool hasFirst, AudioFormat format,
-        AudioEncoderSettings settings, Func<TtsTiming> timing, long started)
+        AudioEncoderSettings settings, Func<TtsTiming> timing, long started, double? loudness, List<SegmentTimestamp>? segments)
     {
         var aborted = http.RequestAborted;
         var all = new List<float[]>();
@@ -151,11 +161,20 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         }
 
         var pcm = AudioPieces.Concat(all);
+        LoudnessTarget.Apply(pcm, loudness);
         var encodeStarted = Stopwatch.GetTimestamp();
         using var body = new MemoryStream();
         await AudioEncoders.EncodeAsync(format, pcm, body, settings, aborted);
         metrics.RecordStage(PipelineStage.Encode, Stopwatch.GetElapsedTime(encodeStarted));
         SetTimingHeaders(http.Response, timing(), Stopwatch.GetElapsedTime(started), pcm.Length);
+        if (segments is not null)
+        {
+            var answer = Contracts.TimestampsResponse.From(format, settings, pcm.Length, body, segments);
+            await TypedResults.Json(answer).ExecuteAsync(http);
+            metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started));
+            return pcm.Length;
+        }
+
         http.Response.ContentType = AudioEncoders.ContentTypeOf(format);
         http.Response.ContentLength = body.Length;
         metrics.RecordTimeToFirstAudio(Stopwatch.GetElapsedTime(started), http.Request.Path.Value);
@@ -166,7 +185,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
 
     private async Task<long> StreamAsync(
         HttpContext http, IAsyncEnumerator<float[]> pieces, bool hasFirst, AudioFormat format,
-        AudioEncoderSettings settings, ResponseMode mode, long started)
+        AudioEncoderSettings settings, ResponseMode mode, long started, List<SegmentTimestamp>? segments)
     {
         var aborted = http.RequestAborted;
         var response = http.Response;
@@ -183,6 +202,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         {
             long samples = 0;
             var first = true;
+            var sent = 0;
             for (var more = hasFirst; more; more = await pieces.MoveNextAsync())
             {
                 var piece = pieces.Current;
@@ -192,6 +212,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
                 if (sse)
                 {
                     await WriteDeltaAsync(response, buffer, aborted);
+                    sent = await WriteSegmentsAsync(response, segments, sent, aborted);
                 }
 
                 if (first)
@@ -205,6 +226,7 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
             if (sse)
             {
                 await WriteDeltaAsync(response, buffer, aborted);
+                await WriteSegmentsAsync(response, segments, sent, aborted);
                 var done = JsonSerializer.Serialize(new
                 {
                     type = "speech.audio.done",
@@ -236,7 +258,21 @@ internal sealed class SpeechResponder(TtsService tts, F5TtsMetrics metrics, ILog
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    private static void SetTimingHeaders(HttpResponse response, TtsTiming timing, TimeSpan total, long samples)
+    /// <summary>Sends a <c>speech.segment</c> event for each segment placed since the last call; returns how many are sent.</summary>
+    private static async Task<int> WriteSegmentsAsync(HttpResponse response, List<SegmentTimestamp>? segments, int sent, CancellationToken cancellationToken)
+    {
+        for (; segments is not null && sent < segments.Count; sent++)
+        {
+            var json = JsonSerializer.Serialize(Contracts.SegmentTimestampDto.From(segments[sent], "speech.segment"));
+            await response.WriteAsync($"data: {json}\n\n", cancellationToken);
+        }
+
+        await response.Body.FlushAsync(cancellationToken);
+        return sent;
+    }
+
+    /// <summary>The timing headers of a whole response (also <c>/v1/dub</c>'s).</summary>
+    internal static void SetTimingHeaders(HttpResponse response, TtsTiming timing, TimeSpan total, long samples)
     {
         var h = response.Headers;
         h[QueueTimeHeader] = Seconds(timing.QueueWait);

@@ -27,6 +27,16 @@ public sealed class CrossFade
     /// <summary>Samples held back as the next fade's overlap (returned by the next <see cref="Push"/> or <see cref="Complete"/>).</summary>
     public int HeldSamples => _tail.Length;
 
+    /// <summary>Samples of each fade (0: plain concatenation).</summary>
+    public int FadeSamples => _fadeSamples;
+
+    /// <summary>
+    /// Where the next chunk of <paramref name="length"/> samples starts in the joined audio, given the
+    /// <paramref name="joined"/> samples joined before it (0 for the first chunk): it overlaps the fade's length.
+    /// </summary>
+    public long StartOf(long joined, int length) =>
+        joined == 0 ? 0 : joined - Math.Min(_fadeSamples, Math.Min(Math.Min(_fadeSamples, joined), length));
+
     /// <summary>
     /// Adds the next chunk and returns the samples that are final now. The last samples of the chunk are held back
     /// as the next fade's overlap; <see cref="Complete"/> returns them.

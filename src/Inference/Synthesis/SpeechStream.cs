@@ -13,7 +13,7 @@ namespace F5Tts.Inference.Synthesis;
 /// is planned like a request's text (<see cref="ITextFrontEnd.Plan"/>; a long one may take several chunks), admitted
 /// to the batcher and submitted at once; chunk i of the stream uses seed + i, the stream's very first chunk is marked
 /// first-of-stream (it joins the running batch at the next step), and the audio is joined with the same cross-fade as
-/// a whole request — so the stream equals <see cref="TtsService.SynthesizeSegmentsAsync"/> of the same segments.
+/// a whole request — so the stream equals <see cref="TtsService.SynthesizeTextSegmentsAsync"/> of the same segments.
 /// One producer calls <see cref="Submit"/> and <see cref="Complete"/>, one consumer reads <see cref="ReadAllAsync"/>;
 /// disposing cancels whatever is queued or running (at the next step).
 /// </summary>

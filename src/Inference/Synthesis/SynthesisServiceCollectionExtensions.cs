@@ -27,6 +27,9 @@ public static class SynthesisServiceCollectionExtensions
         services.AddStartupTask<TextFrontEndStartupTask>();
         services.AddSingleton<IStartupTask>(sp => sp.GetRequiredService<EngineHost>());
         services.TryAddSingleton<TtsService>();
+        services.AddF5TtsOptions<DubOptions>(configuration, DubOptions.SectionName);
+        services.TryAddSingleton<Dubbing.DubService>();
+        services.AddF5TtsOptions<ScriptOptions>(configuration, ScriptOptions.SectionName);
         return services;
     }
 }

@@ -29,6 +29,18 @@ public sealed record TtsRequest
 
     /// <summary>Text normalisation on/off; null uses the configured default.</summary>
     public bool? Normalize { get; init; }
+
+    /// <summary>Read pauses (<c>[pause 500ms]</c>, <c>&lt;break time="500ms"/&gt;</c>) in the text (docs/dub.md); off speaks it as given.</summary>
+    public bool ReadMarkup { get; init; }
+
+    /// <summary>With <see cref="ReadMarkup"/>: voice tags <c>[alice]</c> switch the voice (an unknown one is refused).</summary>
+    public bool Dialogue { get; init; }
+
+    /// <summary>Silence between dialogue turns of different voices, in seconds; null: none.</summary>
+    public double? GapSeconds { get; init; }
+
+    /// <summary>Integrated loudness (LUFS) to normalise the whole response to, true peak ≤ −1 dBTP; null leaves the level.</summary>
+    public double? LoudnessLufs { get; init; }
 }
 
 /// <summary>A reference clip sent with the request.</summary>

@@ -19,7 +19,7 @@ namespace F5Tts.Inference.Synthesis;
 /// batches), and hand back the audio in order, cross-faded. Streaming and whole responses share this path, so the
 /// same request and seed give the same samples either way.
 /// </summary>
-internal sealed class TtsService
+internal sealed partial class TtsService
 {
     private readonly ITextFrontEnd _text;
     private readonly IVoiceRegistry _voices;
@@ -29,6 +29,7 @@ internal sealed class TtsService
     private readonly BatchingOptions _batching;
     private readonly F5TtsMetrics _metrics;
     private readonly ILogger<TtsService> _logger;
+    private readonly ScriptOptions _script;
 
     public TtsService(
         ITextFrontEnd text,
@@ -38,8 +39,10 @@ internal sealed class TtsService
         IOptions<SynthesisOptions> options,
         IOptions<BatchingOptions> batching,
         F5TtsMetrics metrics,
-        ILogger<TtsService> logger)
+        ILogger<TtsService> logger,
+        IOptions<ScriptOptions> script)
     {
+        _script = script.Value;
         _text = text;
         _voices = voices;
         _conditioner = conditioner;
@@ -83,6 +86,8 @@ internal sealed class TtsService
     /// <param name="request">The request.</param>
     /// <param name="onCompleted">Receives the timing once the last piece was produced.</param>
     /// <param name="cancellationToken">Client abort.</param>
+    /// <param name="onSegment">Receives each text chunk's exact place in the audio as soon as it is known (before its
+    /// last samples are yielded).</param>
     /// <param name="firstChunkAhead">Streaming: split off a short first chunk and submit it alone, the rest once it is
     /// done (all of them are admitted up front, so a request admitted before shutdown runs to its end), so the first audio is not held back by the longer chunks sharing its batch steps. Whole responses plan
     /// without the short chunk (unless <see cref="SynthesisOptions.ShortFirstChunkForWholeResponses"/>) and submit every
@@ -92,14 +97,25 @@ internal sealed class TtsService
         TtsRequest request,
         Action<TtsTiming>? onCompleted,
         [EnumeratorCancellation] CancellationToken cancellationToken,
-        bool firstChunkAhead = false)
+        bool firstChunkAhead = false,
+        Action<SegmentTimestamp>? onSegment = null)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (ScriptOf(request) is { } script)
+        {
+            await foreach (var piece in StreamScriptAsync(request, script, onCompleted, onSegment, cancellationToken))
+            {
+                yield return piece;
+            }
+
+            yield break;
+        }
+
         var frontendStarted = Stopwatch.GetTimestamp();
         var setup = Resolve(request);
         var plan = PlanSegment(setup, request.Text, shortFirstChunk: firstChunkAhead || _options.ShortFirstChunkForWholeResponses);
         _metrics.RecordStage(PipelineStage.Frontend, Stopwatch.GetElapsedTime(frontendStarted));
-        await foreach (var piece in RunPlanAsync(setup, plan.Chunks, onCompleted, firstChunkAhead, cancellationToken))
+        await foreach (var piece in RunPlanAsync(setup, plan.Chunks, onCompleted, firstChunkAhead, cancellationToken, onSegment))
         {
             yield return piece;
         }
@@ -110,7 +126,7 @@ internal sealed class TtsService
     /// route plans them), all chunks submitted at once, joined with the cross-fade. The real-time route's audio for the
     /// same segments and seed equals this within 1 LSB (docs/realtime.md).
     /// </summary>
-    public async Task<TtsResult> SynthesizeSegmentsAsync(TtsRequest request, IReadOnlyList<string> segments, CancellationToken cancellationToken)
+    public async Task<TtsResult> SynthesizeTextSegmentsAsync(TtsRequest request, IReadOnlyList<string> segments, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(segments);
@@ -163,7 +179,8 @@ internal sealed class TtsService
         IReadOnlyList<SynthesisChunk> chunks,
         Action<TtsTiming>? onCompleted,
         bool firstChunkAhead,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        Action<SegmentTimestamp>? onSegment = null)
     {
         var timeout = TimeSpan.FromSeconds(_batching.RequestTimeoutSeconds);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -186,6 +203,7 @@ internal sealed class TtsService
         var queueWait = TimeSpan.Zero;
         var maxBatch = 0;
         var inferenceStarted = 0L;
+        var joined = 0L;
         try
         {
             for (var i = 0; i < chunks.Count; i++)
@@ -199,6 +217,9 @@ internal sealed class TtsService
                 }
 
                 maxBatch = Math.Max(maxBatch, outcome.MaxBatchSize);
+                var start = fade.StartOf(joined, outcome.Audio.Length);
+                joined = start + outcome.Audio.Length;
+                onSegment?.Invoke(new SegmentTimestamp(i, chunks[i].Text, start, joined, null));
                 var piece = fade.Push(outcome.Audio);
                 if (piece.Length > 0)
                 {

@@ -5,6 +5,30 @@ namespace F5Tts.Inference.Tests.Synthesis;
 public sealed class CrossFadeTests
 {
     [Fact]
+    public void StartOf_places_every_chunk_where_the_join_puts_it()
+    {
+        // rate 10, 0.3 s → fade 3; a 2-sample chunk limits its own fade to 2 samples.
+        float[][] chunks = [[1, 1, 1, 1, 1], [2, 2, 2, 2], [3, 3], [4, 4, 4, 4, 4, 4]];
+        var fade = new CrossFade(10, 0.3);
+        var joined = new List<float>();
+        var end = 0L;
+        var starts = new List<long>();
+        foreach (var chunk in chunks)
+        {
+            var start = fade.StartOf(end, chunk.Length);
+            starts.Add(start);
+            end = start + chunk.Length;
+            joined.AddRange(fade.Push(chunk));
+        }
+
+        joined.AddRange(fade.Complete());
+        Assert.Equal([0L, 2, 4, 3], starts); // the last chunk fades over the 3 samples held: 1 of chunk 2 and both of chunk 3
+        Assert.Equal(end, joined.Count);
+        Assert.Equal(4f, joined[^1]);
+        Assert.Equal(Join(chunks, sampleRate: 10, seconds: 0.3), joined);
+    }
+
+    [Fact]
     public void Join_matches_the_upstream_formula_on_a_small_case()
     {
         // rate 10, 0.3 s → n = 3: prev[-3:]·[1, .5, 0] + next[:3]·[0, .5, 1]
