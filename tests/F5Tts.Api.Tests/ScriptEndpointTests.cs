@@ -76,6 +76,24 @@ public sealed class ScriptEndpointTests(DubEndpointTests.Host host) : IClassFixt
     }
 
     [Fact]
+    public async Task The_character_limit_holds_for_the_whole_text_not_each_segment()
+    {
+        // Two segments of ≈ 2 600 characters each: each is under F5Tts:Text:MaxCharacters (5 000), the text is not.
+        using var client = await host.ClientWithVoicesAsync(Ct);
+        var prepared = host.Prepared.Count;
+        var half = string.Concat(Enumerable.Repeat("Hello there. ", 200));
+        using var response = await Speech.PostJsonAsync(client, "v1/tts",
+            new { text = half + "[pause 10ms]" + half, voice = "alice", nfe_steps = 4 }, Ct);
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, body);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal("urn:f5tts:problem:payload-too-large", problem.RootElement.GetProperty("type").GetString());
+        Assert.Contains("F5Tts:Text:MaxCharacters", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(prepared, host.Prepared.Count);
+    }
+
+    [Fact]
     public async Task Without_dialogue_and_on_the_OpenAI_route_tags_are_text()
     {
         using var client = await host.ClientWithVoicesAsync(Ct);

@@ -200,7 +200,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         }
 
         _ready = true;
-        _logger.LogInformation("{Warm} of {Count} workers warm; accepting synthesis requests", Volatile.Read(ref warm), workers.Count);
+        _logger.LogInformation("Engine warmed up ({Warm} of {Count} workers warm); accepting synthesis requests", Volatile.Read(ref warm), workers.Count);
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)

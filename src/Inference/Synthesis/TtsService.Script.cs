@@ -16,6 +16,14 @@ internal sealed partial class TtsService
             return null;
         }
 
+        // The limit is per request: the front-end sees each segment alone, so without this a script of many
+        // segments could carry up to MaxItems × the limit.
+        if (request.Text.Length > _maxCharacters)
+        {
+            throw new TextInputException(TextErrorKind.TooLong,
+                $"The text has {request.Text.Length} characters; the maximum is {_maxCharacters} (F5Tts:Text:MaxCharacters).");
+        }
+
         if (request.GapSeconds is { } gap && (!double.IsFinite(gap) || gap < 0 || gap > _script.MaxGapSeconds))
         {
             throw TtsException.InvalidInput($"gap_ms must be between 0 and {_script.MaxGapSeconds * 1000:0} (F5Tts:Script:MaxGapSeconds).", "gap_ms");

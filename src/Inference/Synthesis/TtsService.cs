@@ -30,6 +30,7 @@ internal sealed partial class TtsService
     private readonly F5TtsMetrics _metrics;
     private readonly ILogger<TtsService> _logger;
     private readonly ScriptOptions _script;
+    private readonly int _maxCharacters;
 
     public TtsService(
         ITextFrontEnd text,
@@ -40,9 +41,11 @@ internal sealed partial class TtsService
         IOptions<BatchingOptions> batching,
         F5TtsMetrics metrics,
         ILogger<TtsService> logger,
-        IOptions<ScriptOptions> script)
+        IOptions<ScriptOptions> script,
+        IOptions<TextOptions> textOptions)
     {
         _script = script.Value;
+        _maxCharacters = textOptions.Value.MaxCharacters;
         _text = text;
         _voices = voices;
         _conditioner = conditioner;
