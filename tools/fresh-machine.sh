@@ -15,7 +15,7 @@ if [ ! -f $BASE/.done ]; then
   chroot $BASE bash -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates libicu72 libssl3 zlib1g libstdc++6 git curl procps build-essential python3 > /dev/null" || { echo "base packages failed"; exit 1; }
   touch $BASE/.done
 fi
-umount -R $F/sys 2>/dev/null; for m in dev/pts proc dev; do umount $F/$m 2>/dev/null; done; umount $F 2>/dev/null
+umount -R $F 2>/dev/null   # everything below it too (podman mounts run/netns inside)
 if mount | grep -q " $F"; then echo "$F still mounted; refusing rm -rf"; exit 1; fi
 rm -rf $F; cp -a $BASE $F
 mkdir -p $F/usr/share $F/root/.nuget/NuGet $F/usr/lib
@@ -43,4 +43,4 @@ kill -TERM -- -$pgid 2>/dev/null; sleep 5; kill -KILL -- -$pgid 2>/dev/null   # 
 t2=$(date +%s)
 chroot $F bash -c "$envs cd /root/project && CI=true $test" > /tmp/fresh-test.log 2>&1; r2=$?
 t3=$(date +%s); echo "test command: rc $r2 in $((t3 - t2)) s; $(grep -aE 'total|passed|failed' /tmp/fresh-test.log | tail -3 | tr '\n' ' ')"
-umount -R $F/sys 2>/dev/null; for m in dev/pts proc dev; do umount $F/$m 2>/dev/null; done; umount $F 2>/dev/null
+umount -R $F 2>/dev/null   # everything below it too (podman mounts run/netns inside)
