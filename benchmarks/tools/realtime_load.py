@@ -33,6 +33,31 @@ TEXT = ("今天我们来聊一聊语音合成的最新进展。The model listens
         "token, the speech can begin before the sentence is finished.")
 
 
+def stage_totals(url):
+    """Per-stage (sum, count) of f5tts_stage_duration_seconds and of the server's time to first audio per route, from
+    /metrics: the difference of two scrapes gives the server-side mean of each between them."""
+    totals = {}
+    with urllib.request.urlopen(url + "/metrics", timeout=30) as r:
+        for line in r.read().decode().splitlines():
+            for family, label in (("f5tts_stage_duration_seconds", "stage"), ("f5tts_time_to_first_audio_seconds", "route")):
+                for part, index in (("_sum{", 0), ("_count{", 1)):
+                    if line.startswith(family + part):
+                        key = line.split(label + '="', 1)[1].split('"', 1)[0] if label + '="' in line else "?"
+                        entry = totals.setdefault(f"{label} {key}", [0.0, 0.0])
+                        entry[index] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+def stage_means(before, after):
+    """Mean milliseconds per call of each stage (and route) between two stage_totals scrapes."""
+    means = {}
+    for key, (total, count) in after.items():
+        t0, c0 = before.get(key, (0.0, 0.0))
+        if count > c0:
+            means[key] = {"mean_ms": 1000 * (total - t0) / (count - c0), "calls": int(count - c0)}
+    return means
+
+
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else float("nan")
@@ -210,13 +235,16 @@ def main() -> None:
         for i in range(3):
             calls[mode](i)  # warm-up: CUDA graph capture of the first buckets
         ttfas, audio = [], 0.0
+        before = stage_totals(a.url)
         for i in range(a.single):
             ttfa, _, audio = calls[mode](100 + i)
             ttfas.append(ttfa)
-        r = {"ttfa_p50_ms": 1000 * pct(ttfas, 50), "ttfa_p95_ms": 1000 * pct(ttfas, 95), "n": len(ttfas), "audio_s": audio}
+        r = {"ttfa_p50_ms": 1000 * pct(ttfas, 50), "ttfa_p95_ms": 1000 * pct(ttfas, 95), "n": len(ttfas), "audio_s": audio,
+             "server_means": stage_means(before, stage_totals(a.url))}
         res[f"{mode}_single"] = r
         print(f"{mode}, one client: first audio p50 {r['ttfa_p50_ms']:.1f} ms, p95 {r['ttfa_p95_ms']:.1f} ms "
-              f"({r['n']} runs, {audio:.1f} s of audio each)", flush=True)
+              f"({r['n']} runs, {audio:.1f} s of audio each); server means: "
+              + ", ".join(f"{k} {v['mean_ms']:.2f} ms x{v['calls']}" for k, v in sorted(r["server_means"].items())), flush=True)
     for clients in [int(c) for c in a.clients.split(",") if c]:
         plateau = closed_loop("whole", clients)
         res[f"whole_{clients}"] = plateau

@@ -15,9 +15,10 @@ namespace F5Tts.Engines.F5;
 /// Each item keeps its conditioning and latent on the host (<see cref="BatchedItem"/>); the batch's tensors live in the
 /// engine's <see cref="IStepBuffers"/>: <see cref="DynamicStepBuffers"/> (exact shapes) or, with
 /// <see cref="EngineOptions.StaticShapes"/> or CUDA graphs, <see cref="StaticStepBuffers"/> (bucketed shapes from buffers
-/// allocated once; docs/engine.md "CUDA graphs and shape buckets"). When membership changes the latents are read back
-/// once and the batch is re-packed. Callers should keep the item order stable between steps: any change of the ordered
-/// list counts as a membership change.
+/// allocated once; docs/engine.md "CUDA graphs and shape buckets"). Up to two batches stay packed at once, each in its own
+/// buffers (<see cref="StepLanes"/>), so a worker alternating between a running batch and a batch of first chunks does
+/// not re-pack either. When a batch's membership changes its latents are read back once and it is re-packed. Callers
+/// should keep the item order stable between steps: any change of the ordered list counts as a membership change.
 /// <para>
 /// Ownership and disposal (docs/engine.md "Ownership and disposal"): <see cref="OnnxTtsEngineFactory"/> creates the
 /// three <see cref="StageSession"/>s, the <see cref="DeviceMemory"/> and the <see cref="TimeModulationTable"/>, and hands
@@ -48,9 +49,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly int _maxFrames;
     private readonly int _vocabSize;
     private readonly TimeModulationTable? _table;
-    private readonly IStepBuffers _buffers;
-    private readonly List<BatchedItem> _members = [];
-    private bool _latentsAhead; // the step buffers hold newer latents than the items
+    private readonly StepLanes _lanes;
     private bool _disposed;
 
     /// <summary>
@@ -73,9 +72,14 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
         var meta = _pre.Metadata;
         _maxFrames = BatchedContract.ParseOr(meta, "f5tts.max_frames", 4096);
-        _buffers = options.StaticShapes || transformer.CudaGraph
-            ? new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, options.Cuda.MaxCudaGraphs, logger, _gate, table)
-            : new DynamicStepBuffers(transformer, memory, options.MaxBatchSize, _condDim, logger, table);
+        var graphIds = new GraphIdPool(options.Cuda.MaxCudaGraphs, logger);
+        _lanes = new StepLanes(
+            () => options.StaticShapes || transformer.CudaGraph
+                ? new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, graphIds, logger, _gate, table)
+                : new DynamicStepBuffers(transformer, memory, options.MaxBatchSize, _condDim, logger, table),
+            Own,
+            logger);
+        var buffers = _lanes.Last.Buffers;
 
         Description = new EngineDescription(
             Model: meta.GetValueOrDefault("f5tts.model", "unknown"),
@@ -90,7 +94,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             ProvidersByStage: new Dictionary<string, string>
             {
                 [ModelContracts.PreprocessStage] = pre.ProvidersText,
-                [ModelContracts.TransformerStage] = _buffers.Mode is { } mode ? $"{transformer.ProvidersText} ({mode})" : transformer.ProvidersText,
+                [ModelContracts.TransformerStage] = buffers.Mode is { } mode ? $"{transformer.ProvidersText} ({mode})" : transformer.ProvidersText,
                 [ModelContracts.DecodeStage] = decode.ProvidersText,
             });
         _idleMemory = new IdleMemory(IdleMemory.AllOnCpu(Description.ProvidersByStage));
@@ -109,10 +113,16 @@ internal sealed class BatchedF5Engine : ITtsEngine
     internal CaptureGate Gate => _gate;
 
     /// <summary>Residency mode of the latents (for logs and tests).</summary>
-    internal string ResidencyMode => _buffers.Mode is { } mode ? $"{_memory.Mode}; {mode}" : _memory.Mode;
+    internal string ResidencyMode => _lanes.Last.Buffers.Mode is { } mode ? $"{_memory.Mode}; {mode}" : _memory.Mode;
 
-    /// <summary>The static-shape mode, null when the Transformer runs at exact shapes (for tests and the smoke tool).</summary>
-    internal StaticStepBuffers? StaticMode => _buffers as StaticStepBuffers;
+    /// <summary>
+    /// The static-shape buffers of the lane that ran the latest step, null when the Transformer runs at exact shapes (for
+    /// tests and the smoke tool).
+    /// </summary>
+    internal StaticStepBuffers? StaticMode => _lanes.Last.Buffers as StaticStepBuffers;
+
+    /// <summary>Packed batches allocated so far (for tests): 2 once the worker alternated between two batches.</summary>
+    internal int PackedLanes => _lanes.Count;
 
     /// <summary>The time modulation table of an f5ops export, else null (for tests and the benchmark).</summary>
     internal TimeModulationTable? TimeTable => _table;
@@ -221,22 +231,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             }
         }
 
-        if (!SameMembers(items))
-        {
-            Repack(items);
-        }
-
-        _buffers.Step(_members);
-        AfterStep();
-    }
-
-    private void AfterStep()
-    {
-        _latentsAhead = true;
-        for (var i = 0; i < _members.Count; i++)
-        {
-            _members[i].StepsDone++;
-        }
+        _lanes.Step(items);
     }
 
     public IReadOnlyList<float[]> Decode(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken)
@@ -245,10 +240,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         ArgumentNullException.ThrowIfNull(items);
         cancellationToken.ThrowIfCancellationRequested();
         var own = items.Select(Own).ToList();
-        if (own.Any(_members.Contains))
-        {
-            SyncLatentsToItems();
-        }
+        _lanes.SyncLatents(own);
 
         var result = new List<float[]>(own.Count);
         for (var start = 0; start < own.Count; start += _options.MaxBatchSize)
@@ -303,51 +295,6 @@ internal sealed class BatchedF5Engine : ITtsEngine
         return list;
     }
 
-    private bool SameMembers(IReadOnlyList<IEngineItem> items)
-    {
-        if (items.Count != _members.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < items.Count; i++)
-        {
-            if (!ReferenceEquals(items[i], _members[i]) || _members[i].IsDisposed)
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Writes the batch's latest latents back into the member items (one device→host copy).</summary>
-    private void SyncLatentsToItems()
-    {
-        if (!_latentsAhead || _members.Count == 0)
-        {
-            return;
-        }
-
-        _buffers.ReadBack(_members);
-        _latentsAhead = false;
-    }
-
-    private void Repack(IReadOnlyList<IEngineItem> items)
-    {
-        var own = items.Select(Own).ToList();
-        if (own.Distinct().Count() != own.Count)
-        {
-            throw new ArgumentException("An item appears twice in one step.", nameof(items));
-        }
-
-        SyncLatentsToItems();
-        _members.Clear(); // a Pack that throws leaves no members: the next step packs again
-        _buffers.Pack(own);
-        _members.AddRange(own);
-        _latentsAhead = false;
-    }
-
     private BatchedItem Own(IEngineItem item) => OwnedEngineItem.Own<BatchedItem>(this, item);
 
     /// <summary>Returns the memory the last burst left behind to the system (the CPU arena, if on, keeps its own).</summary>
@@ -361,8 +308,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         _disposed = true;
-        _buffers.Dispose();
-        _members.Clear();
+        _lanes.Dispose();
         _table?.Dispose();
         _runOptions.Dispose();
         _prepareRunOptions.Dispose();

@@ -66,18 +66,17 @@ internal sealed class StaticStepBuffers : IStepBuffers
     private StaticBucket? _current;
     private int _rows;
     private int _parity; // the latest latents are in _x[_parity]
-    private int _nextGraphId = 1;
-    private readonly int _maxGraphs;
+    private readonly GraphIdPool _graphIds;
     private readonly ILogger _logger;
     private readonly CaptureGate _gate;
     private bool _disposed;
 
-    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, int maxGraphs, ILogger logger, CaptureGate gate, TimeModulationTable? table = null)
+    public StaticStepBuffers(StageSession transformer, DeviceMemory memory, int maxBatch, int frameBucket, int maxFrames, int condDim, GraphIdPool graphIds, ILogger logger, CaptureGate gate, TimeModulationTable? table = null)
     {
         _session = transformer.Session;
         _table = table;
         _gate = gate;
-        _maxGraphs = maxGraphs;
+        _graphIds = graphIds;
         _logger = logger;
         _memory = memory;
         _maxBatch = maxBatch;
@@ -132,8 +131,8 @@ internal sealed class StaticStepBuffers : IStepBuffers
     /// <summary>Shape of the current batch's Transformer call (for tests and logs).</summary>
     public (int Batch, int Frames) CurrentBucket => _current is null ? (0, 0) : (_current.Batch, _current.Frames);
 
-    /// <summary>Number of CUDA graph ids handed out so far (two per bucket used: one per ping-pong parity).</summary>
-    public int GraphIds => Math.Min(_nextGraphId - 1, _maxGraphs);
+    /// <summary>CUDA graph ids handed out so far by the session's pool (two per bucket used: one per ping-pong parity).</summary>
+    public int GraphIds => _graphIds.Used;
 
     /// <summary>The batch buckets of <paramref name="maxBatch"/>: 1, 2, 4, … and <paramref name="maxBatch"/> itself.</summary>
     public static IEnumerable<int> BatchBuckets(int maxBatch)
@@ -275,24 +274,11 @@ internal sealed class StaticStepBuffers : IStepBuffers
     {
         var binding = _session.CreateIoBinding();
         RunOptions runOptions;
-        if (CapturesGraphs && _nextGraphId > _maxGraphs)
-        {
-            // ONNX Runtime cannot release a captured graph, and each may hold on to its activations: past the cap,
-            // new shapes run uncaptured (still static-shaped) rather than growing memory without bound.
-            if (_nextGraphId == _maxGraphs + 1)
-            {
-                _logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); Transformer steps of new shape buckets run without graphs.", _maxGraphs);
-                _nextGraphId++;
-            }
-
-            runOptions = _sharedRunOptions;
-        }
-        else if (CapturesGraphs)
+        if (CapturesGraphs && _graphIds.TryTake(out var id))
         {
             // A distinct id per (bucket, parity): the graph's input x and output x_next are different buffers.
             runOptions = new RunOptions();
-            runOptions.AddRunConfigEntry("gpu_graph_id", _nextGraphId.ToString(CultureInfo.InvariantCulture));
-            _nextGraphId++;
+            runOptions.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
         }
         else
         {

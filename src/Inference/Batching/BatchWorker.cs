@@ -1,5 +1,4 @@
 using F5Tts.Inference.Engine;
-using F5Tts.Inference.Metrics;
 using F5Tts.Inference.Options;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +7,9 @@ namespace F5Tts.Inference.Batching;
 /// <summary>
 /// The loop of one engine's worker thread, which alone calls the engine: at every Transformer step boundary it drops
 /// cancelled jobs, admits waiting ones (<see cref="BatchPolicy"/>), prepares them, runs one step over the batch and
-/// decodes the jobs that finished. Jobs complete themselves (<see cref="SynthesisJob"/>); the worker only decides when.
+/// decodes the jobs that finished (<see cref="BatchStages"/>). While a batch runs, the first chunks of new streams run
+/// in a lane of their own, to the end, between two of its steps (<see cref="BatchingOptions.FirstChunkLane"/>). Jobs
+/// complete themselves (<see cref="SynthesisJob"/>); the worker only decides when.
 /// Every deadline it waits for is anchored to a timestamp taken before the event that a caller can observe (a job's
 /// submission, the decode that ended a batch), so a fake <see cref="TimeProvider"/> drives it deterministically.
 /// </summary>
@@ -18,14 +19,16 @@ internal sealed class BatchWorker
     private readonly RequestQueue _queue;
     private readonly BatchingOptions _options;
     private readonly BatchLimits _limits;
-    private readonly F5TtsMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _name;
-    private readonly int _prepareParallelism;
+    private readonly BatchStages _stages;
     private readonly List<SynthesisJob> _pending = []; // read from the queue, in arrival order
     private readonly List<SynthesisJob> _active = []; // in the batch, each with its engine item
+    private readonly List<SynthesisJob> _lane = []; // the first-chunk lane (FirstChunkLane), each with its engine item
     private long _step;
+    private int _laneStreak; // lane steps since the running batch last took one
+    private bool _ranSinceIdle;
 
     // The largest batch of the current busy period, and of the last one with when it ended: the fill target an idle
     // worker waits for (WaitForWork).
@@ -41,11 +44,10 @@ internal sealed class BatchWorker
         _queue = queue;
         _options = options;
         _limits = limits;
-        _metrics = ledger.Metrics;
         _time = ledger.Time;
         _logger = logger;
         _name = name;
-        _prepareParallelism = engine.ConcurrentPrepare ? Math.Max(1, options.PrepareParallelism) : 1;
+        _stages = new BatchStages(engine, options, ledger, logger, name);
         _lastChange = _time.GetTimestamp();
     }
 
@@ -59,7 +61,7 @@ internal sealed class BatchWorker
         {
             while (true)
             {
-                if (_active.Count == 0 && _pending.Count == 0)
+                if (_active.Count == 0 && _lane.Count == 0 && _pending.Count == 0)
                 {
                     EndBusyPeriod();
                     if (!WaitForWork(stop))
@@ -74,8 +76,9 @@ internal sealed class BatchWorker
 
                 stop.ThrowIfCancellationRequested();
                 _pending.RemoveAll(j => !j.IsWaiting); // cancelled while waiting: already completed
-                RemoveCancelled();
-                if (_holding && _active.Count == 0)
+                RemoveCancelled(_active);
+                RemoveCancelled(_lane);
+                if (_holding && _active.Count == 0 && _lane.Count == 0)
                 {
                     // The cohort the waiting requests were held for has finished: give the clients it just served a
                     // moment to come back, then start everyone as one cohort.
@@ -84,11 +87,8 @@ internal sealed class BatchWorker
                 }
 
                 Admit(stop);
-                if (_active.Count > 0)
-                {
-                    RunOneStep(stop);
-                    DecodeFinished(stop);
-                }
+                AdmitToLane(stop);
+                RunOneStep(stop);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -107,11 +107,12 @@ internal sealed class BatchWorker
 
     private void EndBusyPeriod()
     {
-        if (_busyPeak > 0)
+        if (_ranSinceIdle)
         {
             _engine.ReleaseIdleMemory(); // once per busy period: a batch ran since the worker was last idle
         }
 
+        _ranSinceIdle = false;
         _lastPeak = _busyPeak;
         _busyPeak = 0;
         _idleSince = _lastChange;
@@ -186,22 +187,25 @@ internal sealed class BatchWorker
         }
     }
 
-    private void RemoveCancelled()
+    private void RemoveCancelled(List<SynthesisJob> batch)
     {
         var now = _time.GetTimestamp();
-        for (var i = _active.Count - 1; i >= 0; i--)
+        for (var i = batch.Count - 1; i >= 0; i--)
         {
-            var job = _active[i];
+            var job = batch[i];
             if (job.CancellationToken.IsCancellationRequested)
             {
-                _active.RemoveAt(i);
+                batch.RemoveAt(i);
                 _lastChange = now;
                 job.Cancel();
             }
         }
     }
 
-    /// <summary>Admits waiting jobs the policy lets in (or holds them for the next cohort) and prepares them.</summary>
+    /// <summary>
+    /// Admits waiting jobs the policy lets in (or holds them for the next cohort) and prepares them. While the lane is
+    /// open, first chunks of streams are left to <see cref="AdmitToLane"/>; an idle batch they start like anyone else.
+    /// </summary>
     private void Admit(CancellationToken stop)
     {
         if (_pending.Count == 0 || _active.Count >= _limits.MaxBatchSize)
@@ -209,12 +213,12 @@ internal sealed class BatchWorker
             return;
         }
 
-        var now = _time.GetTimestamp();
-        var candidates = _pending.ConvertAll(j => new Candidate(j.Input.TotalFrames, _time.GetElapsedTime(j.EnqueuedTimestamp, now), j.FirstOfStream));
+        var laneTakesFirstChunks = LaneOpen;
+        var candidates = Candidates();
         if (BatchPolicy.HoldsNewcomers(_active.ConvertAll(j => j.Item!), _options.CohortHoldFraction))
         {
             _holding = true; // admitted when the running batch has finished (Run)
-            if (!BatchPolicy.AnyFirstOfStream(candidates))
+            if (laneTakesFirstChunks || !BatchPolicy.AnyFirstOfStream(candidates))
             {
                 return;
             }
@@ -225,9 +229,44 @@ internal sealed class BatchWorker
         }
 
         // While holding, only first chunks of streams join now (never held); the others wait for the next cohort.
-        var considered = Enumerable.Range(0, candidates.Count).Where(i => !_holding || candidates[i].FirstOfStream).ToList();
-        var chosen = BatchPolicy.SelectAdmissions(
-            _active.ConvertAll(j => j.Item!.TotalFrames), considered.ConvertAll(i => candidates[i]), _limits).ConvertAll(k => considered[k]);
+        var considered = Enumerable.Range(0, candidates.Count)
+            .Where(i => candidates[i].FirstOfStream ? !laneTakesFirstChunks : !_holding).ToList();
+        Start(BatchPolicy.SelectAdmissions(
+            _active.ConvertAll(j => j.Item!.TotalFrames), considered.ConvertAll(i => candidates[i]), _limits).ConvertAll(k => considered[k]), _active, stop);
+    }
+
+    /// <summary>
+    /// Starts waiting first chunks of streams in the first-chunk lane while a batch runs (<see cref="BatchingOptions.FirstChunkLane"/>):
+    /// they join the lane's batch at the next step whatever their length, within MaxBatchSize and MaxBatchFrames.
+    /// </summary>
+    private void AdmitToLane(CancellationToken stop)
+    {
+        if (!LaneOpen || _pending.Count == 0 || _lane.Count >= _limits.MaxBatchSize)
+        {
+            return;
+        }
+
+        var candidates = Candidates();
+        var firsts = Enumerable.Range(0, candidates.Count).Where(i => candidates[i].FirstOfStream).ToList();
+        if (firsts.Count > 0)
+        {
+            Start(BatchPolicy.SelectAdmissions(
+                _lane.ConvertAll(j => j.Item!.TotalFrames), firsts.ConvertAll(i => candidates[i]), _limits).ConvertAll(k => firsts[k]), _lane, stop);
+        }
+    }
+
+    /// <summary>True when first chunks go to the lane: it is on and a batch is running (or the lane itself is).</summary>
+    private bool LaneOpen => _options.FirstChunkLane && (_active.Count > 0 || _lane.Count > 0);
+
+    private List<Candidate> Candidates()
+    {
+        var now = _time.GetTimestamp();
+        return _pending.ConvertAll(j => new Candidate(j.Input.TotalFrames, _time.GetElapsedTime(j.EnqueuedTimestamp, now), j.FirstOfStream));
+    }
+
+    /// <summary>Starts the pending jobs at <paramref name="chosen"/> (ascending) and prepares them into <paramref name="batch"/>.</summary>
+    private void Start(List<int> chosen, List<SynthesisJob> batch, CancellationToken stop)
+    {
         if (chosen.Count == 0)
         {
             return;
@@ -248,133 +287,40 @@ internal sealed class BatchWorker
             _pending.RemoveAt(chosen[k]); // started, or cancelled meanwhile
         }
 
-        PrepareAdmitted(admitted, stop);
+        _stages.Prepare(admitted, batch, stop);
     }
 
     /// <summary>
-    /// Runs Preprocess for the jobs just admitted and adds them to the batch in admission order. With
-    /// PrepareParallelism > 1 and an engine that allows concurrent Prepare calls, up to that many run at once (the
-    /// worker waits for all): Preprocess is bound by host-side launch work, which threads overlap while the device
-    /// runs the kernels of all of them (docs/serving.md "Preparing a cohort").
+    /// One Transformer step of the lane or of the running batch, then Decode of the jobs it finished. The lane goes
+    /// first, but the running batch waits at most one lane run in a row (as many lane steps as its items take) before
+    /// it takes a step, so a stream of new listeners slows it without stopping it.
     /// </summary>
-    private void PrepareAdmitted(List<SynthesisJob> admitted, CancellationToken stop)
-    {
-        var items = new IEngineItem?[admitted.Count];
-        var errors = new Exception?[admitted.Count];
-        void PrepareOne(int k)
-        {
-            try
-            {
-                var started = _time.GetTimestamp();
-                items[k] = _engine.Prepare(admitted[k].Input, stop);
-                _metrics.RecordStage(PipelineStage.Preprocess, _time.GetElapsedTime(started));
-            }
-            catch (Exception ex)
-            {
-                errors[k] = ex;
-            }
-        }
-
-        var parallelism = Math.Min(_prepareParallelism, admitted.Count);
-        if (parallelism > 1)
-        {
-            Parallel.For(0, admitted.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism }, PrepareOne);
-        }
-        else
-        {
-            for (var k = 0; k < admitted.Count; k++)
-            {
-                PrepareOne(k);
-            }
-        }
-
-        for (var k = 0; k < admitted.Count; k++)
-        {
-            if (items[k] is { } item)
-            {
-                admitted[k].Attach(item);
-                _active.Add(admitted[k]);
-            }
-            else if (errors[k] is not OperationCanceledException || !stop.IsCancellationRequested)
-            {
-                // Only this request fails.
-                _logger.LogError(errors[k], "Preprocess failed for one request on {Worker}", _name);
-                admitted[k].Fail(errors[k]!);
-            }
-            else
-            {
-                admitted[k].Fail(RequestQueue.Stopped(_options));
-            }
-        }
-
-        stop.ThrowIfCancellationRequested();
-    }
-
     private void RunOneStep(CancellationToken stop)
     {
-        var items = new IEngineItem[_active.Count];
-        var maxFrames = 0;
-        for (var i = 0; i < items.Length; i++)
+        var inLane = _lane.Count > 0 && (_active.Count == 0 || _laneStreak < _lane.Max(j => j.Item!.StepsTotal));
+        var batch = inLane ? _lane : _active;
+        if (batch.Count == 0)
         {
-            items[i] = _active[i].Item!;
-            maxFrames = Math.Max(maxFrames, items[i].TotalFrames);
-            _active[i].MaxBatchSize = Math.Max(_active[i].MaxBatchSize, items.Length);
+            return;
         }
 
-        _busyPeak = Math.Max(_busyPeak, items.Length);
-        var started = _time.GetTimestamp();
-        try
+        _ranSinceIdle = true;
+        if (!inLane)
         {
-            _engine.RunStep(items, stop);
+            _busyPeak = Math.Max(_busyPeak, batch.Count); // the fill target follows the running batch, not the lane
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+
+        if (!_stages.Step(batch, inLane, stop))
         {
-            // An engine fault (e.g. device out of memory) fails only this batch; the worker keeps serving.
-            _logger.LogError(ex, "Transformer step failed on {Worker}; failing the {Count} requests of this batch", _name, items.Length);
-            _lastChange = _time.GetTimestamp();
-            _active.ForEach(job => job.Fail(ex));
-            _active.Clear();
+            _lastChange = _time.GetTimestamp(); // the batch failed and is empty
             return;
         }
 
         Interlocked.Increment(ref _step);
-        _metrics.RecordStage(PipelineStage.Transformer, _time.GetElapsedTime(started));
-        _metrics.RecordBatch(items.Length, (long)maxFrames * items.Length);
-    }
-
-    private void DecodeFinished(CancellationToken stop)
-    {
-        var finished = _active.FindAll(j => j.Item!.IsComplete);
-        if (finished.Count == 0)
+        _laneStreak = inLane ? _laneStreak + 1 : 0;
+        if (_stages.DecodeFinished(batch, StepCount, stop) is { } decoded)
         {
-            return;
-        }
-
-        _active.RemoveAll(j => j.Item!.IsComplete);
-        var step = StepCount;
-        try
-        {
-            var started = _time.GetTimestamp();
-            var audio = _engine.Decode(finished.ConvertAll(j => j.Item!), stop);
-            var decoded = _time.GetTimestamp();
-            _metrics.RecordStage(PipelineStage.Decode, _time.GetElapsedTime(started, decoded));
             _lastChange = decoded;
-            for (var i = 0; i < finished.Count; i++)
-            {
-                finished[i].Succeed(audio[i], step, decoded);
-            }
-        }
-        catch (Exception ex)
-        {
-            _lastChange = _time.GetTimestamp();
-            var stopped = ex is OperationCanceledException && stop.IsCancellationRequested;
-            if (!stopped)
-            {
-                _logger.LogError(ex, "Decode failed on {Worker}; failing {Count} requests", _name, finished.Count);
-            }
-
-            finished.ForEach(job => job.Fail(stopped ? RequestQueue.Stopped(_options) : ex));
-            stop.ThrowIfCancellationRequested();
         }
     }
 
@@ -384,8 +330,10 @@ internal sealed class BatchWorker
         _queue.Close();
         _pending.ForEach(job => job.Fail(error));
         _active.ForEach(job => job.Fail(error));
+        _lane.ForEach(job => job.Fail(error));
         _pending.Clear();
         _active.Clear();
+        _lane.Clear();
         _queue.FailWaiting(error);
     }
 }

@@ -63,6 +63,7 @@ public sealed class F5TtsMetrics : IDisposable
     private readonly Histogram<double> _realTimeFactor;
     private readonly AsyncLocal<RequestScope?> _request = new();
     private readonly Counter<long> _realtimeSegments;
+    private readonly Counter<long> _firstChunkLaneSteps;
     private long _queueDepth;
     private long _inflight;
     private long _realtimeSessions;
@@ -100,6 +101,9 @@ public sealed class F5TtsMetrics : IDisposable
             description: "Open real-time WebSocket sessions (/v1/tts/ws).");
         _realtimeSegments = _meter.CreateCounter<long>(
             "f5tts_realtime_segments", unit: null, description: "Text segments the real-time sessions submitted for synthesis.");
+        _firstChunkLaneSteps = _meter.CreateCounter<long>(
+            "f5tts_first_chunk_lane_steps", unit: null,
+            description: "Transformer calls of the first-chunk lane: streams' first chunks run between two steps of the running batch.");
         _audioSeconds = _meter.CreateCounter<double>(
             "f5tts_audio", unit: "s", description: "Seconds of audio produced.");
         _realTimeFactor = _meter.CreateHistogram<double>(
@@ -223,11 +227,18 @@ public sealed class F5TtsMetrics : IDisposable
     /// <summary>Counts one text segment a real-time session submitted.</summary>
     public void RecordRealtimeSegment() => _realtimeSegments.Add(1);
 
-    /// <summary>Records one Transformer call: its item count and total mel frames.</summary>
-    public void RecordBatch(int size, long frames)
+    /// <summary>
+    /// Records one Transformer call: its item count and total mel frames, and whether it was a step of the first-chunk
+    /// lane (counted apart as well).
+    /// </summary>
+    public void RecordBatch(int size, long frames, bool firstChunkLane = false)
     {
         _batchSize.Record(size);
         _batchFrames.Record(frames);
+        if (firstChunkLane)
+        {
+            _firstChunkLaneSteps.Add(1);
+        }
     }
 
     /// <summary>Counts produced audio and records the request's real-time factor.</summary>

@@ -82,6 +82,16 @@ public sealed class BatchingOptions
     public double CohortHoldFraction { get; set; } = 0.5;
 
     /// <summary>
+    /// The first-chunk lane: while a batch runs, the first chunks of streams do not join it but run as a batch of their
+    /// own, to the end, between two of its steps (the running batch pauses; the engine keeps both packed, so switching
+    /// costs nothing). A first chunk joining a full batch would ride its long steps (≈ 24 ms each at batch 16 on an
+    /// H200) before its listener hears anything; in the lane it rides short ones. The running batch waits at most one
+    /// lane run in a row (the lane's steps) before it takes a step. false: first chunks join the running batch at the
+    /// next step boundary (docs/serving.md "First chunk of a stream").
+    /// </summary>
+    public bool FirstChunkLane { get; set; } = true;
+
+    /// <summary>
     /// Queue slots: chunks waiting for a batch, counting every chunk of an admitted request until it starts (a request
     /// takes a slot per chunk when it is admitted). A request that finds too few free slots gets 429; one with more
     /// chunks than this could never be queued and gets 413 at once.

@@ -13,6 +13,8 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
 {
     private readonly Lock _lock = new();
     private readonly List<int> _batchSizes = [];
+    private readonly List<long[]> _batches = [];
+    private readonly Dictionary<long, TaskCompletionSource> _holds = [];
     private readonly SemaphoreSlim _resume = new(0);
     private readonly SemaphoreSlim _idle = new(0);
     private int _idleReleases;
@@ -27,6 +29,33 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
 
     /// <summary>Completes when the held step has been entered.</summary>
     public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The seeds of each RunStep call's items, in call order.</summary>
+    public IReadOnlyList<long[]> Batches
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _batches];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds RunStep call <paramref name="step"/> (1-based) too, like <see cref="HoldStep"/>; the task completes when
+    /// that call has been entered, and <see cref="Release"/> lets it return. Set it while the worker is held earlier.
+    /// </summary>
+    public Task HoldAlso(long step)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _holds.Add(step, held);
+        }
+
+        return held.Task;
+    }
 
     /// <summary>Prepare throws for inputs with this seed.</summary>
     public long? FailPrepareSeed { get; set; }
@@ -78,11 +107,19 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
         lock (_lock)
         {
             _batchSizes.Add(items.Count);
+            _batches.Add(items.Select(i => ((Item)i).Seed).ToArray());
         }
 
-        if (Interlocked.Increment(ref _steps) == HoldStep)
+        var call = Interlocked.Increment(ref _steps);
+        TaskCompletionSource? also;
+        lock (_lock)
         {
-            Held.TrySetResult();
+            _holds.Remove(call, out also);
+        }
+
+        if (call == HoldStep || also is not null)
+        {
+            (also ?? Held).TrySetResult();
             _resume.Wait(cancellationToken);
         }
 

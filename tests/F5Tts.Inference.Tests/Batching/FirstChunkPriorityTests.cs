@@ -4,8 +4,9 @@ using F5Tts.Inference.Options;
 namespace F5Tts.Inference.Tests.Batching;
 
 /// <summary>
-/// The first chunk of a stream joins the running batch at the next step boundary: past the cohort hold, without a fill
-/// wait, and outside the length ratio — while an ordinary request in the same situation waits. Driven by the fake engine
+/// The first chunk of a stream joins at the next step boundary: past the cohort hold, without a fill wait, and outside
+/// the length ratio — while an ordinary request in the same situation waits. With the first-chunk lane off it joins the
+/// running batch itself (<see cref="FirstChunkLaneTests"/> has the lane). Driven by the fake engine
 /// (which holds the worker inside a chosen step) and the fake clock (which never moves unless a test moves it), so every
 /// assertion is about step numbers, not time.
 /// </summary>
@@ -33,11 +34,11 @@ public sealed class FirstChunkPriorityTests : FakeSchedulerTest
     }
 
     [Fact]
-    public async Task A_first_chunk_arriving_in_the_last_part_of_a_batch_joins_at_the_next_step_while_an_ordinary_one_is_held()
+    public async Task Without_the_lane_a_first_chunk_arriving_in_the_last_part_of_a_batch_joins_it_at_the_next_step_while_an_ordinary_one_is_held()
     {
         // The newcomers arrive while step 41 of 64 runs: every running item has less than half its steps left.
         Engine.HoldStep = 41;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5 });
+        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5, FirstChunkLane = false });
         var running = Submit(scheduler, 1, steps: 64);
         await Engine.Held.Task.WaitAsync(Bound, Ct);
         var ordinary = Submit(scheduler, 2, steps: 6);
@@ -48,6 +49,7 @@ public sealed class FirstChunkPriorityTests : FakeSchedulerTest
         var f = await first.WaitAsync(Bound, Ct);
         var o = await ordinary.WaitAsync(Bound, Ct);
         Assert.Equal(41, f.AdmittedAtStep); // the step boundary right after the one it arrived in
+        Assert.True(f.MaxBatchSize >= 2, "the first chunk ran alone, not in the running batch");
         Assert.True(o.AdmittedAtStep > 41, $"the ordinary request joined at step {o.AdmittedAtStep}, inside the hold");
         Assert.Equal(64, r.CompletedAtStep);
     }
