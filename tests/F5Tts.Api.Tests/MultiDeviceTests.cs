@@ -75,6 +75,26 @@ public sealed class MultiDeviceTests
     }
 
     [Fact]
+    public async Task Two_workers_per_device_are_two_named_workers_in_service()
+    {
+        var settings = Settings();
+        settings["F5Tts:Workers:PerDevice"] = "2";
+        await using var host = new F5TtsApiFactory(settings);
+        using var client = host.CreateSocketClient();
+        await Speech.WaitReadyAsync(client, Ct);
+
+        Assert.Equal(["cpu0.0", "cpu0.1"], host.Services.GetRequiredService<F5Tts.Inference.Synthesis.EngineHost>().Workers.Workers.Select(w => w.Name));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => SpeakAsync(client, $"Sentence number {i}.")));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        responses.ToList().ForEach(r => r.Dispose());
+
+        string metrics = await MetricsAsync(client);
+        // Which worker served which request depends on arrival order (routing has its own tests): both are up.
+        Assert.All(new[] { "cpu0.0", "cpu0.1" }, worker => Assert.Equal(1, Sample(metrics, "f5tts_worker_up", worker)));
+        Assert.True(Sample(metrics, "f5tts_worker_busy_seconds_total", "cpu0.0") > 0, "the first worker never ran");
+    }
+
+    [Fact]
     public async Task A_failing_device_is_taken_out_and_fails_only_its_own_requests()
     {
         var lost = new DeviceLoss(0);

@@ -12,6 +12,15 @@ public sealed class WorkersOptions
     [Range(0, 64)]
     public int MinReady { get; set; }
 
+    /// <summary>
+    /// Workers (each with its own engine, sessions and batch) per device of <c>F5Tts:Engine:DeviceIds</c> (or
+    /// <c>DeviceId</c>). Two on one GPU let one worker's host-side work (Preprocess launches, packing, Decode) overlap
+    /// the other's steps, at the cost of a second copy of the weights and buffers; they also rehearse the several-device
+    /// path on one device. 1: one worker per device.
+    /// </summary>
+    [Range(1, 8)]
+    public int PerDevice { get; set; } = 1;
+
     /// <summary>Consecutive failed Transformer steps or decodes after which a worker is taken out of service: its
     /// queued requests fail with 503 and new ones go to the other workers. A device fault (lost device, illegal
     /// address) fails every call; an out-of-memory batch is usually followed by a good one.</summary>

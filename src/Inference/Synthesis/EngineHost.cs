@@ -76,20 +76,25 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var factory = _services.GetService<ITtsEngineFactory>();
-        var deviceIds = factory?.DeviceIds ?? [0];
+        var deviceIds = (factory?.DeviceIds ?? [0]).SelectMany(d => Enumerable.Repeat(d, _workers.PerDevice)).ToList();
         var engines = new List<(int Device, ITtsEngine Engine, bool Owned)>();
         try
         {
             if (deviceIds.Count == 1)
             {
-                // One device: the container's engine (owned and disposed by the container).
+                // One worker: the container's engine (owned and disposed by the container).
                 engines.Add((deviceIds[0], _services.GetRequiredService<ITtsEngine>(), false));
             }
             else
             {
+                if (factory is null)
+                {
+                    throw new InvalidOperationException($"{WorkersOptions.SectionName}:PerDevice > 1 needs an engine that can be created per device (ITtsEngineFactory).");
+                }
+
                 foreach (var device in deviceIds)
                 {
-                    engines.Add((device, factory!.Create(device), true));
+                    engines.Add((device, factory.Create(device), true));
                 }
             }
         }
@@ -99,7 +104,8 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             throw;
         }
 
-        var workers = engines.Select((e, index) => CreateWorker(e.Device, e.Engine, e.Owned, WorkerName(e.Engine.Description, e.Device, engines.Count))).ToList();
+        var workers = engines.Select((e, index) => CreateWorker(
+            e.Device, e.Engine, e.Owned, WorkerName(e.Engine.Description, e.Device, engines.Count, _workers.PerDevice, index % _workers.PerDevice))).ToList();
         _pool = new WorkerPool(workers, _batching, _workers);
         _metrics.ObserveWorkers(_pool.Snapshot);
         _loaded.TrySetResult();
@@ -126,17 +132,16 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     /// <summary>
     /// A worker (logs, thread names, the <c>worker</c> metric label) is named after the device its Transformer runs on:
     /// <c>gpu{id}</c> with the device ordinal of <c>F5Tts:Engine:DeviceIds</c> (or <c>DeviceId</c>) on a GPU provider;
-    /// <c>cpu</c> for a single CPU worker and <c>cpu{index}</c> for several.
+    /// <c>cpu</c> for a single CPU worker and <c>cpu{index}</c> for several. With several workers per device
+    /// (<c>F5Tts:Workers:PerDevice</c>) each name ends in its index on the device: <c>gpu0.0</c>, <c>gpu0.1</c>.
     /// </summary>
-    internal static string WorkerName(EngineDescription description, int deviceId, int workerCount)
+    internal static string WorkerName(EngineDescription description, int deviceId, int workerCount, int perDevice = 1, int indexOnDevice = 0)
     {
         var transformer = description.ProvidersByStage.GetValueOrDefault("transformer") ?? "CPU";
-        if (!transformer.StartsWith("CPU", StringComparison.OrdinalIgnoreCase))
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"gpu{deviceId}");
-        }
-
-        return workerCount == 1 ? "cpu" : string.Create(CultureInfo.InvariantCulture, $"cpu{deviceId}");
+        var name = !transformer.StartsWith("CPU", StringComparison.OrdinalIgnoreCase)
+            ? string.Create(CultureInfo.InvariantCulture, $"gpu{deviceId}")
+            : workerCount == 1 ? "cpu" : string.Create(CultureInfo.InvariantCulture, $"cpu{deviceId}");
+        return perDevice > 1 ? string.Create(CultureInfo.InvariantCulture, $"{name}.{indexOnDevice}") : name;
     }
 
     /// <summary>
