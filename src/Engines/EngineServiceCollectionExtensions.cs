@@ -27,18 +27,23 @@ public static class EngineServiceCollectionExtensions
         services.AddF5TtsModelOptions(configuration);
         services.AddF5TtsOptions<EngineOptions>(configuration, EngineOptions.SectionName);
         services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
+        // One CUDA graph capture gate for every engine of the process: ONNX Runtime captures in global mode, which any
+        // thread's CUDA call can break, whichever engine or device it serves (docs/engine.md "Concurrent Prepare and the capture gate").
+        services.AddSingleton<CaptureGate>();
         services.AddSingleton<ITtsEngine>(sp => OnnxTtsEngineFactory.Create(
             sp.GetRequiredService<IOptions<ModelOptions>>().Value.Directory,
             sp.GetRequiredService<IOptions<EngineOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
-            ContentRootPath.Of(sp)));
+            ContentRootPath.Of(sp),
+            sp.GetRequiredService<CaptureGate>()));
         // FLAC reference audio through ONNX Runtime Extensions (docs/audio.md "Reference audio input").
         services.TryAddEnumerable(ServiceDescriptor.Singleton<F5Tts.Inference.Audio.IReferenceAudioDecoder, Audio.OrtFlacDecoder>());
         services.AddSingleton<ITtsEngineFactory>(sp => new OnnxEngineDeviceFactory(
             sp.GetRequiredService<IOptions<ModelOptions>>().Value.Directory,
             sp.GetRequiredService<IOptions<EngineOptions>>().Value,
             sp.GetRequiredService<ILoggerFactory>(),
-            ContentRootPath.Of(sp)));
+            ContentRootPath.Of(sp),
+            sp.GetRequiredService<CaptureGate>()));
         return services;
     }
 }

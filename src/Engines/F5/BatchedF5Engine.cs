@@ -44,7 +44,8 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly RunOptions _runOptions = new();
     private readonly IdleMemory _idleMemory;
     private readonly RunOptions _prepareRunOptions = new(); // Prepare's own: it may run on the preparation thread
-    private readonly CaptureGate _gate = new();
+    private readonly CaptureGate _gate;
+    private readonly bool _ownsGate;
     private readonly int _condDim;
     private readonly int _maxFrames;
     private readonly int _vocabSize;
@@ -56,8 +57,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
     /// Takes ownership of the sessions, <paramref name="memory"/> and <paramref name="table"/> (the time modulation table
     /// of an f5ops export, whose Transformer takes <c>time_table</c>; null for other exports).
     /// </summary>
-    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger, TimeModulationTable? table = null)
+    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger, TimeModulationTable? table = null, CaptureGate? gate = null)
     {
+        _ownsGate = gate is null;
+        _gate = gate ?? new CaptureGate();
         _table = table;
         _pre = pre;
         _tr = transformer;
@@ -231,7 +234,18 @@ internal sealed class BatchedF5Engine : ITtsEngine
             }
         }
 
-        _lanes.Step(items);
+        // Shared side for the whole step (packing copies, scalar uploads, the run): another engine of this process may be
+        // capturing a graph (global capture mode forbids such calls from any thread). A run of this step that may itself
+        // capture trades the shared side for the exclusive one (StaticStepBuffers.Step).
+        _gate.EnterShared();
+        try
+        {
+            _lanes.Step(items);
+        }
+        finally
+        {
+            _gate.ExitShared();
+        }
     }
 
     public IReadOnlyList<float[]> Decode(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken)
@@ -240,6 +254,19 @@ internal sealed class BatchedF5Engine : ITtsEngine
         ArgumentNullException.ThrowIfNull(items);
         cancellationToken.ThrowIfCancellationRequested();
         var own = items.Select(Own).ToList();
+        _gate.EnterShared(); // read-backs and Vocos are CUDA calls too (see RunStep)
+        try
+        {
+            return DecodeAll(own, cancellationToken);
+        }
+        finally
+        {
+            _gate.ExitShared();
+        }
+    }
+
+    private List<float[]> DecodeAll(List<BatchedItem> own, CancellationToken cancellationToken)
+    {
         _lanes.SyncLatents(own);
 
         var result = new List<float[]>(own.Count);
@@ -312,7 +339,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _table?.Dispose();
         _runOptions.Dispose();
         _prepareRunOptions.Dispose();
-        _gate.Dispose();
+        if (_ownsGate)
+        {
+            _gate.Dispose();
+        }
         _memory.Dispose();
         _pre.Dispose();
         _tr.Dispose();

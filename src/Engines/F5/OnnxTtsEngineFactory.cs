@@ -20,7 +20,11 @@ public static class OnnxTtsEngineFactory
     /// </summary>
     /// <exception cref="ModelLoadException">The directory, a graph or the vocabulary is missing or unusable; the
     /// message names the file.</exception>
-    public static ITtsEngine Create(string modelDirectory, EngineOptions options, ILoggerFactory loggerFactory, string? contentRoot = null)
+    public static ITtsEngine Create(string modelDirectory, EngineOptions options, ILoggerFactory loggerFactory, string? contentRoot = null) =>
+        Create(modelDirectory, options, loggerFactory, contentRoot, gate: null);
+
+    /// <summary>As above, with the process's CUDA graph capture gate, shared by every engine of the process (several workers).</summary>
+    internal static ITtsEngine Create(string modelDirectory, EngineOptions options, ILoggerFactory loggerFactory, string? contentRoot, CaptureGate? gate)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -72,7 +76,7 @@ public static class OnnxTtsEngineFactory
             }
 
             ITtsEngine engine = contract == ModelContracts.Batched
-                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger, table)
+                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger, table, gate)
                 : new DakeqqF5Engine(pre, transformer, decode, memory, options, vocabSize, logger);
             return engine;
         }

@@ -209,7 +209,9 @@ internal sealed class StaticStepBuffers : IStepBuffers
         var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
         if (CaptureGate.MayCapture(CapturesGraphs, graph.HasGraphId, graph.Runs))
         {
-            // This run may be the capture: no Preprocess may touch CUDA on another thread meanwhile.
+            // This run may be the capture: no other thread of the process (a Preprocess, another engine's step or decode)
+            // may touch CUDA meanwhile. The engine holds the shared side around the step; trade it for the exclusive one.
+            _gate.ExitShared();
             _gate.EnterExclusive();
             try
             {
@@ -218,6 +220,7 @@ internal sealed class StaticStepBuffers : IStepBuffers
             finally
             {
                 _gate.ExitExclusive();
+                _gate.EnterShared();
             }
 
             graph.Runs++;

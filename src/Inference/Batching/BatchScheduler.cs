@@ -71,6 +71,9 @@ internal sealed class BatchScheduler : IDisposable
     /// </summary>
     public RequestAdmission Admit(int chunks, CancellationToken cancellationToken) => _queue.Admit(chunks, cancellationToken);
 
+    /// <summary>Stops admitting new requests (503); the admitted ones go on. Idempotent.</summary>
+    public void StopAccepting() => _queue.BeginDrain();
+
     /// <summary>
     /// Stops admitting new requests and lets every admitted request finish — its queued and running chunks and the ones
     /// it has yet to submit (graceful drain) — or gives up when <paramref name="cancellationToken"/> fires, failing what

@@ -37,8 +37,12 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public EngineHost(
-        IServiceProvider services, IOptions<BatchingOptions> batching, IOptions<WorkersOptions> workers, F5TtsMetrics metrics, ILoggerFactory loggerFactory)
+        IServiceProvider services, IOptions<BatchingOptions> batching, IOptions<WorkersOptions> workers, F5TtsMetrics metrics, ILoggerFactory loggerFactory,
+        IHostApplicationLifetime lifetime)
     {
+        // Readiness turns 503 the moment shutdown begins (ApplicationStopping), a while before StoppingAsync below runs
+        // on a busy machine: admission stops at that same moment, so no request is admitted once readiness says so.
+        lifetime.ApplicationStopping.Register(() => _pool?.StopAccepting());
         _services = services;
         _batching = batching.Value;
         _workers = workers.Value;

@@ -94,6 +94,15 @@ internal sealed class WorkerPool : IDisposable
 
     public IReadOnlyList<WorkerSnapshot> Snapshot() => _workers.Select(w => w.Snapshot()).ToList();
 
+    /// <summary>Stops admitting new requests on every worker (what <see cref="DrainAsync"/> begins with).</summary>
+    public void StopAccepting()
+    {
+        foreach (var worker in _workers)
+        {
+            worker.Scheduler.StopAccepting();
+        }
+    }
+
     /// <summary>Drains every worker's batcher at once (<see cref="Batching.BatchScheduler.DrainAsync"/>).</summary>
     public Task DrainAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(_workers.Select(w => w.Scheduler.DrainAsync(cancellationToken)));
