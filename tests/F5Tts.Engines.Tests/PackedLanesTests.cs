@@ -2,7 +2,6 @@ using F5Tts.Engines.F5;
 using F5Tts.Engines.Options;
 using F5Tts.Engines.Tests.Support;
 using F5Tts.Inference.Engine;
-using F5Tts.Inference.Sampling;
 
 namespace F5Tts.Engines.Tests;
 
@@ -33,22 +32,7 @@ public sealed class PackedLanesTests
         },
         new ListLoggerFactory());
 
-    private BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0)
-    {
-        var total = (int)_g.Longs(name + ".total_frames")[0];
-        var n = total - trim;
-        var condDim = _g.Floats(name + ".cond").Length / total;
-        return new BatchedItem(
-            engine,
-            n,
-            (int)_g.Longs(name + ".ref_frames")[0],
-            TimeGrid.Create(nfe, -1f),
-            2f,
-            1f,
-            _g.Floats(name + ".cond")[..(n * condDim)],
-            _g.Floats(name + ".cond_drop")[..(n * condDim)],
-            _g.Floats(name + ".noise")[..(n * 100)]);
-    }
+    private BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0) => GoldenItems.Create(_g, engine, name, nfe, trim);
 
     private static void RunToEnd(BatchedF5Engine engine, List<IEngineItem> batch)
     {

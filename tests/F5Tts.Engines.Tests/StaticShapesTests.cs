@@ -1,7 +1,6 @@
 using F5Tts.Engines.F5;
 using F5Tts.Engines.Options;
 using F5Tts.Engines.Tests.Support;
-using F5Tts.Inference.Sampling;
 
 namespace F5Tts.Engines.Tests;
 
@@ -46,24 +45,7 @@ public sealed class StaticShapesTests : IDisposable
         },
         new ListLoggerFactory());
 
-    /// <summary>An item from the golden Preprocess outputs and noise; <paramref name="trim"/> drops trailing frames to
-    /// vary the length.</summary>
-    private BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0)
-    {
-        var total = (int)_g.Longs(name + ".total_frames")[0];
-        var n = total - trim;
-        var condDim = _g.Floats(name + ".cond").Length / total;
-        return new BatchedItem(
-            engine,
-            n,
-            (int)_g.Longs(name + ".ref_frames")[0],
-            TimeGrid.Create(nfe, -1f),
-            2f,
-            1f,
-            _g.Floats(name + ".cond")[..(n * condDim)],
-            _g.Floats(name + ".cond_drop")[..(n * condDim)],
-            _g.Floats(name + ".noise")[..(n * 100)]);
-    }
+    private BatchedItem Item(BatchedF5Engine engine, string name, int nfe, int trim = 0) => GoldenItems.Create(_g, engine, name, nfe, trim);
 
     [Theory]
     [InlineData(1, 16, 1)]
