@@ -67,7 +67,6 @@ internal sealed class StaticStepBuffers : IStepBuffers
     private int _rows;
     private int _parity; // the latest latents are in _x[_parity]
     private readonly GraphIdPool _graphIds;
-    private readonly ILogger _logger;
     private readonly CaptureGate _gate;
     private bool _disposed;
 
@@ -77,7 +76,6 @@ internal sealed class StaticStepBuffers : IStepBuffers
         _table = table;
         _gate = gate;
         _graphIds = graphIds;
-        _logger = logger;
         _memory = memory;
         _maxBatch = maxBatch;
         _maxFrames = maxFrames;
