@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace F5Tts.Api.Tests;
 
@@ -223,14 +222,15 @@ public sealed class AudioOptionsStartupTests
     [InlineData("F5Tts:Voices:Directory", "")]
     public void Invalid_audio_settings_stop_startup_naming_the_key(string key, string value)
     {
-        using var host = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, c) =>
-            c.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                [key] = value,
-                ["F5Tts:Audio:MaxReferenceSeconds"] = key.EndsWith("MinReferenceSeconds", StringComparison.Ordinal) ? "11" : (key.EndsWith("MaxReferenceSeconds", StringComparison.Ordinal) ? value : "12"),
-            })));
+        // Through F5TtsApiFactory: its start gate makes a failed start surface the validation error, never the
+        // ObjectDisposedException of a host that Program disposed first (the start-failure race, see StartGate).
+        using var host = new F5Tts.Api.Tests.Infrastructure.F5TtsApiFactory(new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["F5Tts:Audio:MaxReferenceSeconds"] = key.EndsWith("MinReferenceSeconds", StringComparison.Ordinal) ? "11" : (key.EndsWith("MaxReferenceSeconds", StringComparison.Ordinal) ? value : "12"),
+        });
 
-        var ex = Assert.ThrowsAny<Exception>(() => host.CreateClient());
+        var ex = Assert.ThrowsAny<Exception>(host.StartServer);
         string name = key.Split(':')[^1];
         Assert.Contains(name, ex.ToString(), StringComparison.Ordinal);
     }
