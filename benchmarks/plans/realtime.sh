@@ -4,7 +4,8 @@
 # loopback (benchmarks/tools/realtime_load.py). Goals: one client p50 ≤ 40 ms on both routes;
 # 16 streams p95 ≤ 150 ms with throughput within 10 % of the whole-response plateau. Knobs:
 #   CLIENTS (default 16), LOAD_SECONDS (30), SINGLE (20), STEPS (16), TOKEN_MS (0: the paragraph in one message;
-#   N: the WebSocket client sends it word by word N ms apart), OVERRIDES and LABEL (below).
+#   N: the WebSocket client sends it word by word N ms apart), APP (default api: another bundled build, e.g. api-before),
+#   OVERRIDES and LABEL (below).
 # Writes realtime-LABEL.json, the service log and /metrics excerpts in logs.tar.xz.
 set +e
 gpu_setup
@@ -13,8 +14,8 @@ t=$SECONDS; export_model $att-fp16 fp16 $att; echo "export rc $? in $((SECONDS -
 # One service run; OVERRIDES="KEY=VALUE,..." configures it (e.g. F5Tts__Batching__CohortHoldFraction=0).
 IFS=',' read -r -a overrides <<< "${OVERRIDES:-}"
 label=${LABEL:-default}
-echo "== realtime run $label ${overrides[*]}"
-if start_service api "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
+echo "== realtime run $label (app ${APP:-api}) ${overrides[*]}"
+if start_service "${APP:-api}" "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
   timeout 1200 python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
     --steps "${STEPS:-16}" --single "${SINGLE:-20}" --clients "${CLIENTS:-16}" --seconds "${LOAD_SECONDS:-30}" \
     --token-ms "${TOKEN_MS:-0}"
