@@ -5,7 +5,8 @@
 # 16 streams p95 ≤ 150 ms with throughput within 10 % of the whole-response plateau. Knobs:
 #   CLIENTS (default 16), LOAD_SECONDS (30), SINGLE (20), STEPS (16), TOKEN_MS (0: the paragraph in one message;
 #   N: the WebSocket client sends it word by word N ms apart), APP (default api: another bundled build, e.g. api-before),
-#   OVERRIDES and LABEL (below).
+#   HARNESS_TIMEOUT (1200 s; past it the service's thread stacks go to hang-LABEL.dmp.crashreport.json), OVERRIDES and
+#   LABEL (below).
 # Writes realtime-LABEL.json, the service log and /metrics excerpts in logs.tar.xz.
 set +e
 gpu_setup
@@ -16,9 +17,12 @@ IFS=',' read -r -a overrides <<< "${OVERRIDES:-}"
 label=${LABEL:-default}
 echo "== realtime run $label (app ${APP:-api}) ${overrides[*]}"
 if start_service "${APP:-api}" "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
-  timeout 1200 python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
+  timeout "${HARNESS_TIMEOUT:-1200}" python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
     --steps "${STEPS:-16}" --single "${SINGLE:-20}" --clients "${CLIENTS:-16}" --seconds "${LOAD_SECONDS:-30}" \
     --token-ms "${TOKEN_MS:-0}"
+  if [ $? = 124 ]; then # the service stopped answering: every thread's managed stack (createdump's crash report)
+    "$root/apps/${APP:-api}/createdump" --crashreportonly -f "$out/hang-$label.dmp" "$svc_pid"
+  fi
   curl -s "$svc_url/metrics" | grep -E '^f5tts_time_to_first_audio_seconds_(sum|count)|^f5tts_realtime' > "$out/realtime-$label.ttfa.metrics.txt"
   stop_service "$out/realtime-$label.log"
 fi
