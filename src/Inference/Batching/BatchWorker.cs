@@ -7,8 +7,8 @@ namespace F5Tts.Inference.Batching;
 /// <summary>
 /// The loop of one engine's worker thread, which alone calls the engine: at every Transformer step boundary it drops
 /// cancelled jobs, admits waiting ones (<see cref="BatchPolicy"/>), prepares them, runs one step over the batch and
-/// decodes the jobs that finished (<see cref="BatchStages"/>). The first chunks of streams run in a lane of their own,
-/// to the end, between two steps of the running batch, whose own admissions wait for that run
+/// decodes the jobs that finished (<see cref="BatchStages"/>). While a batch runs, the first chunks of new streams run
+/// in a lane of their own, to the end, between two of its steps, and the batch's own admissions wait for that run
 /// (<see cref="BatchingOptions.FirstChunkLane"/>). Jobs
 /// complete themselves (<see cref="SynthesisJob"/>); the worker only decides when.
 /// Every deadline it waits for is anchored to a timestamp taken before the event that a caller can observe (a job's
@@ -210,8 +210,8 @@ internal sealed class BatchWorker
     }
 
     /// <summary>
-    /// Admits waiting jobs the policy lets in (or holds them for the next cohort) and prepares them. With the lane on,
-    /// first chunks of streams are left to <see cref="AdmitToLane"/>.
+    /// Admits waiting jobs the policy lets in (or holds them for the next cohort) and prepares them. While the lane is
+    /// open, first chunks of streams are left to <see cref="AdmitToLane"/>; an idle batch they start like anyone else.
     /// </summary>
     private void Admit(CancellationToken stop)
     {
@@ -220,7 +220,7 @@ internal sealed class BatchWorker
             return;
         }
 
-        var laneTakesFirstChunks = _options.FirstChunkLane;
+        var laneTakesFirstChunks = LaneOpen;
         var candidates = Candidates();
         if (BatchPolicy.HoldsNewcomers(_active.ConvertAll(j => j.Item!), _options.CohortHoldFraction))
         {
@@ -243,14 +243,12 @@ internal sealed class BatchWorker
     }
 
     /// <summary>
-    /// Starts waiting first chunks of streams in the first-chunk lane (<see cref="BatchingOptions.FirstChunkLane"/>),
-    /// whether or not a batch runs: they join the lane's batch at the next step whatever their length, within
-    /// MaxBatchSize and MaxBatchFrames. A first chunk never rides in the running batch, whose later chunks of other
-    /// streams can be many times longer and whose steps the lane would otherwise wait for.
+    /// Starts waiting first chunks of streams in the first-chunk lane while a batch runs (<see cref="BatchingOptions.FirstChunkLane"/>):
+    /// they join the lane's batch at the next step whatever their length, within MaxBatchSize and MaxBatchFrames.
     /// </summary>
     private void AdmitToLane(CancellationToken stop)
     {
-        if (!_options.FirstChunkLane || _pending.Count == 0 || _lane.Count >= _limits.MaxBatchSize)
+        if (!LaneOpen || _pending.Count == 0 || _lane.Count >= _limits.MaxBatchSize)
         {
             return;
         }
@@ -263,6 +261,9 @@ internal sealed class BatchWorker
                 _lane.ConvertAll(j => j.Item!.TotalFrames), firsts.ConvertAll(i => candidates[i]), _limits).ConvertAll(k => firsts[k]), _lane, stop);
         }
     }
+
+    /// <summary>True when first chunks go to the lane: it is on and a batch is running (or the lane itself is).</summary>
+    private bool LaneOpen => _options.FirstChunkLane && (_active.Count > 0 || _lane.Count > 0);
 
     /// <summary>
     /// True while the lane has work and the running batch has not yet waited one lane run in a row (as many lane steps

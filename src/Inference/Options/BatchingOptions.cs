@@ -82,9 +82,9 @@ public sealed class BatchingOptions
     public double CohortHoldFraction { get; set; } = 0.5;
 
     /// <summary>
-    /// The first-chunk lane: the first chunks of streams never join the running batch but run as a batch of their own,
-    /// to the end, between two of its steps (the running batch pauses and its admissions wait; the engine keeps both
-    /// packed, so switching costs nothing). A first chunk joining a full batch would ride its long steps (≈ 24 ms each at batch 16 on an
+    /// The first-chunk lane: while a batch runs, the first chunks of streams do not join it but run as a batch of their
+    /// own, to the end, between two of its steps (the running batch pauses; the engine keeps both packed, so switching
+    /// costs nothing). A first chunk joining a full batch would ride its long steps (≈ 24 ms each at batch 16 on an
     /// H200) before its listener hears anything; in the lane it rides short ones. The running batch waits at most one
     /// lane run in a row (the lane's steps) before it takes a step. false: first chunks join the running batch at the
     /// next step boundary (docs/serving.md "First chunk of a stream").

@@ -83,47 +83,6 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     }
 
     [Fact]
-    public async Task On_an_idle_worker_a_first_chunk_runs_in_the_lane_at_once_and_the_request_whose_wait_it_ended_starts_after_its_run()
-    {
-        // Cold worker, MaxWait 1 s: the ordinary request waits for the clock (which never moves here) until the first
-        // chunk arrives and ends the wait; the first chunk still never rides in the running batch.
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000 });
-        var ordinary = Submit(scheduler, 1, steps: 4);
-        await Clock.WaitArmedAsync(Ct);
-        Assert.Equal(0, Engine.Prepared);
-
-        var first = Submit(scheduler, 2, steps: 4, firstOfStream: true);
-        var (f, o) = (await first.WaitAsync(Bound, Ct), await ordinary.WaitAsync(Bound, Ct));
-        Assert.Equal(0, f.AdmittedAtStep);
-        Assert.Equal(4, f.CompletedAtStep);
-        Assert.Equal(4, o.AdmittedAtStep); // after the lane's run: its Preprocess did not come before the lane's steps
-        Assert.Equal(1, f.MaxBatchSize);
-        Assert.Equal(1, o.MaxBatchSize);
-        Assert.All(Engine.Batches.Take(4), c => Assert.Equal([2L], c));
-    }
-
-    [Fact]
-    public async Task A_first_chunk_arriving_while_the_lane_alone_runs_joins_the_lane_not_a_new_running_batch()
-    {
-        Engine.HoldStep = 2;
-        var scheduler = Start(NoWaits);
-        var a = Submit(scheduler, 1, steps: 6, firstOfStream: true);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
-        var b = Submit(scheduler, 2, steps: 4, firstOfStream: true);
-        var later = Submit(scheduler, 3, steps: 6); // a later chunk of a's stream: the running batch, after the lane run
-        Engine.Release();
-
-        var (fa, fb, l) = (await a.WaitAsync(Bound, Ct), await b.WaitAsync(Bound, Ct), await later.WaitAsync(Bound, Ct));
-        Assert.Equal(2, fb.AdmittedAtStep);
-        Assert.Equal(6, fa.CompletedAtStep);
-        Assert.Equal(6, fb.CompletedAtStep);
-        Assert.Equal(2, fa.MaxBatchSize);
-        Assert.Equal(6, l.AdmittedAtStep);
-        Assert.Equal(1, l.MaxBatchSize);
-        Assert.Equal(12, l.CompletedAtStep);
-    }
-
-    [Fact]
     public async Task A_listener_that_leaves_ends_its_lane_work_at_the_next_step()
     {
         Engine.HoldStep = 2;

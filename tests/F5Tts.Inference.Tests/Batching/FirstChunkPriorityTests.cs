@@ -55,11 +55,11 @@ public sealed class FirstChunkPriorityTests : FakeSchedulerTest
     }
 
     [Fact]
-    public async Task Without_the_lane_a_first_chunk_starts_an_idle_worker_at_once_where_an_ordinary_request_waits_to_fill_the_batch()
+    public async Task A_first_chunk_starts_an_idle_worker_at_once_where_an_ordinary_request_waits_to_fill_the_batch()
     {
         // Cold worker, MaxWait 1 s: an ordinary request waits for the clock (which never moves here); a first chunk
-        // does not, and starts the ordinary one with it (with the lane, FirstChunkLaneTests).
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000, FirstChunkLane = false });
+        // does not, and starts the ordinary one with it.
+        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000 });
         var ordinary = Submit(scheduler, 1);
         await Clock.WaitArmedAsync(Ct);
         Assert.Equal(0, Engine.Prepared);
@@ -71,13 +71,13 @@ public sealed class FirstChunkPriorityTests : FakeSchedulerTest
     }
 
     [Fact]
-    public async Task Without_the_lane_after_a_held_cohort_finished_a_first_chunk_skips_the_cohort_fill_wait()
+    public async Task After_a_held_cohort_finished_a_first_chunk_skips_the_cohort_fill_wait()
     {
         // A cohort of two starts together (the cold fill wait ends when the clock moves once). A request arriving in its
         // last half is held and, once the batch finished, waits up to CohortWait (1 s; the clock does not move again)
         // for a second member; a first chunk arriving then ends that wait at once, for both.
         Engine.HoldStep = 3;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000, CohortWaitMilliseconds = 1_000, CohortHoldFraction = 0.5, FirstChunkLane = false });
+        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 1_000, CohortWaitMilliseconds = 1_000, CohortHoldFraction = 0.5 });
         var a = Submit(scheduler, 1, steps: 4);
         await Clock.WaitArmedAsync(Ct);
         var b = Submit(scheduler, 4, steps: 4);
