@@ -8,8 +8,7 @@ namespace F5Tts.Inference.Batching;
 /// The loop of one engine's worker thread, which alone calls the engine: at every Transformer step boundary it drops
 /// cancelled jobs, admits waiting ones (<see cref="BatchPolicy"/>), prepares them, runs one step over the batch and
 /// decodes the jobs that finished (<see cref="BatchStages"/>). While a batch runs, the first chunks of new streams run
-/// in a lane of their own, to the end, between two of its steps, and the batch's own admissions wait for that run
-/// (<see cref="BatchingOptions.FirstChunkLane"/>). Jobs
+/// in a lane of their own, to the end, between two of its steps (<see cref="BatchingOptions.FirstChunkLane"/>). Jobs
 /// complete themselves (<see cref="SynthesisJob"/>); the worker only decides when.
 /// Every deadline it waits for is anchored to a timestamp taken before the event that a caller can observe (a job's
 /// submission, the decode that ended a batch), so a fake <see cref="TimeProvider"/> drives it deterministically.
@@ -87,14 +86,8 @@ internal sealed class BatchWorker
                     FillWait(Math.Clamp(_busyPeak, 1, _limits.MaxBatchSize), _options.CohortWaitMilliseconds, _lastChange, stop);
                 }
 
+                Admit(stop);
                 AdmitToLane(stop);
-                if (!LaneTurn)
-                {
-                    // The running batch's admissions (a cohort's Preprocess: tens of milliseconds) wait while the lane
-                    // has the next step, or the first chunks they were meant not to delay would wait for them.
-                    Admit(stop);
-                }
-
                 RunOneStep(stop);
             }
         }
@@ -265,12 +258,6 @@ internal sealed class BatchWorker
     /// <summary>True when first chunks go to the lane: it is on and a batch is running (or the lane itself is).</summary>
     private bool LaneOpen => _options.FirstChunkLane && (_active.Count > 0 || _lane.Count > 0);
 
-    /// <summary>
-    /// True while the lane has work and the running batch has not yet waited one lane run in a row (as many lane steps
-    /// as its items take): the lane's step goes first, and the running batch's admissions wait with it.
-    /// </summary>
-    private bool LaneTurn => _lane.Count > 0 && _laneStreak < _lane.Max(j => j.Item!.StepsTotal);
-
     private List<Candidate> Candidates()
     {
         var now = _time.GetTimestamp();
@@ -310,7 +297,7 @@ internal sealed class BatchWorker
     /// </summary>
     private void RunOneStep(CancellationToken stop)
     {
-        var inLane = _lane.Count > 0 && (_active.Count == 0 || LaneTurn);
+        var inLane = _lane.Count > 0 && (_active.Count == 0 || _laneStreak < _lane.Max(j => j.Item!.StepsTotal));
         var batch = inLane ? _lane : _active;
         if (batch.Count == 0)
         {

@@ -61,28 +61,6 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     }
 
     [Fact]
-    public async Task The_running_batchs_admissions_wait_for_the_lane_run_so_its_first_step_is_not_delayed_by_their_preprocess()
-    {
-        Engine.HoldStep = 3;
-        var scheduler = Start(NoWaits);
-        var running = Submit(scheduler, 1, steps: 12);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
-        var first = Submit(scheduler, 2, steps: 4, firstOfStream: true);
-        var later = Submit(scheduler, 3, steps: 4); // a stream's later chunk: joins the running batch, not the lane
-        Engine.Release();
-
-        var (f, l, r) = (await first.WaitAsync(Bound, Ct), await later.WaitAsync(Bound, Ct), await running.WaitAsync(Bound, Ct));
-        Assert.Equal(3, f.AdmittedAtStep);
-        Assert.Equal(7, l.AdmittedAtStep); // prepared after the lane's four steps, not before its first
-        Assert.Equal(7, f.CompletedAtStep);
-        var calls = Engine.Batches;
-        Assert.All(calls.Skip(3).Take(4), c => Assert.Equal([2L], c));
-        Assert.Equal([1L, 3L], calls[7]); // call 8: the running batch with the newcomer, at the same step as before
-        Assert.Equal(11, l.CompletedAtStep);
-        Assert.Equal(16, r.CompletedAtStep);
-    }
-
-    [Fact]
     public async Task A_listener_that_leaves_ends_its_lane_work_at_the_next_step()
     {
         Engine.HoldStep = 2;
