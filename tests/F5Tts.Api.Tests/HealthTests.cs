@@ -9,7 +9,7 @@ public sealed class HealthTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Live_is_200_with_the_process_check()
+    public async Task Live_is_200_with_the_process_and_devices_checks()
     {
         await using var factory = new F5TtsApiFactory();
         using var client = factory.CreateSocketClient();
@@ -20,7 +20,8 @@ public sealed class HealthTests
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
-        Assert.Equal("process", body.RootElement.GetProperty("checks")[0].GetProperty("name").GetString());
+        var checks = body.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["process", "devices"], checks);
     }
 
     [Fact]

@@ -156,15 +156,63 @@ public sealed class MultiDeviceTests
         Assert.Equal(2, lost.FailedSteps);
     }
 
-    /// <summary>Makes every step of the chosen devices' real engines fail from <see cref="Lose"/> on.</summary>
+    [Fact]
+    public async Task A_device_call_that_never_returns_takes_the_worker_out_and_fails_liveness()
+    {
+        var hung = new DeviceLoss(0);
+        var settings = Settings(0, 1);
+        settings["F5Tts:Workers:StallSeconds"] = "2";
+        await using var host = new FaultyDeviceFactory(hung, settings);
+        using var client = host.CreateSocketClient();
+        await Speech.WaitReadyAsync(client, Ct);
+
+        hung.Hang();
+        var stuck = SpeakAsync(client); // both workers idle: cpu0, whose step never returns
+        string live = "";
+        for (var polls = 0; polls < 1_200 && !live.Contains("cpu0", StringComparison.Ordinal); polls++)
+        {
+            using var probe = await client.GetAsync(new Uri("health/live", UriKind.Relative), Ct);
+            live = probe.StatusCode == HttpStatusCode.ServiceUnavailable ? await probe.Content.ReadAsStringAsync(Ct) : "";
+            if (!live.Contains("cpu0", StringComparison.Ordinal))
+            {
+                await Task.Delay(100, Ct); // polling the probe as an orchestrator does; the check itself runs every 0.2 s
+            }
+        }
+
+        Assert.Contains("stuck in an engine call that never returned", live, StringComparison.Ordinal);
+        using (var ready = await client.GetAsync(new Uri("health/ready", UriKind.Relative), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode); // cpu1 still serves
+        }
+
+        string metrics = await MetricsAsync(client);
+        Assert.Equal(0, Sample(metrics, "f5tts_worker_up", "cpu0"));
+        Assert.Equal(1, Sample(metrics, "f5tts_worker_up", "cpu1"));
+        Assert.False(stuck.IsCompleted);
+
+        hung.Release(); // the stuck call returns at last; the worker, out of service, refuses the next one
+        using var answer = await stuck.WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+    }
+
+    /// <summary>
+    /// Makes every step of the chosen devices' real engines fail from <see cref="Lose"/> on, or never return from
+    /// <see cref="Hang"/> until <see cref="Release"/> (as a hung GPU leaves the thread waiting in the driver).
+    /// </summary>
     private sealed class DeviceLoss(params int[] failingDevices)
     {
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _hanging;
         private int _lost;
         private int _failed;
 
         public int FailedSteps => Volatile.Read(ref _failed);
 
         public void Lose() => Volatile.Write(ref _lost, 1);
+
+        public void Hang() => _hanging = true;
+
+        public void Release() => _released.TrySetResult();
 
         public ITtsEngine Wrap(int device, ITtsEngine engine) => failingDevices.Contains(device) ? new Engine(engine, this) : engine;
 
@@ -180,6 +228,11 @@ public sealed class MultiDeviceTests
 
             public void RunStep(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken)
             {
+                if (loss._hanging)
+                {
+                    loss._released.Task.Wait(CancellationToken.None); // a hung driver call ignores cancellation too
+                }
+
                 if (Volatile.Read(ref loss._lost) == 1)
                 {
                     Interlocked.Increment(ref loss._failed);

@@ -14,6 +14,7 @@ public sealed class OptionsValidationTests
     [InlineData("F5Tts:Realtime:FirstSegmentMinBytes", "100", "F5Tts:Realtime:FirstSegmentMinBytes (100) must not exceed F5Tts:Realtime:FirstSegmentMaxBytes (60).")]
     [InlineData("F5Tts:Engine:DeviceIds:0", "64", "F5Tts:Engine:DeviceIds must list distinct device ordinals from 0 to 63 (got [64])")]
     [InlineData("F5Tts:Workers:FaultLimit", "0", "The field F5Tts:Workers:FaultLimit must be between 1 and 1000.")]
+    [InlineData("F5Tts:Workers:StallSeconds", "-1", "The field F5Tts:Workers:StallSeconds must be between 0 and 86400.")]
     public async Task Invalid_value_stops_startup_with_a_message_naming_the_key(string key, string value, string expected)
     {
         await using var factory = new F5TtsApiFactory(new() { [key] = value });

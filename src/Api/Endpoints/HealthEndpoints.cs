@@ -13,7 +13,8 @@ public static class HealthEndpoints
         var group = endpoints.MapGroup("/health").WithTags("Health");
         group.MapGet("/live", GetLiveAsync)
             .WithName("GetLiveness")
-            .Produces<HealthResponse>(StatusCodes.Status200OK);
+            .Produces<HealthResponse>(StatusCodes.Status200OK)
+            .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("/ready", GetReadyAsync)
             .WithName("GetReadiness")
             .Produces<HealthResponse>(StatusCodes.Status200OK)
@@ -21,12 +22,14 @@ public static class HealthEndpoints
         return endpoints;
     }
 
-    /// <summary>Liveness probe: 200 while the process runs.</summary>
+    /// <summary>Liveness probe: 200 while the process runs and no device worker is stuck.</summary>
     /// <remarks>
-    /// Use it as the liveness probe: it never depends on models or the GPU, so a long model load or warm-up does not
-    /// get the pod restarted.
+    /// Use it as the liveness probe: a long model load or warm-up does not fail it, so the pod is not restarted during
+    /// start-up. It fails once a device worker is stuck in an engine call that never returned (a hung GPU, past
+    /// <c>F5Tts:Workers:StallSeconds</c>): only a restart frees that device.
     /// </remarks>
     /// <response code="200">The process is alive.</response>
+    /// <response code="503">A device worker is stuck (the <c>devices</c> check names it): restart the process.</response>
     internal static Task<IResult> GetLiveAsync(HealthCheckService health, CancellationToken cancellationToken) =>
         RunAsync(health, HealthExtensions.LiveTag, cancellationToken);
 

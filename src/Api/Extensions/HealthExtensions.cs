@@ -21,6 +21,7 @@ public static class HealthExtensions
         services.AddStartupTask<ModelDirectoryStartupTask>();
         services.AddHealthChecks()
             .AddCheck<ProcessHealthCheck>("process", tags: [LiveTag])
+            .AddCheck<StalledWorkersHealthCheck>("devices", tags: [LiveTag])
             .AddCheck<StartupTasksHealthCheck>("startup", tags: [ReadyTag])
             .AddCheck<ShutdownHealthCheck>("shutdown", tags: [ReadyTag])
             .AddCheck<WorkersHealthCheck>("workers", tags: [ReadyTag]);

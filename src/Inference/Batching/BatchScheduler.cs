@@ -23,6 +23,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Thread? _thread;
     private int _disposed;
+    private volatile bool _abandoned;
 
     public BatchScheduler(
         ITtsEngine engine, BatchingOptions options, F5TtsMetrics metrics, ILogger logger, string name = "gpu0", TimeProvider? time = null)
@@ -75,6 +76,24 @@ internal sealed class BatchScheduler : IDisposable
     public void StopAccepting() => _queue.BeginDrain();
 
     /// <summary>
+    /// Gives up on a worker whose thread is stuck in an engine call that never returns (a hung device): new requests get
+    /// 503, the chunks still in the hand-off fail now with <paramref name="error"/>, and drain and dispose no longer
+    /// wait for the thread (a background thread: the process can still exit). Chunks the stuck thread had already taken
+    /// fail at their request's deadline.
+    /// </summary>
+    public void Abandon(Exception error)
+    {
+        _abandoned = true;
+        _queue.BeginDrain();
+        _queue.Close();
+        _queue.FailWaiting(error);
+        _stopped.TrySetResult();
+    }
+
+    /// <summary>True once <see cref="Abandon"/> gave up on the worker's thread.</summary>
+    public bool IsAbandoned => _abandoned;
+
+    /// <summary>
     /// Stops admitting new requests and lets every admitted request finish — its queued and running chunks and the ones
     /// it has yet to submit (graceful drain) — or gives up when <paramref name="cancellationToken"/> fires, failing what
     /// is left with 503.
@@ -109,8 +128,11 @@ internal sealed class BatchScheduler : IDisposable
         _queue.BeginDrain();
         _queue.Close();
         _stopping.Cancel();
-        _thread?.Join();
-        _stopping.Dispose();
+        if (!_abandoned)
+        {
+            _thread?.Join();
+            _stopping.Dispose(); // the stuck thread of an abandoned worker may still read the token
+        }
     }
 
     private void RunWorker()

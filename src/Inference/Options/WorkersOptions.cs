@@ -27,6 +27,16 @@ public sealed class WorkersOptions
     [Range(1, 1000)]
     public int FaultLimit { get; set; } = 3;
 
+    /// <summary>
+    /// Seconds an engine call (Preprocess, a Transformer step, Decode) may run before the device is taken as hung: a
+    /// hung GPU leaves the worker's thread waiting in the driver for ever, so the worker is taken out of service (its
+    /// waiting requests fail with 503, new ones go to the other workers, readiness fails when none is left) and
+    /// <c>/health/live</c> fails so that the orchestrator restarts the process. Set it well above the slowest step the
+    /// deployment can take (a large batch on a CPU); 0 turns the watch off.
+    /// </summary>
+    [Range(0, 86_400)]
+    public double StallSeconds { get; set; } = 300;
+
     /// <summary>Largest <c>Retry-After</c> (seconds) given with 429, however long the predicted wait.</summary>
     [Range(1, 3_600)]
     public int MaxRetryAfterSeconds { get; set; } = 120;

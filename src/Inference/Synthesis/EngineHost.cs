@@ -29,6 +29,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private WorkerPool? _pool;
+    private ITimer? _stallWatch;
     private volatile bool _ready;
     private Task? _warmUp;
     private Task? _warmUps;
@@ -112,9 +113,29 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             e.Device, e.Engine, e.Owned, WorkerName(e.Engine.Description, e.Device, engines.Count, _workers.PerDevice, index % _workers.PerDevice))).ToList();
         _pool = new WorkerPool(workers, _batching, _workers);
         _metrics.ObserveWorkers(_pool.Snapshot);
+        WatchStalls();
         _loaded.TrySetResult();
         return Task.CompletedTask;
     }
+
+    /// <summary>Checks a few times per <c>StallSeconds</c> for an engine call that never returned (a hung device).</summary>
+    private void WatchStalls()
+    {
+        if (_workers.StallSeconds <= 0)
+        {
+            return;
+        }
+
+        var limit = TimeSpan.FromSeconds(_workers.StallSeconds);
+        var period = TimeSpan.FromSeconds(Math.Clamp(_workers.StallSeconds / 10, 0.1, 30));
+        var error = (DeviceWorker w) => TtsException.NotReady(
+            $"The device worker {w.Name} stopped responding (an engine call never returned); retry on another instance.",
+            TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
+        _stallWatch = TimeProvider.System.CreateTimer(_ => _pool?.TakeOutStalled(limit, error), null, period, period);
+    }
+
+    /// <summary>Names of the workers whose thread is stuck in an engine call (they never come back: restart).</summary>
+    public IReadOnlyList<string> StalledWorkers => _pool?.StalledWorkers ?? [];
 
     private DeviceWorker CreateWorker(int device, ITtsEngine engine, bool owned, string name)
     {
@@ -125,8 +146,8 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             string.Join(", ", d.ProvidersByStage.Select(p => $"{p.Key}={p.Value}")), name);
         var guarded = new GuardedEngine(engine, owned, _workers.FaultLimit, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
         guarded.TakenOut += cause => _logger.LogCritical(
-            cause, "Worker {Worker} taken out of service (a failed warm-up, or {Faults} consecutive failed steps); its requests fail, new ones go to the other workers",
-            name, _workers.FaultLimit);
+            cause, "Worker {Worker} taken out of service ({Reason}); its requests fail, new ones go to the other workers",
+            name, cause is TimeoutException ? cause.Message : $"a failed warm-up, or {_workers.FaultLimit} consecutive failed steps");
         var scheduler = new BatchScheduler(guarded, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), name);
         return new DeviceWorker(name, device, guarded, scheduler);
     }
@@ -232,6 +253,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
 
     public void Dispose()
     {
+        _stallWatch?.Dispose();
         // Warm-ups still running (a host stopped during start) end at their next cancellation check.
         _warmUps?.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Wait();
         _pool?.Dispose();

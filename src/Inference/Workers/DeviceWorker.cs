@@ -80,6 +80,9 @@ internal sealed class DeviceWorker : IDisposable
     public void Dispose()
     {
         Scheduler.Dispose();
-        Engine.Dispose();
+        if (!Scheduler.IsAbandoned)
+        {
+            Engine.Dispose(); // never under the call a hung worker's thread is stuck in
+        }
     }
 }

@@ -9,7 +9,8 @@ namespace F5Tts.Inference.Workers;
 /// and throughput follow) and takes the worker out of service after <c>FaultLimit</c> consecutive failed steps or
 /// decodes. Once out, every call fails at once with 503, so the batcher fails that worker's queued and running
 /// requests — and only those — while the pool routes new ones elsewhere. Prepare failures do not count: they are
-/// usually one request's input.
+/// usually one request's input. It also knows how long its oldest call in progress has run, so that a call that never
+/// returns (a hung device: the thread waits in the driver forever) takes the worker out too (<see cref="CheckStall"/>).
 /// </summary>
 internal sealed class GuardedEngine : ITtsEngine
 {
@@ -17,13 +18,17 @@ internal sealed class GuardedEngine : ITtsEngine
     private readonly bool _ownsInner;
     private readonly int _faultLimit;
     private readonly TimeSpan _retryAfter;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<long, long> _calls = []; // calls in progress: id → start timestamp (_time)
+    private long _nextCall;
     private long _busyTicks;
     private int _consecutiveFaults;
     private long _faults;
     private Exception? _outCause;
 
-    public GuardedEngine(ITtsEngine inner, bool ownsInner, int faultLimit, TimeSpan retryAfter)
+    public GuardedEngine(ITtsEngine inner, bool ownsInner, int faultLimit, TimeSpan retryAfter, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _inner = inner;
         _ownsInner = ownsInner;
         _faultLimit = faultLimit;
@@ -39,6 +44,9 @@ internal sealed class GuardedEngine : ITtsEngine
 
     /// <summary>True once the worker was taken out of service.</summary>
     public bool IsOut => Volatile.Read(ref _outCause) is not null;
+
+    /// <summary>True once a call ran past the stall limit (<see cref="CheckStall"/>): the worker's thread is stuck in it.</summary>
+    public bool IsStalled { get; private set; }
 
     /// <summary>Failed steps and decodes since the start.</summary>
     public long Faults => Interlocked.Read(ref _faults);
@@ -63,12 +71,14 @@ internal sealed class GuardedEngine : ITtsEngine
     {
         ThrowIfOut();
         var started = Stopwatch.GetTimestamp();
+        var call = Enter();
         try
         {
             return _inner.Prepare(input, cancellationToken);
         }
         finally
         {
+            Exit(call);
             AddBusy(started);
         }
     }
@@ -103,6 +113,7 @@ internal sealed class GuardedEngine : ITtsEngine
     {
         ThrowIfOut();
         var started = Stopwatch.GetTimestamp();
+        var id = Enter();
         try
         {
             call();
@@ -120,7 +131,63 @@ internal sealed class GuardedEngine : ITtsEngine
         }
         finally
         {
+            Exit(id);
             AddBusy(started);
+        }
+    }
+
+    /// <summary>
+    /// Takes the worker out of service when a call has been in progress longer than <paramref name="limit"/>
+    /// (<c>F5Tts:Workers:StallSeconds</c>). Its thread cannot be freed (it waits inside native code), so nothing else
+    /// is attempted on it; the caller fails what waits for the worker and health reports the hang. True when this check
+    /// took it out.
+    /// </summary>
+    public bool CheckStall(TimeSpan limit)
+    {
+        if (limit <= TimeSpan.Zero || IsOut)
+        {
+            return false;
+        }
+
+        long oldest;
+        lock (_calls)
+        {
+            if (_calls.Count == 0)
+            {
+                return false;
+            }
+
+            oldest = _calls.Values.Min();
+        }
+
+        var running = _time.GetElapsedTime(oldest);
+        if (running <= limit)
+        {
+            return false;
+        }
+
+        IsStalled = true;
+        TakeOut(new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"An engine call has not returned for {running.TotalSeconds:F0} s (F5Tts:Workers:StallSeconds = {limit.TotalSeconds:F0}): the device is taken as hung.")));
+        return true;
+    }
+
+    private long Enter()
+    {
+        var id = Interlocked.Increment(ref _nextCall);
+        lock (_calls)
+        {
+            _calls[id] = _time.GetTimestamp();
+        }
+
+        return id;
+    }
+
+    private void Exit(long id)
+    {
+        lock (_calls)
+        {
+            _calls.Remove(id);
         }
     }
 
@@ -136,7 +203,7 @@ internal sealed class GuardedEngine : ITtsEngine
     {
         if (IsOut)
         {
-            throw TtsException.NotReady("The device worker serving this request was taken out of service after repeated faults.", _retryAfter);
+            throw TtsException.NotReady("The device worker serving this request was taken out of service (repeated faults, or a call that never returned).", _retryAfter);
         }
     }
 

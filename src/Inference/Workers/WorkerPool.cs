@@ -103,6 +103,21 @@ internal sealed class WorkerPool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Takes out every worker with an engine call in progress for longer than <paramref name="limit"/>
+    /// (<c>F5Tts:Workers:StallSeconds</c>): its engine refuses further calls and its batcher is abandoned
+    /// (<see cref="Batching.BatchScheduler.Abandon"/>). Returns the workers taken out by this check.
+    /// </summary>
+    public IReadOnlyList<DeviceWorker> TakeOutStalled(TimeSpan limit, Func<DeviceWorker, Exception> error)
+    {
+        var stalled = _workers.Where(w => w.Engine.CheckStall(limit)).ToList();
+        stalled.ForEach(w => w.Scheduler.Abandon(error(w)));
+        return stalled;
+    }
+
+    /// <summary>Names of the workers taken out because a call never returned (their threads are stuck).</summary>
+    public IReadOnlyList<string> StalledWorkers => _workers.Where(w => w.Engine.IsStalled).Select(w => w.Name).ToList();
+
     /// <summary>Drains every worker's batcher at once (<see cref="Batching.BatchScheduler.DrainAsync"/>).</summary>
     public Task DrainAsync(CancellationToken cancellationToken) =>
         Task.WhenAll(_workers.Select(w => w.Scheduler.DrainAsync(cancellationToken)));

@@ -10,7 +10,8 @@ namespace F5Tts.Inference.Tests.Workers;
 
 /// <summary>
 /// The device-worker pool over batchers of model-free engines: routing to the least queued audio-seconds, 429 with the
-/// predicted wait as Retry-After, and a faulting device taken out with only its requests failed.
+/// predicted wait as Retry-After, a faulting device taken out with only its requests failed, and a hung one (a call that
+/// never returns) taken out by the stall check.
 /// </summary>
 public sealed class WorkerPoolTests : IDisposable
 {
@@ -22,7 +23,7 @@ public sealed class WorkerPoolTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private WorkerPool Pool(int count, BatchingOptions batching, WorkersOptions? options = null, bool start = false, Action<int, FakeEngine>? setUp = null)
+    private WorkerPool Pool(int count, BatchingOptions batching, WorkersOptions? options = null, bool start = false, Action<int, FakeEngine>? setUp = null, TimeProvider? callClock = null)
     {
         options ??= new WorkersOptions();
         var metrics = new F5TtsMetrics(new TestMeters());
@@ -30,7 +31,7 @@ public sealed class WorkerPoolTests : IDisposable
         {
             var fake = new FakeEngine();
             setUp?.Invoke(i, fake);
-            var engine = new GuardedEngine(fake, ownsInner: true, options.FaultLimit, TimeSpan.FromSeconds(batching.RetryAfterSeconds));
+            var engine = new GuardedEngine(fake, ownsInner: true, options.FaultLimit, TimeSpan.FromSeconds(batching.RetryAfterSeconds), callClock);
             var worker = new DeviceWorker($"cpu{i}", i, engine, new BatchScheduler(engine, batching, metrics, NullLogger.Instance, $"cpu{i}"));
             if (start)
             {
@@ -130,5 +131,46 @@ public sealed class WorkerPoolTests : IDisposable
         Assert.Equal([0.0, 0.0], pool.Workers.Select(w => w.QueuedAudioSeconds));
         Assert.Equal([3L, 0L], pool.Snapshot().Select(s => s.Faults));
         Assert.Equal([false, true], pool.Snapshot().Select(s => s.Up));
+    }
+    [Fact]
+    public async Task A_device_call_that_never_returns_takes_its_worker_out_and_fails_what_waits_for_it()
+    {
+        // cpu0's first step never returns until the end of the test, as on a hung GPU; the clock of the engine calls is
+        // the fake one, so the stall check sees exactly the time the test moves.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        FakeEngine? hung = null;
+        var pool = Pool(2, new BatchingOptions { MaxWaitMilliseconds = 0 }, start: true, callClock: clock,
+            setUp: (i, fake) => { if (i == 0) { fake.HoldStep = 1; hung = fake; } });
+        var limit = TimeSpan.FromSeconds(300);
+        static Exception Error(DeviceWorker w) => TtsException.NotReady($"{w.Name} stopped responding", TimeSpan.FromSeconds(5));
+
+        using var running = pool.Admit(1, 200, Ct);
+        Assert.Equal("cpu0", running.WorkerName);
+        var stuck = running.Submit(FakeEngine.Input(1));
+        await hung!.Held.Task.WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        using var waitingAdmission = pool.Workers[0].Scheduler.Admit(1, Ct);
+        var waiting = waitingAdmission.Submit(FakeEngine.Input(2)); // behind the stuck step, in cpu0's hand-off
+
+        Assert.Empty(pool.TakeOutStalled(limit, Error)); // the call has run 0 s
+        clock.Advance(limit);
+        Assert.Empty(pool.TakeOutStalled(limit, Error)); // exactly the limit is not past it
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["cpu0"], pool.TakeOutStalled(limit, Error).Select(w => w.Name));
+        Assert.Empty(pool.TakeOutStalled(limit, Error)); // taken out once
+
+        var failure = await Assert.ThrowsAsync<TtsException>(() => waiting.WaitAsync(TimeSpan.FromMinutes(2), Ct));
+        Assert.Equal(TtsErrorKind.NotReady, failure.Kind);
+        Assert.Equal(["cpu0"], pool.StalledWorkers);
+        Assert.True(pool.Workers[0].Engine.IsStalled);
+        Assert.Equal(1, pool.ServingCount);
+        using (var next = pool.Admit(1, 200, Ct))
+        {
+            Assert.Equal("cpu1", next.WorkerName);
+            await next.Submit(FakeEngine.Input(3)).WaitAsync(TimeSpan.FromMinutes(2), Ct);
+        }
+
+        Assert.False(stuck.IsCompleted); // its chunk fails at the request's deadline, not by the check
+        hung.Release(); // lets the test's thread end; the engine refuses the next call (503)
+        await Assert.ThrowsAnyAsync<Exception>(() => stuck.WaitAsync(TimeSpan.FromMinutes(2), Ct));
     }
 }
