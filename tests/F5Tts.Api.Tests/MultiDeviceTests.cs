@@ -188,9 +188,10 @@ public sealed class MultiDeviceTests
         string metrics = await MetricsAsync(client);
         Assert.Equal(0, Sample(metrics, "f5tts_worker_up", "cpu0"));
         Assert.Equal(1, Sample(metrics, "f5tts_worker_up", "cpu1"));
-        Assert.False(stuck.IsCompleted);
 
-        hung.Release(); // the stuck call returns at last; the worker, out of service, refuses the next one
+        // The stuck call returns at last; the worker, out of service, refuses the next one. (On a machine so busy that
+        // the request's Preprocess alone outlasted the 2 s, the worker was taken out before its step: 503 all the same.)
+        hung.Release();
         using var answer = await stuck.WaitAsync(TimeSpan.FromMinutes(2), Ct);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
     }
