@@ -168,16 +168,8 @@ public sealed class MultiDeviceTests
 
         hung.Hang();
         var stuck = SpeakAsync(client); // both workers idle: cpu0, whose step never returns
-        string live = "";
-        for (var polls = 0; polls < 1_200 && !live.Contains("cpu0", StringComparison.Ordinal); polls++)
-        {
-            using var probe = await client.GetAsync(new Uri("health/live", UriKind.Relative), Ct);
-            live = probe.StatusCode == HttpStatusCode.ServiceUnavailable ? await probe.Content.ReadAsStringAsync(Ct) : "";
-            if (!live.Contains("cpu0", StringComparison.Ordinal))
-            {
-                await Task.Delay(100, Ct); // polling the probe as an orchestrator does; the check itself runs every 0.2 s
-            }
-        }
+        string live = await Speech.PollAsync(client, "health/live",
+            (status, body) => status == HttpStatusCode.ServiceUnavailable && body.Contains("cpu0", StringComparison.Ordinal), Ct);
 
         Assert.Contains("stuck in an engine call that never returned", live, StringComparison.Ordinal);
         using (var ready = await client.GetAsync(new Uri("health/ready", UriKind.Relative), Ct))

@@ -8,16 +8,25 @@ namespace F5Tts.Api.Tests.Infrastructure;
 public static class Speech
 {
     /// <summary>Waits until /health/ready says the engine is warm (synchronisation, not a timing assertion).</summary>
-    public static async Task WaitReadyAsync(HttpClient client, CancellationToken cancellationToken)
+    public static Task WaitReadyAsync(HttpClient client, CancellationToken cancellationToken) =>
+        PollAsync(client, "health/ready", (status, _) => (int)status is >= 200 and < 300, cancellationToken);
+
+    /// <summary>
+    /// GETs <paramref name="path"/> every 50 ms, as an orchestrator polls a probe, until <paramref name="accept"/> holds
+    /// for its status and body; returns that body.
+    /// </summary>
+    public static async Task<string> PollAsync(
+        HttpClient client, string path, Func<System.Net.HttpStatusCode, string, bool> accept, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromMinutes(5)); // hang guard, not a speed limit
         while (true)
         {
-            using var response = await client.GetAsync(new Uri("health/ready", UriKind.Relative), timeout.Token);
-            if (response.IsSuccessStatusCode)
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative), timeout.Token);
+            string body = await response.Content.ReadAsStringAsync(timeout.Token);
+            if (accept(response.StatusCode, body))
             {
-                return;
+                return body;
             }
 
             await Task.Delay(50, timeout.Token);
