@@ -147,7 +147,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         var guarded = new GuardedEngine(engine, owned, _workers.FaultLimit, TimeSpan.FromSeconds(_batching.RetryAfterSeconds));
         guarded.TakenOut += cause => _logger.LogCritical(
             cause, "Worker {Worker} taken out of service ({Reason}); its requests fail, new ones go to the other workers",
-            name, cause is TimeoutException ? cause.Message : $"a failed warm-up, or {_workers.FaultLimit} consecutive failed steps");
+            name, guarded.IsStalled ? cause.Message : $"a failed warm-up, or {_workers.FaultLimit} consecutive failed steps");
         var scheduler = new BatchScheduler(guarded, _batching, _metrics, _loggerFactory.CreateLogger<BatchScheduler>(), name);
         return new DeviceWorker(name, device, guarded, scheduler);
     }

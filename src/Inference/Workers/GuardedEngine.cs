@@ -25,6 +25,7 @@ internal sealed class GuardedEngine : ITtsEngine
     private int _consecutiveFaults;
     private long _faults;
     private Exception? _outCause;
+    private volatile bool _stalled; // set by the stall watch's timer thread, read by health probes
 
     public GuardedEngine(ITtsEngine inner, bool ownsInner, int faultLimit, TimeSpan retryAfter, TimeProvider? time = null)
     {
@@ -46,7 +47,7 @@ internal sealed class GuardedEngine : ITtsEngine
     public bool IsOut => Volatile.Read(ref _outCause) is not null;
 
     /// <summary>True once a call ran past the stall limit (<see cref="CheckStall"/>): the worker's thread is stuck in it.</summary>
-    public bool IsStalled { get; private set; }
+    public bool IsStalled => _stalled;
 
     /// <summary>Failed steps and decodes since the start.</summary>
     public long Faults => Interlocked.Read(ref _faults);
@@ -166,7 +167,7 @@ internal sealed class GuardedEngine : ITtsEngine
             return false;
         }
 
-        IsStalled = true;
+        _stalled = true; // before TakeOut: its TakenOut handlers read it
         TakeOut(new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"An engine call has not returned for {running.TotalSeconds:F0} s (F5Tts:Workers:StallSeconds = {limit.TotalSeconds:F0}): the device is taken as hung.")));
         return true;
