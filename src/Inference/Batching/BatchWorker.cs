@@ -246,6 +246,8 @@ internal sealed class BatchWorker
             return;
         }
 
+        // Built anew rather than handed on from Admit: its Start may have removed jobs from _pending, and the
+        // chosen positions must index _pending as it is now.
         var candidates = Candidates();
         var firsts = Enumerable.Range(0, candidates.Count).Where(i => candidates[i].FirstOfStream).ToList();
         if (firsts.Count > 0)

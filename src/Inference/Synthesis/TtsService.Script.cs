@@ -18,11 +18,7 @@ internal sealed partial class TtsService
 
         // The limit is per request: the front-end sees each segment alone, so without this a script of many
         // segments could carry up to MaxItems × the limit.
-        if (request.Text.Length > _maxCharacters)
-        {
-            throw new TextInputException(TextErrorKind.TooLong,
-                $"The text has {request.Text.Length} characters; the maximum is {_maxCharacters} (F5Tts:Text:MaxCharacters).");
-        }
+        TextFrontEnd.ThrowIfTooLong(request.Text, _maxCharacters);
 
         if (request.GapSeconds is { } gap && (!double.IsFinite(gap) || gap < 0 || gap > _script.MaxGapSeconds))
         {

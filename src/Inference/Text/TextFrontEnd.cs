@@ -205,13 +205,21 @@ public sealed class TextFrontEnd : ITextFrontEnd
             throw new TextInputException(TextErrorKind.InvalidInput, "The text is empty.");
         }
 
-        if (text.Length > _options.MaxCharacters)
+        ThrowIfTooLong(text, _options.MaxCharacters);
+        return Prepare(text, normalize);
+    }
+
+    /// <summary>
+    /// The whole-text limit (<c>F5Tts:Text:MaxCharacters</c>, 413). Shared with the script path, which must apply it to
+    /// the request's whole text before the segments reach the front-end one by one.
+    /// </summary>
+    internal static void ThrowIfTooLong(string text, int maxCharacters)
+    {
+        if (text.Length > maxCharacters)
         {
             throw new TextInputException(TextErrorKind.TooLong,
-                $"The text has {text.Length} characters; the maximum is {_options.MaxCharacters} (F5Tts:Text:MaxCharacters).");
+                $"The text has {text.Length} characters; the maximum is {maxCharacters} (F5Tts:Text:MaxCharacters).");
         }
-
-        return Prepare(text, normalize);
     }
 
     private PreparedText Prepare(string text, bool normalize)

@@ -51,6 +51,20 @@ public abstract class FakeSchedulerTest : IDisposable
         return _scheduler;
     }
 
+    /// <summary>
+    /// Starts the scheduler with one running request (seed 1) and returns once the worker is held inside RunStep call
+    /// <paramref name="holdStep"/>, so whatever the test submits next arrives at a known step boundary.
+    /// </summary>
+    private protected async Task<(BatchScheduler Scheduler, Task<SynthesisOutcome> Running)> StartHeldAsync(
+        BatchingOptions options, long holdStep, int runningSteps)
+    {
+        Engine.HoldStep = holdStep;
+        var scheduler = Start(options);
+        var running = Submit(scheduler, 1, runningSteps);
+        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        return (scheduler, running);
+    }
+
     /// <summary>Admits and submits one single-chunk request whose audio is its seed.</summary>
     private protected static Task<SynthesisOutcome> Submit(BatchScheduler scheduler, long seed, int steps = 4, bool firstOfStream = false)
     {

@@ -16,10 +16,7 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     [Fact]
     public async Task A_first_chunk_runs_to_its_end_in_the_lane_while_the_running_batch_pauses()
     {
-        Engine.HoldStep = 3;
-        var scheduler = Start(NoWaits);
-        var running = Submit(scheduler, 1, steps: 12);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(NoWaits, holdStep: 3, runningSteps: 12);
         var first = Submit(scheduler, 2, steps: 4, firstOfStream: true);
         Engine.Release();
 
@@ -38,10 +35,7 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     [Fact]
     public async Task A_first_chunk_arriving_during_a_lane_run_joins_it_and_the_running_batch_gets_its_turn_after_one_run()
     {
-        Engine.HoldStep = 2;
-        var scheduler = Start(NoWaits);
-        var running = Submit(scheduler, 1, steps: 20);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(NoWaits, holdStep: 2, runningSteps: 20);
         var a = Submit(scheduler, 2, steps: 4, firstOfStream: true);
         var heldInLane = Engine.HoldAlso(4); // a's second step
         Engine.Release();
@@ -63,10 +57,7 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     [Fact]
     public async Task A_listener_that_leaves_ends_its_lane_work_at_the_next_step()
     {
-        Engine.HoldStep = 2;
-        var scheduler = Start(NoWaits);
-        var running = Submit(scheduler, 1, steps: 10);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(NoWaits, holdStep: 2, runningSteps: 10);
         using var leaves = new CancellationTokenSource();
         using var admission = scheduler.Admit(1, leaves.Token);
         var first = admission.Submit(FakeEngine.Input(2, steps: 50), firstOfStream: true);
@@ -85,10 +76,8 @@ public sealed class FirstChunkLaneTests : FakeSchedulerTest
     [Fact]
     public async Task With_the_lane_off_a_first_chunk_rides_in_the_running_batch()
     {
-        Engine.HoldStep = 3;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5, FirstChunkLane = false });
-        var running = Submit(scheduler, 1, steps: 12);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(
+            new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5, FirstChunkLane = false }, holdStep: 3, runningSteps: 12);
         var first = Submit(scheduler, 2, steps: 4, firstOfStream: true);
         Engine.Release();
 
