@@ -64,10 +64,8 @@ public sealed class BatchWorkerTests : FakeSchedulerTest
     public async Task A_request_arriving_in_the_last_part_of_a_batch_is_held_for_the_next_cohort(double hold)
     {
         // The newcomer arrives while step 41 of 64 runs: at most 24 (< half) left once it could join.
-        Engine.HoldStep = 41;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = hold });
-        var running = Submit(scheduler, 1, steps: 64);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(
+            new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = hold }, holdStep: 41, runningSteps: 64);
         var late = Submit(scheduler, 2, steps: 6);
         Engine.Release();
 
@@ -151,10 +149,7 @@ public sealed class BatchWorkerTests : FakeSchedulerTest
     [Fact]
     public async Task A_forced_stop_fails_running_and_waiting_requests_as_not_ready()
     {
-        Engine.HoldStep = 1;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, MaxBatchSize = 1 });
-        var running = Submit(scheduler, 1);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(new BatchingOptions { MaxWaitMilliseconds = 0, MaxBatchSize = 1 }, holdStep: 1, runningSteps: 4);
         var waiting = Submit(scheduler, 2);
 
         using var gaveUp = new CancellationTokenSource();

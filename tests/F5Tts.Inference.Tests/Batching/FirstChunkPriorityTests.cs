@@ -37,10 +37,8 @@ public sealed class FirstChunkPriorityTests : FakeSchedulerTest
     public async Task Without_the_lane_a_first_chunk_arriving_in_the_last_part_of_a_batch_joins_it_at_the_next_step_while_an_ordinary_one_is_held()
     {
         // The newcomers arrive while step 41 of 64 runs: every running item has less than half its steps left.
-        Engine.HoldStep = 41;
-        var scheduler = Start(new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5, FirstChunkLane = false });
-        var running = Submit(scheduler, 1, steps: 64);
-        await Engine.Held.Task.WaitAsync(Bound, Ct);
+        var (scheduler, running) = await StartHeldAsync(
+            new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0.5, FirstChunkLane = false }, holdStep: 41, runningSteps: 64);
         var ordinary = Submit(scheduler, 2, steps: 6);
         var first = Submit(scheduler, 3, steps: 6, firstOfStream: true);
         Engine.Release();
