@@ -150,39 +150,6 @@ static bool MakeGemm(cublasLtHandle_t lt, LtGemm& g, Kind kind, const Gemm& s, i
   return !g.algos.empty();
 }
 
-// Mean time of one call (ms) of the fastest candidate; `before` runs ahead of each GEMM and is timed with it.
-template <typename Before>
-static float TimeGemm(cublasLtHandle_t lt, LtGemm& g, const void* w, const void* x, void* y, void* ws, cudaStream_t st,
-                      int iters, Before before, int* chosen) {
-  const float one = 1.f, zero = 0.f;
-  cudaEvent_t e0, e1;
-  CK(cudaEventCreate(&e0));
-  CK(cudaEventCreate(&e1));
-  float best = 1e30f;
-  for (size_t i = 0; i < g.algos.size(); ++i) {
-    auto run = [&] {
-      before();
-      return cublasLtMatmul(lt, g.desc, &one, w, g.a, x, g.b, &zero, y, g.c, y, g.d, &g.algos[i].algo, ws, kWorkspace, st);
-    };
-    if (run() != CUBLAS_STATUS_SUCCESS) continue;
-    for (int k = 0; k < 3; ++k) run();
-    CK(cudaEventRecord(e0, st));
-    for (int k = 0; k < iters; ++k) run();
-    CK(cudaEventRecord(e1, st));
-    CK(cudaEventSynchronize(e1));
-    float ms = 0.f;
-    CK(cudaEventElapsedTime(&ms, e0, e1));
-    if (ms / iters < best) { best = ms / iters; *chosen = static_cast<int>(i); }
-  }
-  // Leave y holding the chosen algorithm's result.
-  before();
-  LT(cublasLtMatmul(lt, g.desc, &one, w, g.a, x, g.b, &zero, y, g.c, y, g.d, &g.algos[*chosen].algo, ws, kWorkspace, st));
-  CK(cudaStreamSynchronize(st));
-  cudaEventDestroy(e0);
-  cudaEventDestroy(e1);
-  return best;
-}
-
 // Mean time (ms) of `iters` launches of `work` on the stream.
 template <typename Work>
 static float TimeWork(cudaStream_t st, int iters, Work work) {
@@ -199,6 +166,28 @@ static float TimeWork(cudaStream_t st, int iters, Work work) {
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
   return ms / iters;
+}
+
+// Mean time of one call (ms) of the fastest candidate; `before` runs ahead of each GEMM and is timed with it.
+template <typename Before>
+static float TimeGemm(cublasLtHandle_t lt, LtGemm& g, const void* w, const void* x, void* y, void* ws, cudaStream_t st,
+                      int iters, Before before, int* chosen) {
+  const float one = 1.f, zero = 0.f;
+  float best = 1e30f;
+  for (size_t i = 0; i < g.algos.size(); ++i) {
+    auto run = [&] {
+      before();
+      return cublasLtMatmul(lt, g.desc, &one, w, g.a, x, g.b, &zero, y, g.c, y, g.d, &g.algos[i].algo, ws, kWorkspace, st);
+    };
+    if (run() != CUBLAS_STATUS_SUCCESS) continue;
+    const float ms = TimeWork(st, iters, [&] { run(); });
+    if (ms < best) { best = ms; *chosen = static_cast<int>(i); }
+  }
+  // Leave y holding the chosen algorithm's result.
+  before();
+  LT(cublasLtMatmul(lt, g.desc, &one, w, g.a, x, g.b, &zero, y, g.c, y, g.d, &g.algos[*chosen].algo, ws, kWorkspace, st));
+  CK(cudaStreamSynchronize(st));
+  return best;
 }
 
 struct Err { double max_abs, mean_abs, rel; };
