@@ -42,6 +42,23 @@ public sealed class SwaggerTests(SwaggerTests.Host host) : IClassFixture<Swagger
     }
 
     [Fact]
+    public async Task Descriptions_taken_with_inheritdoc_reach_the_document()
+    {
+        using var client = host.CreateSocketClient();
+        using var document = JsonDocument.Parse(await client.GetStringAsync("swagger/v1/swagger.json", Ct));
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        string? Description(string schema, string property) =>
+            schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("description").GetString();
+
+        // DubRequestDto documents these with <inheritdoc cref="..."/>, which Swashbuckle alone would leave undescribed.
+        foreach (var property in new[] { "cfg_strength", "sway", "normalize" })
+        {
+            Assert.False(string.IsNullOrWhiteSpace(Description("DubRequestDto", property)), property);
+            Assert.Equal(Description("TtsRequestDto", property), Description("DubRequestDto", property));
+        }
+    }
+
+    [Fact]
     public async Task Swagger_UI_renders_the_operations_in_headless_chromium()
     {
         var chromium = ExternalTool.Require("chromium", "chromium");

@@ -6,34 +6,21 @@ using F5Tts.Inference.Synthesis;
 namespace F5Tts.Api.Contracts;
 
 /// <summary>The answer of <c>POST /v1/dub</c> with <c>report: true</c>: the track and what each cue became.</summary>
-/// <param name="Format">Format of <paramref name="Audio"/> (wav, opus, pcm, mp3).</param>
-/// <param name="ContentType">Its media type.</param>
-/// <param name="SampleRate">Sample rate of the encoded audio.</param>
-/// <param name="DurationSeconds">Length of the track.</param>
-/// <param name="TimingSampleRate">The rate the <c>*_samples</c> fields count in: the model's 24 kHz.</param>
-/// <param name="Audio">The encoded track, base64.</param>
-/// <param name="Cues">One entry per cue, in order.</param>
-public sealed record DubReportResponse(
-    [property: JsonPropertyName("format")] string Format,
-    [property: JsonPropertyName("content_type")] string ContentType,
-    [property: JsonPropertyName("sample_rate")] int SampleRate,
-    [property: JsonPropertyName("duration_seconds")] double DurationSeconds,
-    [property: JsonPropertyName("timing_sample_rate")] int TimingSampleRate,
-    [property: JsonPropertyName("audio")] string Audio,
-    [property: JsonPropertyName("cues")] IReadOnlyList<DubCueReport> Cues)
+public sealed record DubReportResponse : EncodedAudioResponse
 {
-    internal static DubReportResponse From(DubResult result, OutputFormat format, int? sampleRate, MemoryStream encoded)
+    private DubReportResponse(DubResult result, OutputFormat format, int? sampleRate, MemoryStream encoded)
+        : base(format.Name, format.Format, SampleRateOf(format.Format, sampleRate, result.SampleRate), result.Audio.Length,
+            result.SampleRate, encoded)
     {
-        var rate = format.Format == F5Tts.Inference.Audio.AudioFormat.Opus ? 48_000 : sampleRate ?? result.SampleRate;
-        return new DubReportResponse(
-            format.Name,
-            format.ContentType,
-            rate,
-            Math.Round((double)result.Audio.Length / result.SampleRate, 6),
-            result.SampleRate,
-            Convert.ToBase64String(encoded.GetBuffer(), 0, (int)encoded.Length),
-            result.Cues.Select(c => DubCueReport.From(c, result.SampleRate)).ToList());
+        Cues = result.Cues.Select(c => DubCueReport.From(c, result.SampleRate)).ToList();
     }
+
+    /// <summary>One entry per cue, in order.</summary>
+    [JsonPropertyName("cues")]
+    public IReadOnlyList<DubCueReport> Cues { get; }
+
+    internal static DubReportResponse From(DubResult result, OutputFormat format, int? sampleRate, MemoryStream encoded) =>
+        new(result, format, sampleRate, encoded);
 }
 
 /// <summary>What one cue became.</summary>

@@ -39,11 +39,11 @@ public sealed class DubRequestDto
     [JsonPropertyName("nfe_steps")]
     public int? NfeSteps { get; init; }
 
-    /// <summary>Classifier-free guidance strength (default 2).</summary>
+    /// <inheritdoc cref="SynthesisSettingsDto.CfgStrength" path="/summary"/>
     [JsonPropertyName("cfg_strength")]
     public float? CfgStrength { get; init; }
 
-    /// <summary>Sway sampling coefficient (default −1).</summary>
+    /// <inheritdoc cref="SynthesisSettingsDto.Sway" path="/summary"/>
     [JsonPropertyName("sway")]
     public float? Sway { get; init; }
 
@@ -52,7 +52,7 @@ public sealed class DubRequestDto
     [JsonPropertyName("seed")]
     public long? Seed { get; init; }
 
-    /// <summary>Normalise numbers, dates, currency… into words (default from configuration).</summary>
+    /// <inheritdoc cref="TtsRequestDto.Normalize"/>
     [JsonPropertyName("normalize")]
     public bool? Normalize { get; init; }
 

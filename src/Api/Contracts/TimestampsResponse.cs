@@ -8,38 +8,27 @@ using F5Tts.Inference.Synthesis;
 namespace F5Tts.Api.Contracts;
 
 /// <summary>The answer of <c>POST /v1/tts</c> with <c>timestamps: true</c>: the audio and where each text segment lies in it.</summary>
-/// <param name="Format">Format of <paramref name="Audio"/>.</param>
-/// <param name="ContentType">Its media type.</param>
-/// <param name="SampleRate">Sample rate of the encoded audio.</param>
-/// <param name="DurationSeconds">Length of the audio.</param>
-/// <param name="TimingSampleRate">The rate the <c>*_sample</c> fields count in: the model's 24 kHz.</param>
-/// <param name="Audio">The encoded audio, base64.</param>
-/// <param name="Segments">The text segments in order, with their exact sample ranges.</param>
-/// <param name="WebVtt">The segments as WebVTT captions (one cue per segment).</param>
-public sealed record TimestampsResponse(
-    [property: JsonPropertyName("format")] string Format,
-    [property: JsonPropertyName("content_type")] string ContentType,
-    [property: JsonPropertyName("sample_rate")] int SampleRate,
-    [property: JsonPropertyName("duration_seconds")] double DurationSeconds,
-    [property: JsonPropertyName("timing_sample_rate")] int TimingSampleRate,
-    [property: JsonPropertyName("audio")] string Audio,
-    [property: JsonPropertyName("segments")] IReadOnlyList<SegmentTimestampDto> Segments,
-    [property: JsonPropertyName("webvtt")] string WebVtt)
+public sealed record TimestampsResponse : EncodedAudioResponse
 {
-    internal static TimestampsResponse From(AudioFormat format, AudioEncoderSettings settings, long samples, MemoryStream encoded,
+    private TimestampsResponse(AudioFormat format, AudioEncoderSettings settings, long samples, MemoryStream encoded,
         IReadOnlyList<SegmentTimestamp> segments)
+        : base(format.ToString().ToLowerInvariant(), format, SampleRateOf(format, settings.OutputSampleRate, settings.InputSampleRate),
+            samples, TtsService.SampleRate, encoded)
     {
-        var rate = format == AudioFormat.Opus ? 48_000 : settings.OutputSampleRate ?? settings.InputSampleRate;
-        return new TimestampsResponse(
-            format.ToString().ToLowerInvariant(),
-            AudioEncoders.ContentTypeOf(format),
-            rate,
-            Math.Round((double)samples / TtsService.SampleRate, 6),
-            TtsService.SampleRate,
-            Convert.ToBase64String(encoded.GetBuffer(), 0, (int)encoded.Length),
-            segments.Select(s => SegmentTimestampDto.From(s, type: null)).ToList(),
-            Captions(segments));
+        Segments = segments.Select(s => SegmentTimestampDto.From(s, type: null)).ToList();
+        WebVtt = Captions(segments);
     }
+
+    /// <summary>The text segments in order, with their exact sample ranges.</summary>
+    [JsonPropertyName("segments")]
+    public IReadOnlyList<SegmentTimestampDto> Segments { get; }
+
+    /// <summary>The segments as WebVTT captions (one cue per segment).</summary>
+    [JsonPropertyName("webvtt")]
+    public string WebVtt { get; }
+
+    internal static TimestampsResponse From(AudioFormat format, AudioEncoderSettings settings, long samples, MemoryStream encoded,
+        IReadOnlyList<SegmentTimestamp> segments) => new(format, settings, samples, encoded, segments);
 
     /// <summary>One WebVTT cue per segment; a cross-faded chunk's cue ends where the next one begins (cues must not overlap).</summary>
     private static string Captions(IReadOnlyList<SegmentTimestamp> segments)

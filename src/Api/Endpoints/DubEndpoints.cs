@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using F5Tts.Api.Contracts;
+using F5Tts.Api.Extensions;
 using F5Tts.Api.Synthesis;
 using F5Tts.Inference.Audio;
 using F5Tts.Inference.Dubbing;
@@ -32,13 +33,7 @@ internal static class DubEndpoints
             .WithSummary("Speak subtitles as one timed track")
             .Accepts<DubRequestDto>("application/json", "multipart/form-data")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav", additionalContentTypes: ["audio/ogg", "audio/pcm", "audio/mpeg", "application/json"])
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesSynthesisProblems();
         return endpoints;
     }
 

@@ -1,4 +1,5 @@
 using F5Tts.Api.Contracts;
+using F5Tts.Api.Extensions;
 using F5Tts.Api.Synthesis;
 using F5Tts.Inference.Errors;
 using F5Tts.Inference.Synthesis;
@@ -21,14 +22,7 @@ internal static class TtsEndpoints
             .WithSummary("Synthesise speech in a reference voice")
             .Accepts<TtsRequestDto>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "audio/wav", additionalContentTypes: ["audio/ogg", "audio/pcm", "audio/mpeg"])
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesSynthesisProblems(StatusCodes.Status404NotFound);
         return endpoints;
     }
 

@@ -24,8 +24,9 @@ public static class SwaggerExtensions
                     + "Prometheus metrics are at /metrics (not part of this document).",
             });
             // XML docs of handlers (summaries, <response> codes) and of DTOs (<example> values become schema examples).
-            options.IncludeXmlComments(typeof(SwaggerExtensions).Assembly, includeControllerXmlComments: false);
-            options.IncludeXmlComments(typeof(F5Tts.Inference.Errors.TtsException).Assembly, includeControllerXmlComments: false);
+            options.IncludeXmlComments(() => InheritedXmlComments.Load(typeof(SwaggerExtensions).Assembly), includeControllerXmlComments: false);
+            options.IncludeXmlComments(() => InheritedXmlComments.Load(typeof(F5Tts.Inference.Errors.TtsException).Assembly),
+                includeControllerXmlComments: false);
             options.SupportNonNullableReferenceTypes();
             options.SchemaFilter<ProblemDetailsSchemaFilter>();
             options.SchemaFilter<RequestSchemaFilter>();
