@@ -10,7 +10,8 @@ internal sealed class Options
         "       [--warmup 3] [--iters 20] [--e2e-iters 5] [--batches 1,2,4,8,16] [--batch-iters 3] [--peak-tflops X]\n" +
         "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
         "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
-        "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)";
+        "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)\n" +
+        "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
 
     public string Model { get; private set; } = string.Empty;
 
@@ -59,6 +60,12 @@ internal sealed class Options
 
     public int ProfileBatch { get; private set; }
 
+    /// <summary>Seconds of the two-lane call pattern of the streamed-load hang (<see cref="LanesRepro"/>); 0: off.</summary>
+    public int LanesRepro { get; private set; }
+
+    /// <summary>Seconds after which <see cref="LanesRepro"/> reports a call that has not returned.</summary>
+    public int ReproStall { get; private set; } = 20;
+
     /// <summary>F5Tts:Engine:Cuda:CudaGraphs (implies static shapes).</summary>
     public bool CudaGraphs { get; private set; }
 
@@ -103,6 +110,8 @@ internal sealed class Options
                 case "--require-gpu": o.RequireGpu = true; break;
                 case "--profile-batch": o.ProfileBatch = Int(); break;
                 case "--cuda-graphs": o.CudaGraphs = true; break;
+                case "--lanes-repro": o.LanesRepro = Int(); break;
+                case "--repro-stall": o.ReproStall = Int(); break;
                 case "--static-shapes": o.StaticShapes = true; break;
                 case "--frame-bucket": o.FrameBucket = Int(); break;
                 case "--cudnn-search": o.CudnnSearch = Next().ToUpperInvariant(); break;
@@ -118,6 +127,11 @@ internal sealed class Options
         if (o.Iters < 1 || o.E2eIters < 1 || o.BatchIters < 1 || o.Warmup < 0 || o.Batches.Length == 0 || o.Batches.Any(b => b < 1))
         {
             throw new ArgumentException("Iteration counts must be ≥ 1 (warm-up ≥ 0) and batches positive.");
+        }
+
+        if (o.LanesRepro < 0 || o.ReproStall < 1)
+        {
+            throw new ArgumentException("--lanes-repro must be ≥ 0 and --repro-stall ≥ 1 (seconds).");
         }
 
         if (o.FrameBucket is < 1 or > 4096 || o.CudnnSearch is not ("EXHAUSTIVE" or "HEURISTIC" or "DEFAULT"))
