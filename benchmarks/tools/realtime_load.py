@@ -6,7 +6,8 @@ text/binary/close, fragments, ping).
 For each mode — `http` (POST /v1/tts with "stream": true, first audio = first body byte) and `ws` (GET /v1/tts/ws:
 start, the whole paragraph as one text message, end; first audio = first binary message, timed from sending the
 text) — it measures SINGLE sequential requests (one client), then CLIENTS closed-loop clients for SECONDS, and reports
-time to first audio p50/p95 and throughput (seconds of audio per second). Then the non-streaming plateau: the same
+time to first audio p50/p95 and throughput (seconds of audio per second); then SINGLE streamed requests of the first
+sentence alone (mode `first`, one chunk: its server stage means are a first chunk's). Then the non-streaming plateau: the same
 clients with whole responses (POST /v1/tts), and each streaming throughput as a ratio of it.
 
 Usage: python3 realtime_load.py --out FILE [--url http://127.0.0.1:8080] [--voice ref3s] [--steps 16] [--single 20]
@@ -27,10 +28,14 @@ import time
 import urllib.parse
 import urllib.request
 
-# ≈ 20 s of speech with the 3 s voice: mixed Chinese and English, several sentences and clauses.
+# ≈ 20 s of speech with the 3 s voice: mixed Chinese and English, several sentences and clauses. FIRST, its first
+# sentence, is spoken alone as one chunk after the one-client runs: its server stage means are then those of a
+# first chunk only (the paragraph's runs average the first chunk with the rest), to tell where one client's first
+# audio goes.
 TEXT = ("今天我们来聊一聊语音合成的最新进展。The model listens to a short reference clip, and speaks new text in the "
         "same voice. 它的速度很快，一块显卡可以同时服务很多用户。When a language model writes its answer token by "
         "token, the speech can begin before the sentence is finished.")
+FIRST = TEXT.split("。")[0] + "。"
 
 
 def stage_totals(url):
@@ -148,8 +153,8 @@ def main() -> None:
     a = ap.parse_args()
     ws_url = a.url.replace("http", "ws", 1) + "/v1/tts/ws"
 
-    def http(seed, stream=True):
-        body = json.dumps({"text": TEXT, "voice": a.voice, "format": "pcm", "nfe_steps": a.steps, "seed": seed,
+    def http(seed, stream=True, text=TEXT):
+        body = json.dumps({"text": text, "voice": a.voice, "format": "pcm", "nfe_steps": a.steps, "seed": seed,
                            "stream": stream}).encode()
         req = urllib.request.Request(a.url + "/v1/tts", data=body, headers={"Content-Type": "application/json"})
         t = time.perf_counter()
@@ -197,7 +202,8 @@ def main() -> None:
             time.sleep(a.token_ms / 1000)
         w.send_json({"type": "end"})
 
-    calls = {"http": http, "ws": ws, "whole": lambda seed: http(seed, stream=False)}
+    calls = {"http": http, "ws": ws, "whole": lambda seed: http(seed, stream=False),
+             "first": lambda seed: http(seed, text=FIRST)}
     res = {"steps": a.steps, "voice": a.voice, "text_chars": len(TEXT), "token_ms": a.token_ms}
 
     def closed_loop(mode, clients):
@@ -231,7 +237,7 @@ def main() -> None:
                 "ttfa_p95_ms": 1000 * pct(ttfas, 95), "audio_per_s": audio[0] / wall, "wall_s": wall}
 
     modes = [m for m in a.modes.split(",") if m]
-    for mode in modes:
+    for mode in modes + ["first"]:
         for i in range(3):
             calls[mode](i)  # warm-up: CUDA graph capture of the first buckets
         ttfas, audio = [], 0.0
@@ -242,7 +248,8 @@ def main() -> None:
         r = {"ttfa_p50_ms": 1000 * pct(ttfas, 50), "ttfa_p95_ms": 1000 * pct(ttfas, 95), "n": len(ttfas), "audio_s": audio,
              "server_means": stage_means(before, stage_totals(a.url))}
         res[f"{mode}_single"] = r
-        print(f"{mode}, one client: first audio p50 {r['ttfa_p50_ms']:.1f} ms, p95 {r['ttfa_p95_ms']:.1f} ms "
+        label = "first sentence alone (one chunk, http)" if mode == "first" else mode
+        print(f"{label}, one client: first audio p50 {r['ttfa_p50_ms']:.1f} ms, p95 {r['ttfa_p95_ms']:.1f} ms "
               f"({r['n']} runs, {audio:.1f} s of audio each); server means: "
               + ", ".join(f"{k} {v['mean_ms']:.2f} ms x{v['calls']}" for k, v in sorted(r["server_means"].items())), flush=True)
     for clients in [int(c) for c in a.clients.split(",") if c]:
