@@ -41,6 +41,23 @@ public sealed class SwaggerTests(SwaggerTests.Host host) : IClassFixture<Swagger
         Assert.Equal("Healthy", schemas.GetProperty("HealthResponse").GetProperty("properties").GetProperty("status").GetProperty("example").GetString());
     }
 
+    [Theory]
+    [InlineData("/v1/tts")]
+    [InlineData("/v1/audio/speech")]
+    [InlineData("/v1/dub")]
+    public async Task A_body_that_is_not_json_gets_the_415_the_document_declares(string path)
+    {
+        using var client = host.CreateSocketClient();
+        using var content = new StringContent("hello", System.Text.Encoding.UTF8, "text/plain");
+        using var response = await client.PostAsync(path.TrimStart('/'), content, Ct);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("swagger/v1/swagger.json", Ct));
+        var responses = document.RootElement.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("responses");
+        Assert.True(responses.TryGetProperty("415", out _), $"{path} answers 415 but its OpenAPI operation does not declare it");
+    }
+
     [Fact]
     public async Task Descriptions_taken_with_inheritdoc_reach_the_document()
     {

@@ -1,4 +1,5 @@
 using F5Tts.Api.Contracts;
+using F5Tts.Api.Extensions;
 using F5Tts.Api.Synthesis;
 using F5Tts.Inference.Errors;
 using F5Tts.Inference.Synthesis;
@@ -25,13 +26,7 @@ internal static class SpeechEndpoints
             .WithSummary("OpenAI-compatible text to speech")
             .Accepts<SpeechRequestDto>("application/json")
             .Produces(StatusCodes.Status200OK, contentType: "audio/mpeg", additionalContentTypes: ["audio/wav", "audio/ogg", "audio/pcm", "text/event-stream"])
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+            .ProducesSynthesisProblems(StatusCodes.Status404NotFound);
         endpoints.MapGet("/v1/audio/voices", ListVoices)
             .WithName("ListSpeechVoices")
             .WithTags("OpenAI")
