@@ -11,7 +11,7 @@ internal sealed class Options
         "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
         "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
         "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)\n" +
-        "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
+        "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20] [--repro-precapture]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
 
     public string Model { get; private set; } = string.Empty;
 
@@ -63,6 +63,9 @@ internal sealed class Options
     /// <summary>Seconds of the two-lane call pattern of the streamed-load hang (<see cref="LanesRepro"/>); 0: off.</summary>
     public int LanesRepro { get; private set; }
 
+    /// <summary><see cref="LanesRepro"/> captures every graph before its pattern (the control).</summary>
+    public bool ReproPrecapture { get; private set; }
+
     /// <summary>Seconds after which <see cref="LanesRepro"/> reports a call that has not returned.</summary>
     public int ReproStall { get; private set; } = 20;
 
@@ -112,6 +115,7 @@ internal sealed class Options
                 case "--cuda-graphs": o.CudaGraphs = true; break;
                 case "--lanes-repro": o.LanesRepro = Int(); break;
                 case "--repro-stall": o.ReproStall = Int(); break;
+                case "--repro-precapture": o.ReproPrecapture = true; break;
                 case "--static-shapes": o.StaticShapes = true; break;
                 case "--frame-bucket": o.FrameBucket = Int(); break;
                 case "--cudnn-search": o.CudnnSearch = Next().ToUpperInvariant(); break;
