@@ -10,8 +10,9 @@ namespace F5Tts.GpuBench;
 /// bucket each round; later passes change B's batch bucket), batch B (7 items: bucket 8 × that count's bucket) steps
 /// alternately with A — B, A, B, A — so that every ordinary (not yet captured) run of B's new graph ids comes right
 /// after one of A's replays, as in the step log of the hang. <c>--repro-precapture</c> captures every graph first (all
-/// ordinary runs before any replay) and then runs the same pattern on replays only: the control. A watchdog reports a call that has not returned after <c>--repro-stall</c> seconds, with what it was,
-/// and ends the process with code 6 (the stuck thread cannot be freed); 0 when the time is up without a stall.
+/// ordinary runs before any replay) and then runs the same pattern on replays only: the control. A watchdog reports a
+/// call that has not returned after <c>--repro-stall</c> seconds, with what it was, and ends the process with code 6
+/// (the stuck thread cannot be freed); 0 when the time is up without a stall.
 /// </summary>
 internal static class LanesRepro
 {

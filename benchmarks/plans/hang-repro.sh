@@ -20,6 +20,5 @@ for v in "${variants[@]}"; do
   BENCH_TIMEOUT=$(( ${REPRO_SECONDS:-120} + 120 )) BATCHES=16 bench "repro-${v%%:*}" "$models/$att-fp16" ${v#*:} \
     --lanes-repro "${REPRO_SECONDS:-120}" --repro-stall "${REPRO_STALL:-20}"
   grep -h "LANES_REPRO" "$out/repro-${v%%:*}.log"
-
 done
 (cd "$out" && tar -cJf logs.tar.xz --remove-files $(ls ./*.log ./*.err 2>/dev/null) 2>/dev/null)
