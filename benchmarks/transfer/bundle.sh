@@ -8,6 +8,10 @@
 #                                                architecture kept (SM, default 90 = H100/H200; SM=all keeps every
 #                                                one, ~5x larger), libonnxruntime.so, providers_shared, and the C/C++
 #                                                headers libf5tts_ops.so is built against there
+#   bundle.sh ort-variant STAGE VERSION SUFFIX [SM]
+#                                                another ONNX Runtime release beside the first: on unpack every app A
+#                                                also becomes app A-SUFFIX running on VERSION's natives (same files,
+#                                                hard links; e.g. GPUBENCH=gpubench-ort132 for a plan)
 #   bundle.sh app STAGE NAME PUBLISH [--base B] [--ops TREE]
 #                                                one `dotnet publish -r linux-x64 --self-contained` folder, without
 #                                                ONNX Runtime's natives (they travel once, in `ort`); --base B: only
@@ -30,12 +34,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 root=${F5_ROOT:-/opt/f5}
 
-pack_ort() {
-  local stage=$1 ver=${2:-1.31.0} sm=${3:-90}
+pack_ort() { # STAGE [VERSION] [SM] [DIR]: into STAGE/DIR (default ort)
+  local stage=$1 ver=${2:-1.31.0} sm=${3:-90} dir=${4:-ort}
   local pkg=${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.ml.onnxruntime.gpu.linux/$ver
   local native=$pkg/runtimes/linux-x64/native
   [ -f "$native/libonnxruntime_providers_cuda.so" ] || { echo "restore Microsoft.ML.OnnxRuntime.Gpu.Linux $ver first (not in $native)" >&2; exit 1; }
-  mkdir -p "$stage/ort"
+  mkdir -p "$stage/$dir"
   local cache=${XDG_CACHE_HOME:-$HOME/.cache}/f5tts-bundle/$ver-sm$sm
   if [ ! -s "$cache/libonnxruntime_providers_cuda.so.xz" ]; then  # a few minutes once, then cached
     mkdir -p "$cache"
@@ -44,11 +48,11 @@ pack_ort() {
     xz -T0 -9 -c "$cache/cuda.so" > "$cache/cuda.so.xz.tmp" && mv "$cache/cuda.so.xz.tmp" "$cache/libonnxruntime_providers_cuda.so.xz"
     rm -f "$cache/cuda.so"
   fi
-  cp "$cache/libonnxruntime_providers_cuda.so.xz" "$stage/ort/"
-  xz -T0 -6 -c "$native/libonnxruntime.so" > "$stage/ort/libonnxruntime.so.xz"
-  cp "$native/libonnxruntime_providers_shared.so" "$stage/ort/"
-  rm -rf "$stage/ort/include" && cp -r "$pkg/buildTransitive/native/include" "$stage/ort/include"
-  du -sm "$stage/ort"
+  cp "$cache/libonnxruntime_providers_cuda.so.xz" "$stage/$dir/"
+  xz -T0 -6 -c "$native/libonnxruntime.so" > "$stage/$dir/libonnxruntime.so.xz"
+  cp "$native/libonnxruntime_providers_shared.so" "$stage/$dir/"
+  rm -rf "$stage/$dir/include" && cp -r "$pkg/buildTransitive/native/include" "$stage/$dir/include"
+  du -sm "$stage/$dir"
 }
 
 pack_app() {
@@ -105,6 +109,25 @@ ops_build() { # source-dir out-dir: libf5tts_ops.so with CUDA kernels for this c
     && tail -n 1 "$2.log" || { echo "f5tts.ops build FAILED ($1)"; tail -n 20 "$2.log"; return 1; }
 }
 
+unpack_variants() { # each STAGE/ort-variants/SUFFIX: its natives in $root/ort-SUFFIX, app A-SUFFIX for every app A
+  local v suffix a name
+  for v in "$root"/x/ort-variants/*/; do
+    [ -d "$v" ] || continue
+    suffix=$(basename "$v"); rm -rf "$root/ort-$suffix" && mkdir -p "$root/ort-$suffix"
+    cp "$v/libonnxruntime_providers_shared.so" "$root/ort-$suffix/"
+    xz -d -T0 -c "$v/libonnxruntime_providers_cuda.so.xz" > "$root/ort-$suffix/libonnxruntime_providers_cuda.so"
+    xz -d -T0 -c "$v/libonnxruntime.so.xz" > "$root/ort-$suffix/libonnxruntime.so"
+    for a in "$root"/x/apps/*.tar.xz; do
+      [ -e "$a" ] || continue
+      name=$(basename "$a" .tar.xz); rm -rf "$root/apps/$name-$suffix"
+      cp -al "$root/apps/$name" "$root/apps/$name-$suffix"
+      rm -f "$root/apps/$name-$suffix"/libonnxruntime*.so  # unlink first: the hard links are the other app's files
+      cp -f "$root/ort-$suffix"/libonnxruntime*.so "$root/apps/$name-$suffix/"
+      echo "app $name-$suffix: $name on the natives of ort-variants/$suffix"
+    done
+  done
+}
+
 unpack() {
   local chunks=$1 last
   last=$(ls -d "$chunks"/c* | sort -V | tail -n 1)
@@ -157,12 +180,14 @@ unpack() {
     [ -f "$root/ops/$key/libf5tts_ops.so" ] && cp -f "$root/ops/$key/libf5tts_ops.so" "$root/apps/$name/"
     echo "app $name: $(find "$root/apps/$name" -type f | wc -l) files, ops from $key"
   done
+  unpack_variants
   rm -rf "$root/x"
   return $rc
 }
 
 case $mode in
 ort) pack_ort "${2:?stage}" "${3:-}" "${4:-}" ;;
+ort-variant) pack_ort "${2:?stage}" "${3:?version}" "${5:-}" "ort-variants/${4:?suffix}" ;;
 app) pack_app "${2:?stage}" "${3:?name}" "${4:?publish dir}" "${@:5}" ;;
 tree) pack_tree "${2:?stage}" "${3:?name}" "${4:?rev}" "${@:5}" ;;
 split) split_stage "${2:?stage}" "${3:?chunks dir}" "${4:-}" ;;
