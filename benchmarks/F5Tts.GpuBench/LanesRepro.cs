@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using F5Tts.Inference.Engine;
 
 namespace F5Tts.GpuBench;
@@ -14,9 +15,12 @@ namespace F5Tts.GpuBench;
 /// call that has not returned after <c>--repro-stall</c> seconds, with what it was, and ends the process with code 6
 /// (the stuck thread cannot be freed); 0 when the time is up without a stall.
 /// </summary>
-internal static class LanesRepro
+internal static partial class LanesRepro
 {
     private const int RunningItems = 9, RunningFrames = 599, NewItems = 7, FirstFrames = 700, FrameStride = 160, MaxFrames = 4000;
+
+    [LibraryImport("libc", EntryPoint = "_exit")]
+    private static partial void ExitNow(int status);
 
     /// <summary>B's item count in each pass over the sweep (default mode): batch buckets 8, 4, 16, 8.</summary>
     private static ReadOnlySpan<int> PassItems => [NewItems, 3, 13, 5];
@@ -57,7 +61,9 @@ internal static class LanesRepro
             {
                 Console.WriteLine($"LANES_REPRO hang: {what} has not returned after {stallSeconds} s");
                 Console.Out.Flush();
-                Environment.Exit(6);
+                // Not Environment.Exit: its shutdown waits on the engine's native teardown, which waits on the stuck
+                // kernel (on an H200 the process hung there and the timer reported again every second).
+                ExitNow(6);
             }
         }, null, 1000, 1000);
 

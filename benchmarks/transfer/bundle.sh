@@ -11,7 +11,7 @@
 #   bundle.sh ort-variant STAGE VERSION SUFFIX [SM]
 #                                                another ONNX Runtime release beside the first: on unpack every app A
 #                                                also becomes app A-SUFFIX running on VERSION's natives (same files,
-#                                                hard links; e.g. GPUBENCH=gpubench-ort132 for a plan)
+#                                                hard links; e.g. GPUBENCH=gpubench-SUFFIX for a plan)
 #   bundle.sh app STAGE NAME PUBLISH [--base B] [--ops TREE]
 #                                                one `dotnet publish -r linux-x64 --self-contained` folder, without
 #                                                ONNX Runtime's natives (they travel once, in `ort`); --base B: only
@@ -35,7 +35,7 @@ repo=$(cd "$here/../.." && pwd)
 root=${F5_ROOT:-/opt/f5}
 
 pack_ort() { # STAGE [VERSION] [SM] [DIR]: into STAGE/DIR (default ort)
-  local stage=$1 ver=${2:-1.31.0} sm=${3:-90} dir=${4:-ort}
+  local stage=$1 ver=${2:-1.32.0} sm=${3:-90} dir=${4:-ort}
   local pkg=${NUGET_PACKAGES:-$HOME/.nuget/packages}/microsoft.ml.onnxruntime.gpu.linux/$ver
   local native=$pkg/runtimes/linux-x64/native
   [ -f "$native/libonnxruntime_providers_cuda.so" ] || { echo "restore Microsoft.ML.OnnxRuntime.Gpu.Linux $ver first (not in $native)" >&2; exit 1; }

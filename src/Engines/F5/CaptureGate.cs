@@ -12,10 +12,10 @@ namespace F5Tts.Engines.F5;
 internal sealed class CaptureGate : IDisposable
 {
     /// <summary>
-    /// Runs of one graph id treated as capturing: ONNX Runtime's CUDA provider (1.31) runs an id normally twice (its
-    /// arena settles) and captures it in the third run (docs/engine.md); a fourth is gated too, as margin should a
-    /// version need one regular run more. Four gated runs per id, each waiting at most one Preprocess, cost nothing
-    /// measurable.
+    /// Runs of one graph id treated as capturing: ONNX Runtime's CUDA provider (1.31; 1.32 served the measured
+    /// service runs with this gate) runs an id normally twice (its arena settles) and captures it in the third run
+    /// (docs/engine.md); a fourth is gated too, as margin should a version need one regular run more. Four gated runs
+    /// per id, each waiting at most one Preprocess, cost nothing measurable.
     /// </summary>
     public const int RunsUntilReplay = 4;
 
