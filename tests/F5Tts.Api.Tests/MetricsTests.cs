@@ -30,6 +30,7 @@ public sealed partial class MetricsTests
         ("f5tts_worker_up", "gauge"),
         ("f5tts_worker_queued_audio_seconds", "gauge"),
         ("f5tts_worker_predicted_wait_seconds", "gauge"),
+        ("f5tts_worker_batch_limit", "gauge"),
         ("f5tts_predicted_wait_seconds", "gauge"),
         ("f5tts_worker_busy_seconds_total", "counter"),
         ("f5tts_worker_faults_total", "counter"),

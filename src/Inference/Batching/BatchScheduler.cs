@@ -16,6 +16,8 @@ internal sealed class BatchScheduler : IDisposable
 {
     private readonly RequestQueue _queue;
     private readonly BatchWorker _worker;
+    private readonly ITtsEngine _engine;
+    private readonly TimeProvider _time;
     private readonly JobLedger _ledger;
     private readonly ILogger _logger;
     private readonly string _name;
@@ -34,9 +36,9 @@ internal sealed class BatchScheduler : IDisposable
         _name = name;
         _ledger = new JobLedger(metrics, time ?? TimeProvider.System);
         _queue = new RequestQueue(options, _ledger);
-        var limits = BatchLimits.From(options, engine.Description);
-        MaxBatchSize = limits.MaxBatchSize;
-        _worker = new BatchWorker(engine, _queue, options, limits, _ledger, logger, name);
+        _engine = engine;
+        _time = time ?? TimeProvider.System;
+        _worker = new BatchWorker(engine, _queue, options, BatchLimits.From(options, engine.Description), _ledger, logger, name);
     }
 
     /// <summary>Queue slots taken: chunks waiting for a batch, and chunks of admitted requests not submitted yet.</summary>
@@ -51,7 +53,26 @@ internal sealed class BatchScheduler : IDisposable
     /// <summary>False once shutdown began: new requests are refused with 503.</summary>
     public bool IsAccepting => _queue.IsAccepting;
 
-    public int MaxBatchSize { get; }
+    /// <summary>Most items in one Transformer call: the configured limit, or the batch size picked at start.</summary>
+    public int MaxBatchSize => _worker.MaxBatchSize;
+
+    /// <summary>
+    /// Before <see cref="Start"/>: times the engine's step at each candidate batch size and limits the batch to the size
+    /// that gives the most throughput within <paramref name="budget"/> (<see cref="BatchSizePicker"/>,
+    /// docs/serving.md "Picking the batch size"). Runs on the calling thread (the warm-up's), like the warm-up.
+    /// </summary>
+    public BatchSizeChoice PickBatchSize(TimeSpan budget, int steps, double tolerance, CancellationToken cancellationToken)
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("The batch size is picked before the scheduler starts.");
+        }
+
+        var timings = BatchSizePicker.Measure(_engine, BatchSizePicker.Candidates(MaxBatchSize), _time, cancellationToken);
+        var choice = BatchSizePicker.Pick(timings, budget, steps, tolerance);
+        _worker.LimitBatchSize(choice.BatchSize);
+        return choice;
+    }
 
     public void Start()
     {

@@ -18,7 +18,7 @@ internal sealed class BatchWorker
     private readonly ITtsEngine _engine;
     private readonly RequestQueue _queue;
     private readonly BatchingOptions _options;
-    private readonly BatchLimits _limits;
+    private BatchLimits _limits; // replaced only before Run (LimitBatchSize)
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _name;
@@ -53,6 +53,13 @@ internal sealed class BatchWorker
 
     /// <summary>Transformer calls made so far.</summary>
     public long StepCount => Interlocked.Read(ref _step);
+
+    /// <summary>Most items in one Transformer call.</summary>
+    public int MaxBatchSize => _limits.MaxBatchSize;
+
+    /// <summary>Lowers the batch limit to <paramref name="size"/> (the picked batch size); only before <see cref="Run"/>.</summary>
+    public void LimitBatchSize(int size) =>
+        _limits = _limits with { MaxBatchSize = Math.Clamp(size, 1, _limits.MaxBatchSize) };
 
     /// <summary>Serves until the queue's input ended and every job finished, or <paramref name="stop"/> fires.</summary>
     public void Run(CancellationToken stop)

@@ -142,6 +142,9 @@ public sealed class F5TtsMetrics : IDisposable
         _meter.CreateObservableGauge(
             "f5tts_predicted_wait", () => PredictedWait(_workers?.Invoke() ?? []), unit: "s",
             description: "Predicted wait of a request admitted now: the least predicted wait of the serving workers, where the router would put it.");
+        _meter.CreateObservableGauge(
+            "f5tts_worker_batch_limit", () => PerWorker(w => w.BatchLimit), unit: null,
+            description: "Most items the worker puts in one Transformer call: F5Tts:Batching:MaxBatchSize, or the size it picked at start within the latency budget.");
         _meter.CreateObservableCounter(
             "f5tts_worker_busy", () => PerWorker(w => w.BusySeconds), unit: "s",
             description: "Seconds the worker spent inside engine calls; its rate is the worker's utilisation.");
@@ -434,4 +437,6 @@ public enum PipelineStage
 /// <param name="PredictedWaitSeconds">Seconds until that work is done at the measured throughput.</param>
 /// <param name="BusySeconds">Seconds spent in engine calls.</param>
 /// <param name="Faults">Failed steps and decodes.</param>
-public sealed record WorkerSnapshot(string Worker, bool Up, double QueuedAudioSeconds, double PredictedWaitSeconds, double BusySeconds, long Faults);
+/// <param name="BatchLimit">Most items in one Transformer call: the configured limit, or the batch size picked at start.</param>
+public sealed record WorkerSnapshot(
+    string Worker, bool Up, double QueuedAudioSeconds, double PredictedWaitSeconds, double BusySeconds, long Faults, int BatchLimit);

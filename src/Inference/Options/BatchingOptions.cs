@@ -92,6 +92,23 @@ public sealed class BatchingOptions
     public bool FirstChunkLane { get; set; } = true;
 
     /// <summary>
+    /// When above 0, each worker picks its batch size at start instead of using <see cref="MaxBatchSize"/> as it is: the
+    /// step is timed at batch 1, 2, 4, … up to MaxBatchSize, and the worker keeps to the smallest size whose throughput
+    /// is within <see cref="BatchSizeTolerance"/> of the best among the sizes at which a request of
+    /// F5Tts:Synthesis:DefaultNfeSteps steps in a full batch spends at most this many milliseconds in the Transformer
+    /// (docs/serving.md "Picking the batch size"). 0: no picking (the default).
+    /// </summary>
+    [Range(0, 600_000)]
+    public int LatencyBudgetMilliseconds { get; set; }
+
+    /// <summary>
+    /// How much throughput a larger batch must add to be picked over a smaller one (0.03: 3 %); see
+    /// <see cref="LatencyBudgetMilliseconds"/>.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double BatchSizeTolerance { get; set; } = 0.03;
+
+    /// <summary>
     /// Queue slots: chunks waiting for a batch, counting every chunk of an admitted request until it starts (a request
     /// takes a slot per chunk when it is admitted). A request that finds too few free slots gets 429; one with more
     /// chunks than this could never be queued and gets 413 at once.

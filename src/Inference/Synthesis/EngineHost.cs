@@ -25,6 +25,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private readonly IServiceProvider _services;
     private readonly BatchingOptions _batching;
     private readonly WorkersOptions _workers;
+    private readonly int _defaultSteps;
     private readonly F5TtsMetrics _metrics;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
@@ -38,8 +39,8 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public EngineHost(
-        IServiceProvider services, IOptions<BatchingOptions> batching, IOptions<WorkersOptions> workers, F5TtsMetrics metrics, ILoggerFactory loggerFactory,
-        IHostApplicationLifetime lifetime)
+        IServiceProvider services, IOptions<BatchingOptions> batching, IOptions<WorkersOptions> workers, IOptions<SynthesisOptions> synthesis,
+        F5TtsMetrics metrics, ILoggerFactory loggerFactory, IHostApplicationLifetime lifetime)
     {
         // Readiness turns 503 the moment shutdown begins (ApplicationStopping), a while before StoppingAsync below runs
         // on a busy machine: admission stops at that same moment, so no request is admitted once readiness says so.
@@ -47,6 +48,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         _services = services;
         _batching = batching.Value;
         _workers = workers.Value;
+        _defaultSteps = synthesis.Value.DefaultNfeSteps;
         _metrics = metrics;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<EngineHost>();
@@ -198,6 +200,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
                 try
                 {
                     worker.Engine.WarmUp(cancellationToken);
+                    PickBatchSize(worker, cancellationToken);
                     worker.Scheduler.Start();
                     worker.MarkWarm();
                     _logger.LogInformation("Worker {Worker} warmed up", worker.Name);
@@ -231,6 +234,21 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
 
         _ready = true;
         _logger.LogInformation("Engine warmed up ({Warm} of {Count} workers warm); accepting synthesis requests", Volatile.Read(ref warm), workers.Count);
+    }
+
+    /// <summary>With a latency budget (F5Tts:Batching:LatencyBudgetMilliseconds), the worker's batch size from its measured steps.</summary>
+    private void PickBatchSize(DeviceWorker worker, CancellationToken cancellationToken)
+    {
+        if (_batching.LatencyBudgetMilliseconds <= 0 || worker.Scheduler.MaxBatchSize <= 1)
+        {
+            return;
+        }
+
+        var limit = worker.Scheduler.MaxBatchSize;
+        var choice = worker.Scheduler.PickBatchSize(
+            TimeSpan.FromMilliseconds(_batching.LatencyBudgetMilliseconds), _defaultSteps, _batching.BatchSizeTolerance, cancellationToken);
+        _logger.LogInformation(
+            "Worker {Worker} keeps to batch size {BatchSize} of {Limit}: {Reason}", worker.Name, choice.BatchSize, limit, choice.Reason);
     }
 
     public async Task StoppingAsync(CancellationToken cancellationToken)

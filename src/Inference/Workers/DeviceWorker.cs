@@ -75,7 +75,8 @@ internal sealed class DeviceWorker : IDisposable
         }
     }
 
-    public WorkerSnapshot Snapshot() => new(Name, IsServing, QueuedAudioSeconds, PredictedWaitSeconds, Engine.BusySeconds, Engine.Faults);
+    public WorkerSnapshot Snapshot() =>
+        new(Name, IsServing, QueuedAudioSeconds, PredictedWaitSeconds, Engine.BusySeconds, Engine.Faults, Scheduler.MaxBatchSize);
 
     public void Dispose()
     {

@@ -57,6 +57,9 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
         return held.Task;
     }
 
+    /// <summary>Called with each RunStep's batch size before it returns: a test advances its fake clock by the step's cost.</summary>
+    public Action<int>? OnStep { get; set; }
+
     /// <summary>Prepare throws for inputs with this seed.</summary>
     public long? FailPrepareSeed { get; set; }
 
@@ -132,6 +135,8 @@ internal sealed class FakeEngine(int maxBatchSize = 16) : ITtsEngine
         {
             item.StepsDone++;
         }
+
+        OnStep?.Invoke(items.Count);
     }
 
     public IReadOnlyList<float[]> Decode(IReadOnlyList<IEngineItem> items, CancellationToken cancellationToken) =>

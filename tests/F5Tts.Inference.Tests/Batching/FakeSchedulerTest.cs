@@ -44,9 +44,11 @@ public abstract class FakeSchedulerTest : IDisposable
         }
     }
 
-    private protected BatchScheduler Start(BatchingOptions options)
+    /// <summary>Creates the scheduler on the fake engine and clock; <paramref name="beforeStart"/> runs before it starts.</summary>
+    private protected BatchScheduler Start(BatchingOptions options, Action<BatchScheduler>? beforeStart = null)
     {
         _scheduler = new BatchScheduler(Engine, options, _metrics, NullLogger.Instance, "test", Clock);
+        beforeStart?.Invoke(_scheduler);
         _scheduler.Start();
         return _scheduler;
     }
@@ -56,10 +58,10 @@ public abstract class FakeSchedulerTest : IDisposable
     /// <paramref name="holdStep"/>, so whatever the test submits next arrives at a known step boundary.
     /// </summary>
     private protected async Task<(BatchScheduler Scheduler, Task<SynthesisOutcome> Running)> StartHeldAsync(
-        BatchingOptions options, long holdStep, int runningSteps)
+        BatchingOptions options, long holdStep, int runningSteps, Action<BatchScheduler>? beforeStart = null)
     {
         Engine.HoldStep = holdStep;
-        var scheduler = Start(options);
+        var scheduler = Start(options, beforeStart);
         var running = Submit(scheduler, 1, runningSteps);
         await Engine.Held.Task.WaitAsync(Bound, Ct);
         return (scheduler, running);

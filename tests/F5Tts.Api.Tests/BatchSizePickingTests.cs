@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using F5Tts.Api.Tests.Infrastructure;
+
+namespace F5Tts.Api.Tests;
+
+/// <summary>
+/// <c>F5Tts:Batching:LatencyBudgetMilliseconds</c> on the real host (tiny model, ONNX Runtime on the CPU): the worker
+/// times its step at each candidate batch size during warm-up, keeps to the size it picked (shown by
+/// <c>f5tts_worker_batch_limit</c>) and serves afterwards.
+/// </summary>
+public sealed class BatchSizePickingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("0", new[] { 4 })]        // no budget: the configured limit as it is
+    [InlineData("600000", new[] { 1, 2, 4 })] // a candidate, whichever the CPU made fastest per item
+    [InlineData("1", new[] { 1 })]        // 32 steps cannot take 1 ms at any size: the smallest
+    public async Task The_worker_keeps_to_the_batch_size_it_picked_and_serves(string budgetMs, int[] allowed)
+    {
+        await using var host = new F5TtsApiFactory(new Dictionary<string, string?>
+        {
+            ["F5Tts:Batching:MaxBatchSize"] = "4",
+            ["F5Tts:Batching:LatencyBudgetMilliseconds"] = budgetMs,
+        });
+        using var client = host.CreateSocketClient();
+        await Speech.WaitReadyAsync(client, Ct);
+
+        var metrics = await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
+        var match = new Regex(@"^f5tts_worker_batch_limit\{[^}]*worker=""cpu""[^}]*\} (\S+)$", RegexOptions.Multiline).Match(metrics);
+        Assert.True(match.Success, "no f5tts_worker_batch_limit sample for the worker");
+        Assert.Contains(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), allowed);
+
+        using var response = await Speech.PostJsonAsync(client, "v1/audio/speech", new { input = "Hello there.", response_format = "wav" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}
