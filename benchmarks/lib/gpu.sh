@@ -3,7 +3,8 @@
 # Everything runs on the same models: full-size F5TTS_v1_Base dimensions, random weights (seed 0), made here by the
 # repository's exporter (tools/export), in $models.
 
-gpu_setup() { # card name, library path (CUDA's and cuDNN 9: the system's, else the one inside PyTorch's wheels)
+gpu_setup() { # card name, library path (CUDA's and cuDNN 9: the system's, else the one inside PyTorch's wheels;
+  # CUDNN=torch: PyTorch's first)
   card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1)
   models=${MODELS_DIR:-/tmp/f5bench}
   ld_base=/usr/local/cuda/targets/x86_64-linux/lib:${LD_LIBRARY_PATH:-}
@@ -11,6 +12,12 @@ gpu_setup() { # card name, library path (CUDA's and cuDNN 9: the system's, else 
     local cudnn
     cudnn=$(find /usr/local /usr/lib /opt -name 'libcudnn.so.9*' 2>/dev/null | head -1 || true)
     [ -n "$cudnn" ] && ld_base="$ld_base:$(dirname "$cudnn")"
+  fi
+  if [ "${CUDNN:-system}" = torch ]; then # another cuDNN 9 release: the one inside PyTorch's wheels, first
+    # nvidia.cudnn is a namespace package in the wheels (no __file__): its first path entry is the folder
+    local tc
+    tc=$(python3 -c 'import nvidia.cudnn, os; print(os.path.join(list(nvidia.cudnn.__path__)[0], "lib"))' 2>/dev/null)
+    [ -d "$tc" ] && ld_base="$tc:$ld_base" && echo "cuDNN from $tc: $(ls "$tc" | grep -m1 'libcudnn.so.9')"
   fi
   export PYTHONUNBUFFERED=1
   { date -u; nvidia-smi; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv

@@ -3,14 +3,10 @@
 # "graphs:--cuda-graphs;precapture:--cuda-graphs --repro-precapture": the pattern with ordinary runs after replays, and
 # the control with every graph captured first) one GpuBench process runs the two-lane call pattern
 # (benchmarks/F5Tts.GpuBench/LanesRepro.cs) for REPRO_SECONDS (120) on the f5ops fp16 export, and reports either
-# "LANES_REPRO done" or "LANES_REPRO hang: <the call>" (exit 6). CUDNN=torch puts the cuDNN inside PyTorch's wheels
-# first on the library path instead of the system's (another cuDNN 9 release: a kernel fix would show here).
+# "LANES_REPRO done" or "LANES_REPRO hang: <the call>" (exit 6). CUDNN=torch (any plan, lib/gpu.sh) puts the cuDNN
+# inside PyTorch's wheels first on the library path instead of the system's (another cuDNN 9 release).
 set +e
 gpu_setup
-if [ "${CUDNN:-system}" = torch ]; then
-  tc=$(python3 -c 'import nvidia.cudnn, os; print(os.path.join(os.path.dirname(nvidia.cudnn.__file__), "lib"))' 2>/dev/null)
-  [ -d "$tc" ] && ld_base="$tc:$ld_base" && echo "cuDNN from $tc: $(ls "$tc" | grep -m1 'libcudnn.so.9')"
-fi
 att=${MODEL_ATTENTION:-f5ops}
 t=$SECONDS; export_model $att-fp16 fp16 $att; echo "export rc $? in $((SECONDS - t)) s"
 IFS=';' read -r -a variants <<< "${REPRO_VARIANTS:-graphs:--cuda-graphs;precapture:--cuda-graphs --repro-precapture}"
