@@ -52,7 +52,12 @@ internal static partial class LanesRepro
     /// parity, then every capture. The pattern then only replays. If ordinary runs after replays are what hangs, this
     /// mode does not while the default one does.
     /// </param>
-    public static int Run(ITtsEngine engine, Func<int, int, long, EngineInput> input, int seconds, int stallSeconds, bool precapture)
+    /// <param name="prepareThreads">
+    /// Prepare calls of a new batch that run at once (engines allowing concurrent Prepare), as the service prepares a
+    /// cohort (<c>PrepareParallelism</c>, 4); 1: one after another.
+    /// </param>
+    public static int Run(
+        ITtsEngine engine, Func<int, int, long, EngineInput> input, int seconds, int stallSeconds, bool precapture, int prepareThreads = 1)
     {
         var watch = new Watch();
         using var watchdog = new Timer(_ =>
@@ -69,8 +74,16 @@ internal static partial class LanesRepro
 
         var ct = CancellationToken.None;
         long seed = 1;
-        List<IEngineItem> Batch(int count, int frames, int steps) =>
-            Enumerable.Range(0, count).Select(_ => engine.Prepare(input(frames, steps, seed++), ct)).ToList();
+        List<IEngineItem> Batch(int count, int frames, int steps)
+        {
+            var first = seed;
+            seed += count;
+            var items = new IEngineItem[count];
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = engine.ConcurrentPrepare ? prepareThreads : 1 };
+            watch.Call($"prepare of {count} x {frames} frames", () => Parallel.For(
+                0, count, parallel, i => items[i] = engine.Prepare(input(frames, steps, first + i), ct)));
+            return [.. items];
+        }
 
         // One new frame bucket per round; 21 buckets (two graph ids each) and A's two stay under MaxCudaGraphs (48), and
         // 1820 frames fall in the 1856 bucket of the logged hang.
@@ -78,7 +91,9 @@ internal static partial class LanesRepro
         var running = Batch(RunningItems, RunningFrames, 64);
         var clock = Stopwatch.StartNew();
         var (rounds, aSteps, bSteps) = (0, 0, 0);
-        Console.WriteLine($"LANES_REPRO {(precapture ? "precapture" : "default")}: {sweep.Count} frame buckets of {NewItems} items against {RunningItems} x {RunningFrames}");
+        Console.WriteLine(
+            $"LANES_REPRO {(precapture ? "precapture" : "default")}: {sweep.Count} frame buckets of {NewItems} items against {RunningItems} x {RunningFrames}, "
+            + $"{(engine.ConcurrentPrepare ? prepareThreads : 1)} Prepare calls at once");
         try
         {
             void StepRunning(int times)

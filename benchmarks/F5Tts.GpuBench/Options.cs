@@ -11,7 +11,7 @@ internal sealed class Options
         "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
         "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
         "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)\n" +
-        "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20] [--repro-precapture]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
+        "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20] [--repro-precapture] [--repro-prepare-threads 1]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
 
     public string Model { get; private set; } = string.Empty;
 
@@ -69,6 +69,9 @@ internal sealed class Options
     /// <summary>Seconds after which <see cref="LanesRepro"/> reports a call that has not returned.</summary>
     public int ReproStall { get; private set; } = 20;
 
+    /// <summary>Prepare calls of a new batch of <see cref="LanesRepro"/> that run at once (the service's PrepareParallelism).</summary>
+    public int ReproPrepareThreads { get; private set; } = 1;
+
     /// <summary>F5Tts:Engine:Cuda:CudaGraphs (implies static shapes).</summary>
     public bool CudaGraphs { get; private set; }
 
@@ -116,6 +119,7 @@ internal sealed class Options
                 case "--lanes-repro": o.LanesRepro = Int(); break;
                 case "--repro-stall": o.ReproStall = Int(); break;
                 case "--repro-precapture": o.ReproPrecapture = true; break;
+                case "--repro-prepare-threads": o.ReproPrepareThreads = Int(); break;
                 case "--static-shapes": o.StaticShapes = true; break;
                 case "--frame-bucket": o.FrameBucket = Int(); break;
                 case "--cudnn-search": o.CudnnSearch = Next().ToUpperInvariant(); break;
@@ -133,9 +137,9 @@ internal sealed class Options
             throw new ArgumentException("Iteration counts must be ≥ 1 (warm-up ≥ 0) and batches positive.");
         }
 
-        if (o.LanesRepro < 0 || o.ReproStall < 1)
+        if (o.LanesRepro < 0 || o.ReproStall < 1 || o.ReproPrepareThreads is < 1 or > 64)
         {
-            throw new ArgumentException("--lanes-repro must be ≥ 0 and --repro-stall ≥ 1 (seconds).");
+            throw new ArgumentException("--lanes-repro must be ≥ 0, --repro-stall ≥ 1 (seconds) and --repro-prepare-threads 1 … 64.");
         }
 
         if (o.FrameBucket is < 1 or > 4096 || o.CudnnSearch is not ("EXHAUSTIVE" or "HEURISTIC" or "DEFAULT"))

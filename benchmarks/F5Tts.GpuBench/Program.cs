@@ -93,7 +93,7 @@ namespace F5Tts.GpuBench
 
             if (o.LanesRepro > 0)
             {
-                return LanesRepro.Run(engine, (n, steps, seed) => sections.Input(steps, seed) with { TotalFrames = n }, o.LanesRepro, o.ReproStall, o.ReproPrecapture);
+                return LanesRepro.Run(engine, (n, steps, seed) => sections.Input(steps, seed) with { TotalFrames = n }, o.LanesRepro, o.ReproStall, o.ReproPrecapture, o.ReproPrepareThreads);
             }
 
             var (step, audioSeconds) = sections.PerStage();
