@@ -11,9 +11,13 @@ sentence alone (mode `first`, one chunk: its server stage means are a first chun
 clients with whole responses (POST /v1/tts), and each streaming throughput as a ratio of it.
 
 Usage: python3 realtime_load.py --out FILE [--url http://127.0.0.1:8080] [--voice ref3s] [--steps 16] [--single 20]
-                                [--clients 16] [--seconds 30] [--modes http,ws] [--token-ms 0]
+                                [--clients 16] [--seconds 30] [--modes http,ws] [--token-ms 0] [--stagger]
   --token-ms N  the WebSocket client sends the paragraph word by word, N ms apart (a language model's pace; TTFA is
                 then timed from the first word) instead of in one message.
+  --stagger     also runs each streamed mode with the clients' first streams started evenly over one stream's time
+                at the plateau (clients × audio per stream / plateau s/s), not all at once: closed-loop clients of one
+                paragraph that start together stay in lockstep, so all their first chunks always arrive together;
+                staggered, their streams overlap as independent listeners' do (reported as MODE_CLIENTS_staggered).
 """
 from __future__ import annotations
 
@@ -150,6 +154,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--modes", default="http,ws")
     ap.add_argument("--token-ms", type=float, default=0.0)
+    ap.add_argument("--stagger", action="store_true")
     a = ap.parse_args()
     ws_url = a.url.replace("http", "ws", 1) + "/v1/tts/ws"
 
@@ -206,35 +211,42 @@ def main() -> None:
              "first": lambda seed: http(seed, text=FIRST)}
     res = {"steps": a.steps, "voice": a.voice, "text_chars": len(TEXT), "token_ms": a.token_ms}
 
-    def closed_loop(mode, clients):
+    def closed_loop(mode, clients, spread_s=0.0):
         call = calls[mode]
         warm = [threading.Thread(target=call, args=(9000 + k,)) for k in range(clients)]
         [w.start() for w in warm]
         [w.join() for w in warm]  # larger batch buckets captured, untimed
-        ttfas, audio, errors, lock = [], [0.0], [0], threading.Lock()
-        stop = time.perf_counter() + a.seconds
+        streams, errors, lock = [], [0], threading.Lock()  # (start, ttfa, audio s, end) per stream
+        t0 = time.perf_counter()
+        # Staggered: client k starts k/clients of spread_s late; streams count from the moment the last one started
+        # (the window), so the ramp neither lowers the throughput nor adds lone first chunks.
+        window = t0 + spread_s * (clients - 1) / clients
+        stop = window + a.seconds
 
         def worker(k):
             n = 0
+            time.sleep(k * spread_s / clients)
             while time.perf_counter() < stop:
                 try:
+                    start = time.perf_counter()
                     ttfa, _, s = call(1000 * k + n)
                     with lock:
-                        ttfas.append(ttfa)
-                        audio[0] += s
+                        streams.append((start, ttfa, s, time.perf_counter()))
                 except Exception as e:  # counted, not fatal
                     with lock:
                         errors[0] += 1
                     print(f"  {mode} error: {e}", flush=True)
                 n += 1
 
-        t0 = time.perf_counter()
         threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
         [t.start() for t in threads]
         [t.join() for t in threads]
-        wall = time.perf_counter() - t0
+        counted = [x for x in streams if x[0] >= window]
+        ttfas = [x[1] for x in counted]
+        wall = max((x[3] for x in counted), default=window) - window
         return {"clients": clients, "n": len(ttfas), "errors": errors[0], "ttfa_p50_ms": 1000 * pct(ttfas, 50),
-                "ttfa_p95_ms": 1000 * pct(ttfas, 95), "audio_per_s": audio[0] / wall, "wall_s": wall}
+                "ttfa_p95_ms": 1000 * pct(ttfas, 95), "audio_per_s": sum(x[2] for x in counted) / wall if wall > 0 else 0.0,
+                "wall_s": wall, "spread_s": spread_s}
 
     modes = [m for m in a.modes.split(",") if m]
     for mode in modes + ["first"]:
@@ -257,11 +269,15 @@ def main() -> None:
         res[f"whole_{clients}"] = plateau
         print(f"whole responses, {clients} clients: {plateau['audio_per_s']:.1f} s/s (the non-streaming plateau), "
               f"{plateau['n']} requests, {plateau['errors']} errors", flush=True)
-        for mode in modes:
-            r = closed_loop(mode, clients)
+        # One stream's time with every client streaming at the plateau: the spread of the staggered starts.
+        stream_s = clients * res[f"{modes[0]}_single"]["audio_s"] / plateau["audio_per_s"] if plateau["audio_per_s"] and modes else 0.0
+        runs = [(mode, 0.0, "") for mode in modes] + ([(mode, stream_s, "_staggered") for mode in modes] if a.stagger else [])
+        for mode, spread, suffix in runs:
+            r = closed_loop(mode, clients, spread)
             r["vs_plateau"] = r["audio_per_s"] / plateau["audio_per_s"] if plateau["audio_per_s"] else float("nan")
-            res[f"{mode}_{clients}"] = r
-            print(f"{mode}, {clients} clients: first audio p50 {r['ttfa_p50_ms']:.1f} ms, p95 {r['ttfa_p95_ms']:.1f} ms; "
+            res[f"{mode}_{clients}{suffix}"] = r
+            how = f" (starts spread over {spread:.2f} s)" if spread else ""
+            print(f"{mode}, {clients} clients{how}: first audio p50 {r['ttfa_p50_ms']:.1f} ms, p95 {r['ttfa_p95_ms']:.1f} ms; "
                   f"{r['audio_per_s']:.1f} s/s = {100 * r['vs_plateau']:.1f} % of the plateau; {r['n']} streams, "
                   f"{r['errors']} errors", flush=True)
     with open(a.out, "w", encoding="utf-8") as f:
