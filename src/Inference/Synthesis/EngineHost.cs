@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using F5Tts.Inference.Batching;
 using F5Tts.Inference.Engine;
 using F5Tts.Inference.Errors;
@@ -34,6 +35,10 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private volatile bool _ready;
     private Task? _warmUp;
     private Task? _warmUps;
+
+    // Workers of one device (F5Tts:Workers:PerDevice) time their steps one after another: timed side by side, each
+    // would see the other's load and pick from slowed steps.
+    private readonly ConcurrentDictionary<int, Lock> _calibrating = new();
 
     // Startup tasks may begin before this service's StartAsync (the runner starts first); warm-up waits for the load.
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -245,8 +250,13 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         }
 
         var limit = worker.Scheduler.MaxBatchSize;
-        var choice = worker.Scheduler.PickBatchSize(
-            TimeSpan.FromMilliseconds(_batching.LatencyBudgetMilliseconds), _defaultSteps, _batching.BatchSizeTolerance, cancellationToken);
+        BatchSizeChoice choice;
+        lock (_calibrating.GetOrAdd(worker.DeviceId, _ => new Lock()))
+        {
+            choice = worker.Scheduler.PickBatchSize(
+                TimeSpan.FromMilliseconds(_batching.LatencyBudgetMilliseconds), _defaultSteps, _batching.BatchSizeTolerance, cancellationToken);
+        }
+
         _logger.LogInformation(
             "Worker {Worker} keeps to batch size {BatchSize} of {Limit}: {Reason}", worker.Name, choice.BatchSize, limit, choice.Reason);
     }
