@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using F5Tts.Inference.Engine;
 
@@ -55,6 +57,58 @@ internal static partial class CudaProfiler
                 item.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// <c>--profile-request STEPS</c>: one request end to end — Prepare, STEPS Transformer steps, Decode, as the service
+    /// runs a lone request — between <c>cudaProfilerStart</c> and <c>cudaProfilerStop</c>, after three untimed requests
+    /// (CUDA graphs captured), for Nsight Systems' capture range (the <c>timeline</c> plan: where the GPU idles between
+    /// the calls). Prints each call's host time. Without a GPU (<paramref name="onGpu"/> false) the same calls run
+    /// unprofiled, which exercises the harness on the CPU.
+    /// </summary>
+    public static int Request(ITtsEngine engine, Func<int, long, EngineInput> input, int steps, bool onGpu)
+    {
+        void Once(long seed, List<(string Call, double Ms)>? times)
+        {
+            var clock = Stopwatch.StartNew();
+            void Lap(string call)
+            {
+                times?.Add((call, clock.Elapsed.TotalMilliseconds));
+                clock.Restart();
+            }
+
+            using var item = engine.Prepare(input(steps, seed), CancellationToken.None);
+            Lap("prepare");
+            for (var s = 0; s < steps; s++)
+            {
+                engine.RunStep([item], CancellationToken.None);
+                Lap($"step {s + 1}");
+            }
+
+            engine.Decode([item], CancellationToken.None);
+            Lap("decode");
+        }
+
+        for (var k = 0; k < 3; k++)
+        {
+            Once(k, null);
+        }
+
+        var laps = new List<(string Call, double Ms)>();
+        if (onGpu)
+        {
+            Start();
+        }
+
+        Once(3, laps);
+        if (onGpu)
+        {
+            Stop();
+        }
+
+        Console.WriteLine($"profiled one request of {steps} steps: {laps.Sum(l => l.Ms):0.00} ms on the host");
+        laps.ForEach(l => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PROFILE_REQUEST {l.Call}: {l.Ms:0.000} ms")));
+        return 0;
     }
 
     /// <summary>Synchronises the device and starts the profiler's capture (a no-op without a profiler attached).</summary>

@@ -11,6 +11,7 @@ internal sealed class Options
         "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
         "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
         "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)\n" +
+        "       F5Tts.GpuBench --model DIR [--cuda-graphs] --profile-request STEPS   (one request end to end between cudaProfilerStart/Stop)\n" +
         "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20] [--repro-precapture] [--repro-prepare-threads 1]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
 
     public string Model { get; private set; } = string.Empty;
@@ -59,6 +60,9 @@ internal sealed class Options
     public bool RequireGpu { get; private set; }
 
     public int ProfileBatch { get; private set; }
+
+    /// <summary>Steps of the one request <see cref="CudaProfiler.Request"/> profiles end to end; 0: off.</summary>
+    public int ProfileRequest { get; private set; }
 
     /// <summary>Seconds of the two-lane call pattern of the streamed-load hang (<see cref="LanesRepro"/>); 0: off.</summary>
     public int LanesRepro { get; private set; }
@@ -115,6 +119,7 @@ internal sealed class Options
                 case "--sdpa-kernel": o.SdpaKernel = Int(); break;
                 case "--require-gpu": o.RequireGpu = true; break;
                 case "--profile-batch": o.ProfileBatch = Int(); break;
+                case "--profile-request": o.ProfileRequest = Int(); break;
                 case "--cuda-graphs": o.CudaGraphs = true; break;
                 case "--lanes-repro": o.LanesRepro = Int(); break;
                 case "--repro-stall": o.ReproStall = Int(); break;

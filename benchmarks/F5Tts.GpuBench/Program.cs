@@ -91,6 +91,11 @@ namespace F5Tts.GpuBench
                 return CudaProfiler.Run(engine, sections.Input, o.ProfileBatch, 2);
             }
 
+            if (o.ProfileRequest > 0)
+            {
+                return CudaProfiler.Request(engine, sections.Input, o.ProfileRequest, gpu);
+            }
+
             if (o.LanesRepro > 0)
             {
                 return LanesRepro.Run(engine, (n, steps, seed) => sections.Input(steps, seed) with { TotalFrames = n }, o.LanesRepro, o.ReproStall, o.ReproPrecapture, o.ReproPrepareThreads);
