@@ -28,7 +28,7 @@ internal static class BatchSizePicker
 
     /// <summary>
     /// Untimed steps per size: engines with CUDA graphs run a new shape normally twice per parity and capture it on the
-    /// third, so the sixth step is the first whose both parities replay.
+    /// third, so after six steps both parities' graphs are captured and the timed steps replay them.
     /// </summary>
     public const int WarmSteps = 6;
 
