@@ -17,7 +17,8 @@ gpu_setup() { # card name, library path (CUDA's and cuDNN 9: the system's, else 
     # nvidia.cudnn is a namespace package in the wheels (no __file__): its first path entry is the folder
     local tc
     tc=$(python3 -c 'import nvidia.cudnn, os; print(os.path.join(list(nvidia.cudnn.__path__)[0], "lib"))' 2>/dev/null)
-    [ -d "$tc" ] && ld_base="$tc:$ld_base" && echo "cuDNN from $tc: $(ls "$tc" | grep -m1 'libcudnn.so.9')"
+    if [ -d "$tc" ]; then ld_base="$tc:$ld_base"; echo "cuDNN from $tc: $(ls "$tc" | grep -m1 'libcudnn.so.9')"
+    else echo "CUDNN=torch: no cuDNN inside PyTorch's wheels found; the system's cuDNN runs" >&2; fi
   fi
   export PYTHONUNBUFFERED=1
   { date -u; nvidia-smi; nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm,power.limit --format=csv

@@ -21,7 +21,7 @@ echo "== realtime run $label (app ${APP:-api}) ${overrides[*]}"
 if start_service "${APP:-api}" "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
   timeout "${HARNESS_TIMEOUT:-1200}" python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
     --steps "${STEPS:-16}" --single "${SINGLE:-20}" --clients "${CLIENTS:-16}" --seconds "${LOAD_SECONDS:-30}" \
-    --token-ms "${TOKEN_MS:-0}" ${STAGGER:+--stagger}
+    --token-ms "${TOKEN_MS:-0}" $([ "${STAGGER:-0}" = 1 ] && echo --stagger)
   if [ $? = 124 ]; then # the service stopped answering: what the GPU does, every thread's managed stack
     # (createdump's crash report) and the kernels resident on the device (cuda-gdb), then the process is killed (a
     # worker stuck in a synchronise would hold a graceful stop)

@@ -7,7 +7,7 @@
 set +e
 gpu_setup
 nsys=$(command -v nsys || ls /usr/local/cuda*/bin/nsys /opt/nvidia/nsight-systems*/bin/nsys /opt/nvidia/nsight-systems*/*/bin/nsys 2>/dev/null | head -n 1)
-if [ -z "$nsys" ] || [ ! -x "$nsys" ]; then echo "no nsys on this machine"; exit 0; fi
+if [ -z "$nsys" ] || [ ! -x "$nsys" ]; then echo "no nsys on this machine" >&2; exit 4; fi
 att=${MODEL_ATTENTION:-f5ops}
 t=$SECONDS; export_model $att-fp16 fp16 $att; echo "export rc $? in $((SECONDS - t)) s"
 exe=$(app "${GPUBENCH:-gpubench}" F5Tts.GpuBench) || exit 4

@@ -11,7 +11,10 @@
 #   bundle.sh ort-variant STAGE VERSION SUFFIX [SM]
 #                                                another ONNX Runtime release beside the first: on unpack every app A
 #                                                also becomes app A-SUFFIX running on VERSION's natives (same files,
-#                                                hard links; e.g. GPUBENCH=gpubench-SUFFIX for a plan)
+#                                                hard links; e.g. GPUBENCH=gpubench-SUFFIX for a plan). The apps keep
+#                                                the managed binding and libf5tts_ops.so they were built with, which
+#                                                ask for their own ONNX Runtime API version: VERSION must be the same
+#                                                release as the binding's or newer
 #   bundle.sh app STAGE NAME PUBLISH [--base B] [--ops TREE]
 #                                                one `dotnet publish -r linux-x64 --self-contained` folder, without
 #                                                ONNX Runtime's natives (they travel once, in `ort`); --base B: only
@@ -29,7 +32,7 @@
 #                                                app with ONNX Runtime's natives and libf5tts_ops.so built with nvcc
 #                                                for this card), then prints what is there
 set -euo pipefail
-mode=${1:?usage: bundle.sh ort|app|tree|split|stage|unpack ...}
+mode=${1:?usage: bundle.sh ort|ort-variant|app|tree|split|stage|unpack ...}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 root=${F5_ROOT:-/opt/f5}
@@ -193,5 +196,5 @@ tree) pack_tree "${2:?stage}" "${3:?name}" "${4:?rev}" "${@:5}" ;;
 split) split_stage "${2:?stage}" "${3:?chunks dir}" "${4:-}" ;;
 stage) stage_chunk "${2:?chunks dir}" "${3:?index}" ;;
 unpack) unpack "${2:?chunks dir}" ;;
-*) echo "unknown mode $mode (ort|app|tree|split|stage|unpack)" >&2; exit 2 ;;
+*) echo "unknown mode $mode (ort|ort-variant|app|tree|split|stage|unpack)" >&2; exit 2 ;;
 esac

@@ -61,7 +61,7 @@ internal static class ModelsEndpoints
             SampleRate = d.SampleRate,
             Providers = d.ProvidersByStage,
             MaxFrames = d.MaxFrames,
-            MaxBatchSize = d.SupportsBatching ? Math.Min(d.MaxBatchSize, batching.Value.MaxBatchSize) : 1,
+            MaxBatchSize = d.SupportsBatching ? tts.BatchLimit ?? Math.Min(d.MaxBatchSize, batching.Value.MaxBatchSize) : 1,
             FixedNfeSteps = d.FixedNfeSteps,
             DefaultNfeSteps = d.FixedNfeSteps ?? s.DefaultNfeSteps,
             MaxNfeSteps = d.FixedNfeSteps ?? s.MaxNfeSteps,
@@ -131,7 +131,7 @@ public sealed class ModelInfo
     [JsonPropertyName("max_frames")]
     public int MaxFrames { get; init; }
 
-    /// <summary>Most requests per Transformer call.</summary>
+    /// <summary>Most requests per Transformer call (the size picked at start with F5Tts:Batching:LatencyBudgetMilliseconds).</summary>
     [JsonPropertyName("max_batch_size")]
     public int MaxBatchSize { get; init; }
 

@@ -18,6 +18,7 @@ internal sealed class BatchScheduler : IDisposable
     private readonly BatchWorker _worker;
     private readonly ITtsEngine _engine;
     private readonly TimeProvider _time;
+    private readonly int _maxBatchFrames;
     private readonly JobLedger _ledger;
     private readonly ILogger _logger;
     private readonly string _name;
@@ -38,6 +39,7 @@ internal sealed class BatchScheduler : IDisposable
         _queue = new RequestQueue(options, _ledger);
         _engine = engine;
         _time = time ?? TimeProvider.System;
+        _maxBatchFrames = options.MaxBatchFrames;
         _worker = new BatchWorker(engine, _queue, options, BatchLimits.From(options, engine.Description), _ledger, logger, name);
     }
 
@@ -68,7 +70,10 @@ internal sealed class BatchScheduler : IDisposable
             throw new InvalidOperationException("The batch size is picked before the scheduler starts.");
         }
 
-        var timings = BatchSizePicker.Measure(_engine, BatchSizePicker.Candidates(MaxBatchSize), _time, cancellationToken);
+        var timings = BatchSizePicker.Measure(
+            _engine, BatchSizePicker.Candidates(MaxBatchSize, _maxBatchFrames), _time,
+            (size, error) => _logger.LogWarning(error, "Worker {Worker}: batch size {Size} failed while timing the step; picking among the smaller sizes", _name, size),
+            cancellationToken);
         var choice = BatchSizePicker.Pick(timings, budget, steps, tolerance);
         _worker.LimitBatchSize(choice.BatchSize);
         return choice;

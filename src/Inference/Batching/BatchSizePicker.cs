@@ -28,34 +28,48 @@ internal static class BatchSizePicker
 
     /// <summary>
     /// Untimed steps per size: engines with CUDA graphs run a new shape normally twice per parity and capture it on the
-    /// third, so after six steps both parities' graphs are captured and the timed steps replay them.
+    /// third, so after six steps both parities' graphs are captured; two more as margin, should a runtime release need
+    /// one more ordinary run per graph (the capture gate keeps the same margin), so that the timed steps replay.
     /// </summary>
-    public const int WarmSteps = 6;
+    public const int WarmSteps = 8;
 
     /// <summary>Timed steps per size; their median is the size's step time.</summary>
     public const int TimedSteps = 4;
 
-    /// <summary>1, 2, 4, … below <paramref name="maxBatch"/>, and <paramref name="maxBatch"/> itself.</summary>
-    public static IReadOnlyList<int> Candidates(int maxBatch)
+    /// <summary>
+    /// 1, 2, 4, … below <paramref name="maxBatch"/>, and <paramref name="maxBatch"/> itself, each only while a full batch
+    /// of calibration items stays within <paramref name="maxBatchFrames"/> (the batcher could never form a larger one,
+    /// and the frame budget is the memory bound); 1 always.
+    /// </summary>
+    public static IReadOnlyList<int> Candidates(int maxBatch, int maxBatchFrames)
     {
-        var sizes = new List<int>();
-        for (var b = 1; b < maxBatch; b *= 2)
+        var sizes = new List<int> { 1 };
+        for (var b = 2; b < maxBatch; b *= 2)
         {
             sizes.Add(b);
         }
 
-        sizes.Add(Math.Max(1, maxBatch));
-        return sizes;
+        if (maxBatch > 1)
+        {
+            sizes.Add(maxBatch);
+        }
+
+        return sizes.Where(b => b == 1 || (long)b * CalibrationFrames <= maxBatchFrames).ToList();
     }
 
     /// <summary>
-    /// Times the step at each size in <paramref name="sizes"/> on fresh items of synthetic input (a silent reference,
-    /// one repeated token: step time does not depend on the values), disposed afterwards.
+    /// Times the step at each size in <paramref name="sizes"/> (ascending) on fresh items of synthetic input (a silent
+    /// reference, one repeated token: step time does not depend on the values), disposed afterwards. A size the engine
+    /// fails at (say, out of device memory) ends the measurement with the sizes timed before it, through
+    /// <paramref name="failed"/>; a failure at the first size is thrown. The engine then gives back the memory the
+    /// largest batch grew.
     /// </summary>
-    public static IReadOnlyList<StepTiming> Measure(ITtsEngine engine, IReadOnlyList<int> sizes, TimeProvider time, CancellationToken cancellationToken)
+    public static IReadOnlyList<StepTiming> Measure(
+        ITtsEngine engine, IReadOnlyList<int> sizes, TimeProvider time, Action<int, Exception> failed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(sizes);
+        ArgumentNullException.ThrowIfNull(failed);
         var input = CalibrationInput(engine.Description);
         var timings = new List<StepTiming>(sizes.Count);
         foreach (var size in sizes)
@@ -82,12 +96,18 @@ internal static class BatchSizePicker
                 Array.Sort(steps);
                 timings.Add(new StepTiming(size, (steps[(TimedSteps - 1) / 2] + steps[TimedSteps / 2]) / 2));
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && timings.Count > 0)
+            {
+                failed(size, ex);
+                break;
+            }
             finally
             {
                 items.ForEach(i => i.Dispose());
             }
         }
 
+        engine.ReleaseIdleMemory();
         return timings;
     }
 

@@ -102,8 +102,8 @@ public sealed class BatchingOptions
     public int LatencyBudgetMilliseconds { get; set; }
 
     /// <summary>
-    /// How much throughput a larger batch must add to be picked over a smaller one (0.03: 3 %); see
-    /// <see cref="LatencyBudgetMilliseconds"/>.
+    /// With <see cref="LatencyBudgetMilliseconds"/>: the smallest batch size whose throughput is at least (1 − this) of
+    /// the best within the budget is kept (0.03: within 3 %), since a larger batch costs latency and memory.
     /// </summary>
     [Range(0.0, 1.0)]
     public double BatchSizeTolerance { get; set; } = 0.03;

@@ -36,8 +36,8 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
     private Task? _warmUp;
     private Task? _warmUps;
 
-    // Workers of one device (F5Tts:Workers:PerDevice) time their steps one after another: timed side by side, each
-    // would see the other's load and pick from slowed steps.
+    // With picking, the workers of one device (F5Tts:Workers:PerDevice) warm up and time their steps one after another:
+    // side by side, each would time its steps under the other's warm-up or timing and pick from slowed steps.
     private readonly ConcurrentDictionary<int, Lock> _calibrating = new();
 
     // Startup tasks may begin before this service's StartAsync (the runner starts first); warm-up waits for the load.
@@ -204,8 +204,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             {
                 try
                 {
-                    worker.Engine.WarmUp(cancellationToken);
-                    PickBatchSize(worker, cancellationToken);
+                    WarmUpAndPickBatchSize(worker, cancellationToken);
                     worker.Scheduler.Start();
                     worker.MarkWarm();
                     _logger.LogInformation("Worker {Worker} warmed up", worker.Name);
@@ -241,11 +240,15 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         _logger.LogInformation("Engine warmed up ({Warm} of {Count} workers warm); accepting synthesis requests", Volatile.Read(ref warm), workers.Count);
     }
 
-    /// <summary>With a latency budget (F5Tts:Batching:LatencyBudgetMilliseconds), the worker's batch size from its measured steps.</summary>
-    private void PickBatchSize(DeviceWorker worker, CancellationToken cancellationToken)
+    /// <summary>
+    /// Warms the worker's engine up and, with a latency budget (F5Tts:Batching:LatencyBudgetMilliseconds), picks its
+    /// batch size from its measured steps — one worker of a device at a time.
+    /// </summary>
+    private void WarmUpAndPickBatchSize(DeviceWorker worker, CancellationToken cancellationToken)
     {
         if (_batching.LatencyBudgetMilliseconds <= 0 || worker.Scheduler.MaxBatchSize <= 1)
         {
+            worker.Engine.WarmUp(cancellationToken);
             return;
         }
 
@@ -253,6 +256,7 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         BatchSizeChoice choice;
         lock (_calibrating.GetOrAdd(worker.DeviceId, _ => new Lock()))
         {
+            worker.Engine.WarmUp(cancellationToken);
             choice = worker.Scheduler.PickBatchSize(
                 TimeSpan.FromMilliseconds(_batching.LatencyBudgetMilliseconds), _defaultSteps, _batching.BatchSizeTolerance, cancellationToken);
         }
@@ -260,6 +264,9 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
         _logger.LogInformation(
             "Worker {Worker} keeps to batch size {BatchSize} of {Limit}: {Reason}", worker.Name, choice.BatchSize, limit, choice.Reason);
     }
+
+    /// <summary>The largest batch limit of the workers once warm (picked or configured); null before.</summary>
+    public int? BatchLimit => _ready ? _pool?.Workers.Max(w => w.Scheduler.MaxBatchSize) : null;
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

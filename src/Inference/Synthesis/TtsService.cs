@@ -68,6 +68,9 @@ internal sealed partial class TtsService
     /// <summary>True when requests can be served (engine warmed up, not draining).</summary>
     public bool IsReady => _host.IsReady;
 
+    /// <summary>Most items in one Transformer call once warm: the picked batch size, else the configured limit; null before.</summary>
+    public int? BatchLimit => _host.BatchLimit;
+
     /// <summary>Synthesises the whole request and returns its audio.</summary>
     public async Task<TtsResult> SynthesizeAsync(TtsRequest request, CancellationToken cancellationToken)
     {

@@ -14,6 +14,7 @@ internal sealed class DeviceWorker : IDisposable
     private long _queuedFrames;
     private long _doneFrames;
     private volatile bool _warm;
+    private double _busyAtWarm; // engine time before serving (the batch-size calibration): no audio came of it
 
     public DeviceWorker(string name, int deviceId, GuardedEngine engine, BatchScheduler scheduler)
     {
@@ -50,7 +51,7 @@ internal sealed class DeviceWorker : IDisposable
     {
         get
         {
-            double busy = Engine.BusySeconds;
+            double busy = Engine.BusySeconds - Volatile.Read(ref _busyAtWarm);
             double done = Interlocked.Read(ref _doneFrames) * _secondsPerFrame;
             return busy >= MinimumMeasuredSeconds && done > 0 ? done / busy : null;
         }
@@ -61,7 +62,11 @@ internal sealed class DeviceWorker : IDisposable
 
     private const double MinimumMeasuredSeconds = 0.5;
 
-    public void MarkWarm() => _warm = true;
+    public void MarkWarm()
+    {
+        Volatile.Write(ref _busyAtWarm, Engine.BusySeconds);
+        _warm = true;
+    }
 
     public void Admitted(long frames) => Interlocked.Add(ref _queuedFrames, frames);
 

@@ -9,14 +9,15 @@ namespace F5Tts.Inference.Tests.Batching;
 /// </summary>
 public sealed class BatchSizePickerTests : FakeSchedulerTest
 {
-    // The H200's measured step at N = 680 (docs/benchmarks.md "Batches past 16"), ms per batch size.
-    private static readonly StepTiming[] H200 = Timings((1, 2.2), (2, 3.5), (4, 6.3), (8, 12.4), (16, 23.6), (32, 46.4), (64, 94.4));
+    // The H200's steps at N = 680 as a worker timed them (benchmarks/results/2026-12-03-h200-batch-picker-lane.md), ms.
+    private static readonly StepTiming[] H200 = Timings((1, 2.2), (2, 3.4), (4, 6.2), (8, 12.1), (16, 23.2), (32, 45.7), (64, 95.4));
 
     [Theory]
-    [InlineData(1200, 16, 0.03, 16)] // 32 is 1.7 % faster per item: under the tolerance; 64 × 16 steps = 1510 ms: over the budget
+    [InlineData(1200, 16, 0.03, 16)] // 32 is 1.4 % faster per item: under the tolerance; 64 × 16 steps = 1526 ms: over the budget
     [InlineData(1200, 16, 0.0, 32)]  // no tolerance: the best throughput within the budget
-    [InlineData(500, 16, 0.0, 16)]   // 32 × 16 steps = 742 ms: over the budget
+    [InlineData(500, 16, 0.0, 16)]   // 32 × 16 steps = 731 ms: over the budget
     [InlineData(0, 16, 0.0, 32)]     // no budget: the best throughput of all
+    [InlineData(1200, 32, 0.03, 16)] // the measured run: 32 steps, 32 and 64 over the budget
     [InlineData(30, 16, 0.03, 1)]    // even batch 1 takes 35 ms: nothing fits, so 1
     public void The_smallest_size_within_the_tolerance_of_the_best_throughput_within_the_budget_is_kept(int budgetMs, int steps, double tolerance, int expected)
     {
@@ -24,7 +25,7 @@ public sealed class BatchSizePickerTests : FakeSchedulerTest
 
         Assert.Equal(expected, choice.BatchSize);
         Assert.Equal(H200.Length, choice.Timings.Count);
-        Assert.Contains("64: 94.4 ms", choice.Reason, StringComparison.Ordinal);
+        Assert.Contains("64: 95.4 ms", choice.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -32,11 +33,14 @@ public sealed class BatchSizePickerTests : FakeSchedulerTest
         Assert.Equal(8, BatchSizePicker.Pick(Timings((1, 10), (2, 10), (4, 12), (8, 20)), TimeSpan.FromSeconds(1), 32, 0.03).BatchSize);
 
     [Theory]
-    [InlineData(1, new[] { 1 })]
-    [InlineData(16, new[] { 1, 2, 4, 8, 16 })]
-    [InlineData(12, new[] { 1, 2, 4, 8, 12 })]
-    public void The_candidates_are_powers_of_two_below_the_limit_and_the_limit(int limit, int[] expected) =>
-        Assert.Equal(expected, BatchSizePicker.Candidates(limit));
+    [InlineData(1, 32_768, new[] { 1 })]
+    [InlineData(16, 32_768, new[] { 1, 2, 4, 8, 16 })]
+    [InlineData(12, 32_768, new[] { 1, 2, 4, 8, 12 })]
+    [InlineData(64, 32_768, new[] { 1, 2, 4, 8, 16, 32 })]         // 64 × 680 frames is past the frame budget
+    [InlineData(64, 65_536, new[] { 1, 2, 4, 8, 16, 32, 64 })]
+    [InlineData(4, 256, new[] { 1 })]                               // a single item always
+    public void The_candidates_are_powers_of_two_below_the_limit_and_the_limit_within_the_frame_budget(int limit, int frames, int[] expected) =>
+        Assert.Equal(expected, BatchSizePicker.Candidates(limit, frames));
 
     [Fact]
     public async Task The_worker_times_each_candidate_size_before_it_starts_and_then_keeps_to_the_picked_one()
@@ -45,12 +49,17 @@ public sealed class BatchSizePickerTests : FakeSchedulerTest
         var cost = new Dictionary<int, TimeSpan> { [1] = Ms(10), [2] = Ms(12), [4] = Ms(24) };
         Engine.OnStep = size => Clock.Advance(cost.GetValueOrDefault(size, Ms(24)));
         BatchSizeChoice? choice = null;
+        var releasedBeforeStart = -1;
         const int calibrationSteps = 3 * (BatchSizePicker.WarmSteps + BatchSizePicker.TimedSteps);
 
         var (scheduler, running) = await StartHeldAsync(
             new BatchingOptions { MaxWaitMilliseconds = 0, CohortWaitMilliseconds = 0, CohortHoldFraction = 0 },
             holdStep: calibrationSteps + 1, runningSteps: 8,
-            beforeStart: s => choice = s.PickBatchSize(TimeSpan.FromSeconds(1), steps: 32, tolerance: 0.03, Ct));
+            beforeStart: s =>
+            {
+                choice = s.PickBatchSize(TimeSpan.FromSeconds(1), steps: 32, tolerance: 0.03, Ct);
+                releasedBeforeStart = Engine.IdleReleases;
+            });
         var late = new[] { Submit(scheduler, 2, steps: 8), Submit(scheduler, 3, steps: 8), Submit(scheduler, 4, steps: 8) };
         Engine.Release();
         await WhenAll([running, .. late]);
@@ -60,10 +69,32 @@ public sealed class BatchSizePickerTests : FakeSchedulerTest
         Assert.Equal(2, scheduler.MaxBatchSize);
         Assert.Equal([Ms(10), Ms(12), Ms(24)], choice.Timings.Select(t => t.Step));
         var calibration = Engine.BatchSizes.Take(calibrationSteps).ToList();
-        Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 10)).Concat(Enumerable.Repeat(4, 10)), calibration);
+        const int perSize = BatchSizePicker.WarmSteps + BatchSizePicker.TimedSteps;
+        Assert.Equal(Enumerable.Repeat(1, perSize).Concat(Enumerable.Repeat(2, perSize)).Concat(Enumerable.Repeat(4, perSize)), calibration);
+        Assert.Equal(1, releasedBeforeStart); // the memory the calibration grew is given back before serving
         var served = Engine.BatchSizes.Skip(calibrationSteps).ToList();
         Assert.Equal(2, served.Max()); // four requests waiting, never more than the picked two in one call
         Assert.Equal(1 + 2 + 4 + 4, Engine.Prepared); // fresh calibration items per size, then the four requests
+    }
+
+    [Fact]
+    public void A_size_the_engine_fails_at_ends_the_timing_with_the_smaller_sizes()
+    {
+        Engine.FailStepSeed = 3; // calibration items are seeded 0, 1, …: only the batch of 4 holds seed 3
+        var failures = new List<int>();
+
+        var timings = BatchSizePicker.Measure(Engine, [1, 2, 4], Clock, (size, _) => failures.Add(size), Ct);
+
+        Assert.Equal([1, 2], timings.Select(t => t.BatchSize));
+        Assert.Equal([4], failures);
+    }
+
+    [Fact]
+    public void A_failure_at_the_first_size_is_thrown()
+    {
+        Engine.FailStepSeed = 0;
+
+        Assert.Throws<InvalidOperationException>(() => BatchSizePicker.Measure(Engine, [1, 2], Clock, (_, _) => { }, Ct));
     }
 
     [Fact]
