@@ -40,6 +40,19 @@ public sealed class BatchedEngineMechanicsTests : IDisposable
         return new EngineInput(audio, ids, frames, new SamplerSettings(NfeSteps: nfe, CfgStrength: cfg, Seed: seed), gain, noise);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Seeded_noise_is_the_same_drawn_beside_Preprocess_or_after_it(bool beside)
+    {
+        ((BatchedF5Engine)_engine).NoiseBesidePreprocess = beside;
+        var input = Input(256 * 20, 120, 77);
+
+        using var item = (BatchedItem)_engine.Prepare(input, CancellationToken.None);
+
+        Assert.Equal(GaussianNoise.Generate(77, 120 * 100), item.Latent.AsSpan(0, 120 * 100).ToArray());
+    }
+
     private float[] RunAlone(EngineInput input)
     {
         using var item = _engine.Prepare(input, CancellationToken.None);

@@ -63,6 +63,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _gate = gate ?? new CaptureGate();
         _table = table;
         _pre = pre;
+        NoiseBesidePreprocess = pre.OnGpu;
         _tr = transformer;
         _dec = decode;
         _memory = memory;
@@ -155,6 +156,12 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _logger.LogInformation("Warm-up done: preprocess, transformer (batch 2, N ≤ {Frames}) and decode ran once.", frames);
     }
 
+    /// <summary>
+    /// Seeded noise drawn on a pool thread while Preprocess runs (<see cref="StartNoise"/>): on when Preprocess runs on
+    /// a GPU provider. Settable for tests, which run on the CPU.
+    /// </summary>
+    internal bool NoiseBesidePreprocess { get; set; }
+
     public IEngineItem Prepare(EngineInput input, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -170,7 +177,8 @@ internal sealed class BatchedF5Engine : ITtsEngine
         using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
         using var ids = idsBuffer.View<int>(1, input.TextIds.Length);
         using var total = totalBuffer.View<long>(1);
-        using var outputs = RunPreprocess(audio, ids, total);
+        var latent = new float[n * Mels];
+        using var outputs = RunPreprocess(audio, ids, total, StartNoise(input, latent));
 
         var condSize = n * _condDim;
         var cond = GC.AllocateUninitializedArray<float>(condSize);
@@ -183,17 +191,44 @@ internal sealed class BatchedF5Engine : ITtsEngine
             throw new ArgumentException($"TotalFrames ({n}) must exceed the reference's {refFrames} mel frames.", nameof(input));
         }
 
-        var latent = new float[n * Mels];
-        if (input.InitialNoise is { } noise)
+        return new BatchedItem(this, n, refFrames, grid, input.Sampler.CfgStrength, input.OutputGain, cond, condDrop, latent);
+    }
+
+    /// <summary>
+    /// x0 into <paramref name="latent"/>: <c>InitialNoise</c>, or seeded host noise. With Preprocess on a GPU the noise
+    /// is drawn on a pool thread while this thread launches Preprocess's kernels (≈ 1 ms of the ≈ 5 ms a lone request's
+    /// Prepare costs, for 60 000 values); on the CPU, Preprocess's own threads use every core, so it is drawn here.
+    /// The values are the same either way (one generator, one order).
+    /// </summary>
+    private Task StartNoise(EngineInput input, float[] latent)
+    {
+        if (input.InitialNoise is { } given)
         {
-            noise.AsSpan(0, latent.Length).CopyTo(latent);
-        }
-        else
-        {
-            new GaussianNoise(input.Sampler.Seed ?? Random.Shared.NextInt64()).Fill(latent);
+            given.AsSpan(0, latent.Length).CopyTo(latent);
+            return Task.CompletedTask;
         }
 
-        return new BatchedItem(this, n, refFrames, grid, input.Sampler.CfgStrength, input.OutputGain, cond, condDrop, latent);
+        var generator = new GaussianNoise(input.Sampler.Seed ?? Random.Shared.NextInt64());
+        if (!NoiseBesidePreprocess)
+        {
+            generator.Fill(latent);
+            return Task.CompletedTask;
+        }
+
+        return Task.Run(() => generator.Fill(latent), CancellationToken.None); // ≈ 1 ms: not worth cancelling
+    }
+
+    /// <summary>Runs Preprocess, then waits for <paramref name="beside"/> (the noise), whether or not the run failed.</summary>
+    private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total, Task beside)
+    {
+        try
+        {
+            return RunPreprocess(audio, ids, total);
+        }
+        finally
+        {
+            beside.Wait(CancellationToken.None); // never leave a fill running into an array nobody owns any more
+        }
     }
 
     private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total)

@@ -92,6 +92,17 @@ public sealed class GaussianNoise
     }
 
     /// <summary>
+    /// 1/27, 1/25, …, 1/1: the atanh series' coefficients in Horner order. Folded at compile time by the same correctly
+    /// rounded IEEE division the loop once did per term, so the values — and every log — are bit for bit those of the
+    /// division; the 14 divisions per log were most of the noise's cost (60 000 values: 1.2 ms on the CI machine).
+    /// </summary>
+    private static ReadOnlySpan<double> Reciprocals =>
+    [
+        1.0 / 27, 1.0 / 25, 1.0 / 23, 1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15,
+        1.0 / 13, 1.0 / 11, 1.0 / 9, 1.0 / 7, 1.0 / 5, 1.0 / 3, 1.0 / 1,
+    ];
+
+    /// <summary>
     /// Natural log of a positive normal double from +, −, ×, ÷ only: x = m·2^e with m in [√½, √2), then
     /// ln m = 2·atanh(z), z = (m − 1)/(m + 1), |z| ≤ 0.1716, summed to 14 odd terms (error below 1e-16 relative).
     /// </summary>
@@ -111,9 +122,9 @@ public sealed class GaussianNoise
         var z = (mantissa - 1.0) / (mantissa + 1.0);
         var z2 = z * z;
         var sum = 0.0;
-        for (var k = 27; k >= 1; k -= 2)
+        foreach (var reciprocal in Reciprocals)
         {
-            sum = (sum * z2) + (1.0 / k);
+            sum = (sum * z2) + reciprocal;
         }
 
         return (exponent * Ln2) + (2.0 * z * sum);
