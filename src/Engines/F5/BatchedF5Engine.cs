@@ -196,8 +196,9 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
     /// <summary>
     /// x0 into <paramref name="latent"/>: <c>InitialNoise</c>, or seeded host noise. With Preprocess on a GPU the noise
-    /// is drawn on a pool thread while this thread launches Preprocess's kernels (≈ 1 ms of the ≈ 5 ms a lone request's
-    /// Prepare costs, for 60 000 values); on the CPU, Preprocess's own threads use every core, so it is drawn here.
+    /// is drawn on a pool thread while this thread launches Preprocess's kernels (60 000 values take ≈ 1.1 ms on the CI
+    /// machine's CPU; a lone request's Prepare is ≈ 5 ms on an H200 host); on the CPU, Preprocess's own threads use every
+    /// core, so it is drawn here.
     /// The values are the same either way (one generator, one order).
     /// </summary>
     private Task StartNoise(EngineInput input, float[] latent)
