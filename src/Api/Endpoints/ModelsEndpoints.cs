@@ -40,12 +40,11 @@ internal static class ModelsEndpoints
     /// defaults and the audio formats this server can produce. 503 until the model is loaded.
     /// </summary>
     /// <param name="tts">The synthesis service.</param>
-    /// <param name="batching">Batching limits.</param>
     /// <param name="synthesis">Sampler defaults.</param>
     /// <param name="modelOptions">The model directory.</param>
     /// <param name="formats">The response formats of this machine.</param>
     internal static IResult ListModels(
-        TtsService tts, IOptions<BatchingOptions> batching, IOptions<SynthesisOptions> synthesis,
+        TtsService tts, IOptions<SynthesisOptions> synthesis,
         IOptions<ModelOptions> modelOptions, OutputFormats formats)
     {
         var d = tts.LoadedModel;
@@ -61,7 +60,7 @@ internal static class ModelsEndpoints
             SampleRate = d.SampleRate,
             Providers = d.ProvidersByStage,
             MaxFrames = d.MaxFrames,
-            MaxBatchSize = d.SupportsBatching ? tts.BatchLimit ?? Math.Min(d.MaxBatchSize, batching.Value.MaxBatchSize) : 1,
+            MaxBatchSize = tts.BatchLimit,
             FixedNfeSteps = d.FixedNfeSteps,
             DefaultNfeSteps = d.FixedNfeSteps ?? s.DefaultNfeSteps,
             MaxNfeSteps = d.FixedNfeSteps ?? s.MaxNfeSteps,

@@ -17,7 +17,6 @@ internal sealed class BatchScheduler : IDisposable
     private readonly RequestQueue _queue;
     private readonly BatchWorker _worker;
     private readonly ITtsEngine _engine;
-    private readonly TimeProvider _time;
     private readonly int _maxBatchFrames;
     private readonly JobLedger _ledger;
     private readonly ILogger _logger;
@@ -38,7 +37,6 @@ internal sealed class BatchScheduler : IDisposable
         _ledger = new JobLedger(metrics, time ?? TimeProvider.System);
         _queue = new RequestQueue(options, _ledger);
         _engine = engine;
-        _time = time ?? TimeProvider.System;
         _maxBatchFrames = options.MaxBatchFrames;
         _worker = new BatchWorker(engine, _queue, options, BatchLimits.From(options, engine.Description), _ledger, logger, name);
     }
@@ -71,7 +69,7 @@ internal sealed class BatchScheduler : IDisposable
         }
 
         var timings = BatchSizePicker.Measure(
-            _engine, BatchSizePicker.Candidates(MaxBatchSize, _maxBatchFrames), _time,
+            _engine, BatchSizePicker.Candidates(MaxBatchSize, _maxBatchFrames), _ledger.Time,
             (size, error) => _logger.LogWarning(error, "Worker {Worker}: batch size {Size} failed while timing the step; picking among the smaller sizes", _name, size),
             cancellationToken);
         var choice = BatchSizePicker.Pick(timings, budget, steps, tolerance);

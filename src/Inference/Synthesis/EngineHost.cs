@@ -265,8 +265,11 @@ internal sealed class EngineHost : IHostedLifecycleService, IStartupTask, IDispo
             "Worker {Worker} keeps to batch size {BatchSize} of {Limit}: {Reason}", worker.Name, choice.BatchSize, limit, choice.Reason);
     }
 
-    /// <summary>The largest batch limit of the workers once warm (picked or configured); null before.</summary>
-    public int? BatchLimit => _ready ? _pool?.Workers.Max(w => w.Scheduler.MaxBatchSize) : null;
+    /// <summary>
+    /// The largest batch limit of the workers: the configured one (capped by the engine; 1 without batching), or the
+    /// size picked during warm-up. 503 while the model is still loading.
+    /// </summary>
+    public int BatchLimit => (_pool ?? throw NotReady("The model is still loading.")).Workers.Max(w => w.Scheduler.MaxBatchSize);
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {

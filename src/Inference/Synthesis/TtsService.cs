@@ -68,8 +68,8 @@ internal sealed partial class TtsService
     /// <summary>True when requests can be served (engine warmed up, not draining).</summary>
     public bool IsReady => _host.IsReady;
 
-    /// <summary>Most items in one Transformer call once warm: the picked batch size, else the configured limit; null before.</summary>
-    public int? BatchLimit => _host.BatchLimit;
+    /// <summary>Most items in one Transformer call: the configured limit, or the batch size picked at start; 503 while loading.</summary>
+    public int BatchLimit => _host.BatchLimit;
 
     /// <summary>Synthesises the whole request and returns its audio.</summary>
     public async Task<TtsResult> SynthesizeAsync(TtsRequest request, CancellationToken cancellationToken)
