@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using F5Tts.Api.Tests.Infrastructure;
 
 namespace F5Tts.Api.Tests;
@@ -31,9 +29,7 @@ public sealed class BatchSizePickingTests
         await Speech.WaitReadyAsync(client, Ct);
 
         var metrics = await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
-        var match = new Regex(@"^f5tts_worker_batch_limit\{[^}]*worker=""cpu""[^}]*\} (\S+)$", RegexOptions.Multiline).Match(metrics);
-        Assert.True(match.Success, "no f5tts_worker_batch_limit sample for the worker");
-        Assert.Equal(expected, int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(expected, WorkerMetrics.Sample(metrics, "f5tts_worker_batch_limit", "cpu"));
         using (var models = JsonDocument.Parse(await client.GetStringAsync(new Uri("v1/models", UriKind.Relative), Ct)))
         {
             Assert.Equal(expected, models.RootElement.GetProperty("data")[0].GetProperty("max_batch_size").GetInt32());

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using F5Tts.Api.Tests.Infrastructure;
 using F5Tts.Inference.Engine;
 using Microsoft.AspNetCore.Hosting;
@@ -40,13 +39,6 @@ public sealed class MultiDeviceTests
     private static async Task<string> MetricsAsync(HttpClient client) =>
         await client.GetStringAsync(new Uri("metrics", UriKind.Relative), Ct);
 
-    private static double Sample(string metrics, string family, string worker)
-    {
-        var match = new Regex($@"^{family}\{{[^}}]*worker=""{worker}""[^}}]*\}} (\S+)$", RegexOptions.Multiline).Match(metrics);
-        Assert.True(match.Success, $"no {family} sample for worker {worker}");
-        return double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     [Fact]
     public async Task Three_devices_run_three_named_workers_that_all_serve()
     {
@@ -57,8 +49,8 @@ public sealed class MultiDeviceTests
         string metrics = await MetricsAsync(client);
         foreach (var worker in new[] { "cpu0", "cpu1", "cpu2" })
         {
-            Assert.Equal(1, Sample(metrics, "f5tts_worker_up", worker));
-            Assert.Equal(0, Sample(metrics, "f5tts_worker_queued_audio_seconds", worker));
+            Assert.Equal(1, WorkerMetrics.Sample(metrics, "f5tts_worker_up", worker));
+            Assert.Equal(0, WorkerMetrics.Sample(metrics, "f5tts_worker_queued_audio_seconds", worker));
         }
 
         // Requests in flight together spread over the workers; sequential ones at least all succeed.
@@ -67,10 +59,10 @@ public sealed class MultiDeviceTests
         responses.ToList().ForEach(r => r.Dispose());
 
         metrics = await MetricsAsync(client);
-        Assert.True(Sample(metrics, "f5tts_worker_busy_seconds_total", "cpu0") > 0, "the first worker never ran");
+        Assert.True(WorkerMetrics.Sample(metrics, "f5tts_worker_busy_seconds_total", "cpu0") > 0, "the first worker never ran");
         foreach (var worker in new[] { "cpu0", "cpu1", "cpu2" })
         {
-            Assert.Equal(0, Sample(metrics, "f5tts_worker_queued_audio_seconds", worker), 6); // every request finished
+            Assert.Equal(0, WorkerMetrics.Sample(metrics, "f5tts_worker_queued_audio_seconds", worker), 6); // every request finished
         }
     }
 
@@ -90,8 +82,8 @@ public sealed class MultiDeviceTests
 
         string metrics = await MetricsAsync(client);
         // Which worker served which request depends on arrival order (routing has its own tests): both are up.
-        Assert.All(new[] { "cpu0.0", "cpu0.1" }, worker => Assert.Equal(1, Sample(metrics, "f5tts_worker_up", worker)));
-        Assert.True(Sample(metrics, "f5tts_worker_busy_seconds_total", "cpu0.0") > 0, "the first worker never ran");
+        Assert.All(new[] { "cpu0.0", "cpu0.1" }, worker => Assert.Equal(1, WorkerMetrics.Sample(metrics, "f5tts_worker_up", worker)));
+        Assert.True(WorkerMetrics.Sample(metrics, "f5tts_worker_busy_seconds_total", "cpu0.0") > 0, "the first worker never ran");
     }
 
     [Fact]
@@ -122,10 +114,10 @@ public sealed class MultiDeviceTests
         }
 
         string metrics = await MetricsAsync(client);
-        Assert.Equal(0, Sample(metrics, "f5tts_worker_up", "cpu0"));
-        Assert.Equal(1, Sample(metrics, "f5tts_worker_up", "cpu1"));
-        Assert.Equal(1, Sample(metrics, "f5tts_worker_faults_total", "cpu0"));
-        Assert.Equal(0, Sample(metrics, "f5tts_worker_faults_total", "cpu1"));
+        Assert.Equal(0, WorkerMetrics.Sample(metrics, "f5tts_worker_up", "cpu0"));
+        Assert.Equal(1, WorkerMetrics.Sample(metrics, "f5tts_worker_up", "cpu1"));
+        Assert.Equal(1, WorkerMetrics.Sample(metrics, "f5tts_worker_faults_total", "cpu0"));
+        Assert.Equal(0, WorkerMetrics.Sample(metrics, "f5tts_worker_faults_total", "cpu1"));
         Assert.Equal(1, lost.FailedSteps); // the only step that reached the lost device's engine
     }
 
@@ -178,8 +170,8 @@ public sealed class MultiDeviceTests
         }
 
         string metrics = await MetricsAsync(client);
-        Assert.Equal(0, Sample(metrics, "f5tts_worker_up", "cpu0"));
-        Assert.Equal(1, Sample(metrics, "f5tts_worker_up", "cpu1"));
+        Assert.Equal(0, WorkerMetrics.Sample(metrics, "f5tts_worker_up", "cpu0"));
+        Assert.Equal(1, WorkerMetrics.Sample(metrics, "f5tts_worker_up", "cpu1"));
 
         // The stuck call returns at last; the worker, out of service, refuses the next one. (On a machine so busy that
         // the request's Preprocess alone outlasted the 2 s, the worker was taken out before its step: 503 all the same.)
