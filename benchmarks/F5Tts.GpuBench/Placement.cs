@@ -67,7 +67,9 @@ internal static class Placement
             audio[i] = 0.1f * MathF.Sin(2 * MathF.PI * 120 * i / 24000f);
         }
 
-        var ids = Enumerable.Range(1, 82).ToArray();
+        // A padded Preprocess (exporter version 2) takes its ids padded by -1 to the frame count.
+        var padded = session.ModelMetadata.CustomMetadataMap.GetValueOrDefault("f5tts.preprocess") == "padded";
+        var ids = Enumerable.Range(1, 82).Concat(Enumerable.Repeat(-1, padded ? Math.Max(0, frames - 82) : 0)).ToArray();
         using var audioValue = OrtValue.CreateTensorValueFromMemory(audio, [1, audio.Length]);
         using var idsValue = OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
         using var totalValue = OrtValue.CreateTensorValueFromMemory(new long[] { frames }, [1]);

@@ -60,7 +60,9 @@ def check_onnx(out: Path, n: int) -> None:
     print(f"fp16 vs fp32 one-step state max abs diff (N={n}): {float(np.max(np.abs(res['fp16'] - res['fp32']))):.3e}")
     pre = ort.InferenceSession(str(d32 / "F5_Preprocess.onnx"), so, providers=["CPUExecutionProvider"])
     c, cd, rf = pre.run(None, {"audio": (0.1 * g.standard_normal((1, 48000))).astype(np.float32),
-                               "text_ids": g.integers(0, 2545, (1, 60)).astype(np.int32),
+                               # padded Preprocess (exporter version 2): ids padded by -1 to the frame count
+                               "text_ids": np.pad(g.integers(0, 2545, (1, 60)).astype(np.int32), ((0, 0), (0, 340)),
+                                                  constant_values=-1),
                                "total_frames": np.array([400], np.int64)})
     dec = ort.InferenceSession(str(d32 / "F5_Decode.onnx"), so, providers=["CPUExecutionProvider"])
     wav = dec.run(None, {"mel": g.standard_normal((2, 200, 100), dtype=np.float32) - 4,

@@ -69,6 +69,15 @@ internal static class BatchedContract
             : 612;
     }
 
+    /// <summary>
+    /// True when Preprocess takes its text ids padded by -1 to the frame count it returns (metadata
+    /// <c>f5tts.preprocess=padded</c>, exporter version 2 on; docs/export.md "Padded Preprocess"): rows past
+    /// <c>total_frames</c> come out 0 and each item's own rows as at its length, so a caller may pad to a bucket. Older
+    /// exports take the ids at their length and return <c>total_frames</c> rows.
+    /// </summary>
+    public static bool PaddedPreprocess(StageSession pre) =>
+        pre.Metadata.GetValueOrDefault("f5tts.preprocess") == "padded";
+
     /// <summary>An integer of the export's metadata, or <paramref name="fallback"/> when absent or not a number.</summary>
     public static int ParseOr(IReadOnlyDictionary<string, string> meta, string key, int fallback) =>
         meta.TryGetValue(key, out var s) && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : fallback;

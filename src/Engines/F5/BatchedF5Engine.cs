@@ -49,6 +49,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly int _condDim;
     private readonly int _maxFrames;
     private readonly int _vocabSize;
+    private readonly bool _paddedPreprocess; // text ids padded to the frame count (BatchedContract.PaddedPreprocess)
     private readonly TimeModulationTable? _table;
     private readonly StepLanes _lanes;
     private bool _disposed;
@@ -73,6 +74,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
         BatchedContract.Validate(pre, transformer, decode, table is not null);
         _condDim = BatchedContract.CondDimOf(pre);
+        _paddedPreprocess = BatchedContract.PaddedPreprocess(pre);
 
         var meta = _pre.Metadata;
         _maxFrames = BatchedContract.ParseOr(meta, "f5tts.max_frames", 4096);
@@ -172,10 +174,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
         var grid = TimeGrid.For(input.Sampler);
 
         using var audioBuffer = NativeBuffer.HostCopy<float>(input.ReferenceAudio);
-        using var idsBuffer = NativeBuffer.HostCopy<int>(input.TextIds);
+        using var idsBuffer = _paddedPreprocess ? PaddedIds(input.TextIds, n) : NativeBuffer.HostCopy<int>(input.TextIds);
         using var totalBuffer = NativeBuffer.HostCopy<long>([n]);
         using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
-        using var ids = idsBuffer.View<int>(1, input.TextIds.Length);
+        using var ids = idsBuffer.View<int>(1, _paddedPreprocess ? n : input.TextIds.Length);
         using var total = totalBuffer.View<long>(1);
         var latent = new float[n * Mels];
         using var outputs = RunPreprocess(audio, ids, total, StartNoise(input, latent));
@@ -192,6 +194,16 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         return new BatchedItem(this, n, refFrames, grid, input.Sampler.CfgStrength, input.OutputGain, cond, condDrop, latent);
+    }
+
+    /// <summary>The text ids of a padded Preprocess: <paramref name="frames"/> ids, -1 past the text (no token).</summary>
+    private static NativeBuffer PaddedIds(ReadOnlySpan<int> textIds, int frames)
+    {
+        var buffer = NativeBuffer.AllocateHost((long)frames * sizeof(int));
+        var ids = buffer.AsSpan<int>(frames);
+        textIds.CopyTo(ids);
+        ids[textIds.Length..].Fill(-1);
+        return buffer;
     }
 
     /// <summary>

@@ -61,8 +61,10 @@ class GRN(nn.Module):
         self.gamma = nn.Parameter(torch.zeros(1, 1, dim))
         self.beta = nn.Parameter(torch.zeros(1, 1, dim))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        gx = torch.norm(x, p=2, dim=1, keepdim=True)
+    def forward(self, x: torch.Tensor, frames: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """frames [b, n, 1] (1 at each row's own frames, 0 past them): the norm over time counts only a row's own
+        frames, so a row padded past its length gets the same result as alone (the padded Preprocess export)."""
+        gx = torch.norm(x if frames is None else x * frames, p=2, dim=1, keepdim=True)
         nx = gx / (gx.mean(dim=-1, keepdim=True) + 1e-6)
         return self.gamma * (x * nx) + self.beta + x
 
@@ -78,13 +80,14 @@ class ConvNeXtV2Block(nn.Module):
         self.grn = GRN(intermediate_dim)
         self.pwconv2 = nn.Linear(intermediate_dim, dim)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, frames: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """frames: see GRN; the caller zeroes x past each row's frames (the conv's zero padding)."""
         residual = x
         x = self.dwconv(x.transpose(1, 2)).transpose(1, 2)
         x = self.norm(x)
         x = self.pwconv1(x)
         x = self.act(x)
-        x = self.grn(x)
+        x = self.grn(x, frames)
         x = self.pwconv2(x)
         return residual + x
 
@@ -119,27 +122,36 @@ class TextEmbedding(nn.Module):
     def forward(self, text: torch.Tensor, seq_len: int, drop_text: bool = False) -> torch.Tensor:
         return self.embed_tokens(self.pad_tokens(text, seq_len), drop_text)
 
-    def embed_tokens_pair(self, tokens: torch.Tensor, pos_table: Optional[torch.Tensor] = None):
+    def embed_tokens_pair(self, tokens: torch.Tensor, pos_table: Optional[torch.Tensor] = None,
+                          frames: Optional[torch.Tensor] = None):
         """(embed_tokens(tokens), embed_tokens(tokens, drop_text=True)) in one batch of 2B rows: every op is per row
         (GRN's norm runs over each row's own frames), so this is the same mathematics with half the graph nodes — the
         export's Preprocess is bound by host launch cost per node (docs/benchmarks.md "What limits the numbers"). pos_table: the
-        text_pos_embed rows for the N frames when the caller has them, else computed here."""
-        b = tokens.shape[0]
+        text_pos_embed rows for the N frames when the caller has them, else computed here.
+        frames: [B, N] bool, True at each row's own frames (the padded Preprocess export: rows padded past their
+        length). Past them the blocks' input is zeroed, as the convolution's zero padding is past N, and GRN's norm
+        leaves them out, so each row's own frames come out as computed alone at its length."""
         text_mask = tokens == 0
         x = self.text_embed(torch.cat([tokens, torch.zeros_like(tokens)], dim=0))
         if self.extra_modeling:
             if pos_table is None:
                 pos_table = text_pos_embed(torch._shape_as_tensor(tokens)[1], self.text_dim)
             x = x + pos_table.to(x.dtype).unsqueeze(0)
+            own = None if frames is None else torch.cat([frames, frames], dim=0).unsqueeze(-1).to(x.dtype)
             if self.mask_padding:
                 keep = (~text_mask).unsqueeze(-1).to(x.dtype)
                 keep = torch.cat([keep, keep], dim=0)
+                if own is not None:
+                    keep = keep * own
                 x = x * keep
                 for block in self.text_blocks:
-                    x = block(x) * keep
+                    x = block(x, own) * keep
             else:
-                x = self.text_blocks(x)
-        return x[:b], x[b:]
+                for block in self.text_blocks:
+                    x = block(x if own is None else x * own, own)
+        # Two halves by a reshape, not x[:B]: the batch size stays symbolic in the exported graph.
+        halves = x.unflatten(0, (2, -1))
+        return halves[0], halves[1]
 
     def embed_tokens(self, tokens: torch.Tensor, drop_text: bool = False) -> torch.Tensor:
         """tokens [B, N] int64 already +1 and zero-padded to N -> [B, N, text_dim]."""

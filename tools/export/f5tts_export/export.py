@@ -19,7 +19,10 @@ OPSET = 17
 CONTRACT_BATCHED = "f5tts-batched/1"
 CONTRACT_DAKEQQ = "dakeqq"
 VOCAB_PATH = Path(__file__).resolve().parent / "data" / "vocab.txt"
-EXPORTER_VERSION = "1"
+EXPORTER_VERSION = "2"
+# Metadata f5tts.preprocess of exports whose Preprocess takes text ids padded to the frame count (graphs.BatchedPreprocess;
+# exporter version 2 on). Absent: text ids at their length and the frame count as total_frames' value (version 1).
+PREPROCESS_PADDED = "padded"
 # f5ops exports only: t -> the AdaLN modulation rows the Transformer's time_table holds (graphs.BatchedTimeModulation).
 TIME_MODULATION_FILE = "F5_TimeModulation.onnx"
 
@@ -136,11 +139,15 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
     g = torch.Generator().manual_seed(0)
 
     pre = graphs.BatchedPreprocess(dit, max_frames)
-    _onnx_export(pre, (0.1 * torch.randn(1, 5000, generator=g), torch.randint(0, cfg.vocab_size, (1, 10), generator=g,
-                                                                                dtype=torch.int64).to(torch.int32),
-                       torch.tensor([40], dtype=torch.int64)),
+    # Traced at batch 2 with text ids padded by -1 (the padded form: text_ids' length is the frame count).
+    ids = torch.full((2, 48), -1, dtype=torch.int32)
+    ids[0, :10] = torch.randint(0, cfg.vocab_size, (10,), generator=g, dtype=torch.int64).to(torch.int32)
+    ids[1, :7] = torch.randint(0, cfg.vocab_size, (7,), generator=g, dtype=torch.int64).to(torch.int32)
+    _onnx_export(pre, (0.1 * torch.randn(2, 5000, generator=g), ids, torch.tensor([40, 33], dtype=torch.int64)),
                  out / "F5_Preprocess.onnx", ["audio", "text_ids", "total_frames"], ["cond", "cond_drop", "ref_frames"],
-                 {"audio": {1: "samples"}, "text_ids": {1: "text_len"}, "cond": {1: "frames"}, "cond_drop": {1: "frames"}})
+                 {"audio": {0: "batch", 1: "samples"}, "text_ids": {0: "batch", 1: "frames"},
+                  "total_frames": {0: "batch"}, "cond": {0: "batch", 1: "frames"},
+                  "cond_drop": {0: "batch", 1: "frames"}, "ref_frames": {0: "batch"}})
 
     dtype = torch.float16 if precision == "fp16" else torch.float32
     b, n, c = 2, 24, N_MELS + cfg.text_dim
@@ -191,6 +198,7 @@ def export_batched(dit: DiT, vocos: Vocos, out_dir, model_name: str, precision: 
         "f5tts.max_frames": str(max_frames),
         "f5tts.text_dim": str(cfg.text_dim),
         "f5tts.exporter_version": EXPORTER_VERSION,
+        "f5tts.preprocess": PREPROCESS_PADDED,
     }
     if attention != "plain":
         meta["f5tts.attention"] = attention

@@ -58,15 +58,42 @@ class ConditionBuilder(nn.Module):
         return cond, cond_drop, f
 
 
+    def padded(self, wav: torch.Tensor, text_ids: torch.Tensor, total_frames: torch.Tensor):
+        """The padded form (f5tts-batched Preprocess "padded", docs/export.md "Padded Preprocess"): wav [B, S] (one
+        reference length for the whole batch); text_ids [B, P] int, -1 past each item's text, P = the padded frame
+        count; total_frames [B] int64, each item's N <= P -> cond, cond_drop [B, P, C] (rows past N are 0; rows before
+        N as forward() at N), ref_frames [B].
+
+        No value computed from a shape reaches the GPU: the shapes of the outputs come from text_ids and the reference
+        frame count F is counted on the device (a sum of ones over the mel's frames), so ONNX Runtime needs no Memcpy
+        node and can capture the graph as a CUDA graph at fixed shapes, each item's N being a value."""
+        mel = audio.log_mel_conv(wav, self.fb, self.window)  # [B, F, 100]
+        f = torch.ones_like(mel[:, :, 0]).sum(dim=1)  # [B] float, = F (exact: F <= max_frames)
+        pos = self.positions[: _shape(text_ids, 1)]
+        f0 = f[:1].to(torch.int64)
+        mel_full = mel.index_select(1, torch.minimum(pos, f0 - 1)) * (pos < f0).to(mel.dtype).view(1, -1, 1)
+        frames = pos.unsqueeze(0) < total_frames.unsqueeze(1)  # [B, P]
+        tok = text_ids.to(torch.int64) + 1
+        rows = audio.anchor_of(wav) + self.max_frames
+        table = text_pos_embed(rows, self.text_embed.text_dim)[: _shape(tok, 1)]
+        text, text_drop = self.text_embed.embed_tokens_pair(tok, table, frames)
+        own = frames.unsqueeze(-1).to(mel.dtype)
+        cond = torch.cat([mel_full, text], dim=-1) * own
+        cond_drop = torch.cat([torch.zeros_like(mel_full), text_drop], dim=-1) * own
+        return cond, cond_drop, f.to(torch.int64)
+
+
 # ============================================================================================ f5tts-batched/1
 class BatchedPreprocess(nn.Module):
+    """Preprocess of the padded form (ConditionBuilder.padded): a batch of items of one reference length, each padded to
+    the same frame count, at shapes the caller can bucket."""
+
     def __init__(self, dit: DiT, max_frames: int = 4096):
         super().__init__()
         self.cond = ConditionBuilder(dit.text_embed, max_frames)
 
     def forward(self, audio_in: torch.Tensor, text_ids: torch.Tensor, total_frames: torch.Tensor):
-        cond, cond_drop, f = self.cond(audio_in, text_ids, total_frames[0])
-        return cond, cond_drop, f.view(1)
+        return self.cond.padded(audio_in, text_ids, total_frames)
 
 
 class BatchedTransformer(nn.Module):

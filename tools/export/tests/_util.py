@@ -114,3 +114,12 @@ def voice(seconds: float, seed: int) -> torch.Tensor:
 def text_ids(n: int, seed: int) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.randint(0, 2545, (1, n), generator=g)
+
+
+def padded_ids(ids, frames: int) -> np.ndarray:
+    """Text ids [B, T] as the padded Preprocess takes them: int32 [B, frames], -1 past the text (cut at frames)."""
+    a = ids.numpy() if isinstance(ids, torch.Tensor) else np.asarray(ids)
+    a = a.reshape(a.shape[0] if a.ndim > 1 else 1, -1)[:, :frames]
+    out = np.full((a.shape[0], frames), -1, dtype=np.int32)
+    out[:, : a.shape[1]] = a
+    return out

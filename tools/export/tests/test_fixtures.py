@@ -17,7 +17,8 @@ class FixtureGoldenTests(unittest.TestCase):
     def _loop(self, d, g, key, nfe, lengths=None):
         x = g[f"{key}.noise"][None] if lengths is None else None
         cond, cond_drop, _ = _util.run(d, "F5_Preprocess.onnx", {
-            "audio": g[f"{key}.audio"][None], "text_ids": g[f"{key}.text_ids"][None], "total_frames": g[f"{key}.total_frames"]})
+            "audio": g[f"{key}.audio"][None], "total_frames": g[f"{key}.total_frames"],
+            "text_ids": _util.padded_ids(g[f"{key}.text_ids"], int(g[f"{key}.total_frames"][0]))})
         return cond, cond_drop, x
 
     def test_batched_fp32_golden(self):

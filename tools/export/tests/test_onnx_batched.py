@@ -13,9 +13,10 @@ from f5tts_export import reference, sampler
 GRAPHS = ("F5_Preprocess.onnx", "F5_Transformer.onnx", "F5_Decode.onnx")
 
 
-def _prep(model_dir, wav, ids, n):
+def _prep(model_dir, wav, ids, n, padded_to=None):
+    """Preprocess of one item at n frames, its text ids padded by -1 to padded_to (default n) frames."""
     return _util.run(model_dir, "F5_Preprocess.onnx", {
-        "audio": wav.unsqueeze(0).numpy(), "text_ids": ids.to(torch.int32).numpy(),
+        "audio": wav.unsqueeze(0).numpy(), "text_ids": _util.padded_ids(ids, padded_to or n),
         "total_frames": np.array([n], dtype=np.int64)})
 
 
@@ -66,7 +67,8 @@ class BatchedContractTests(unittest.TestCase):
             meta = {p.key: p.value for p in m.metadata_props}
             for k, v in {"f5tts.contract": "f5tts-batched/1", "f5tts.model": "tiny-v1", "f5tts.precision": "fp32",
                          "f5tts.sample_rate": "24000", "f5tts.hop_length": "256", "f5tts.n_mels": "100",
-                         "f5tts.vocab_size": "2545", "f5tts.max_frames": "4096"}.items():
+                         "f5tts.vocab_size": "2545", "f5tts.max_frames": "4096", "f5tts.preprocess": "padded",
+                         "f5tts.exporter_version": "2"}.items():
                 self.assertEqual(meta.get(k), v, f"{g} {k}")
         self.assertEqual((self.dir / "vocab.txt").read_text(encoding="utf-8").count("\n"), 2545)
 
@@ -101,9 +103,32 @@ class BatchedContractTests(unittest.TestCase):
         _util.metric("batched_preprocess_text_max_abs", e_txt)
         self.assertLessEqual(e_mel, 1e-3)
         self.assertLessEqual(e_txt, 1e-4)
-        # text longer than N is truncated, reference longer than N is cut (no crash)
-        cond2, _, _ = _prep(self.dir, wav, _util.text_ids(300, 6), 120)
+        # reference longer than N is cut (no crash)
+        cond2, _, _ = _prep(self.dir, wav, _util.text_ids(100, 6), 120)
         self.assertEqual(cond2.shape, (1, 120, 132))
+
+    def test_padded_preprocess_equals_items_alone(self):
+        # The padded form (docs/export.md "Padded Preprocess"): an item padded past its N frames, and two items of one
+        # reference length in one batch at a common padded length, give each item's own rows as computed alone at N
+        # (GRN's norm over its own frames only); the rows past N are 0.
+        wav = _util.voice(1.1, 12)
+        a, b = _util.text_ids(41, 7), _util.text_ids(19, 8)
+        na, nb, p = 210, 150, 256
+        alone = {k: _prep(self.dir, wav, ids, n) for k, ids, n in (("a", a, na), ("b", b, nb))}
+        padded = _prep(self.dir, wav, a, na, padded_to=p)
+        worst = max(_util.max_abs(padded[i][:, :na], alone["a"][i]) for i in (0, 1))
+        self.assertTrue(np.all(padded[0][:, na:] == 0) and np.all(padded[1][:, na:] == 0))
+        batch = _util.run(self.dir, "F5_Preprocess.onnx", {
+            "audio": np.stack([wav.numpy(), wav.numpy()]), "text_ids": np.concatenate(
+                [_util.padded_ids(a, p), _util.padded_ids(b, p)]), "total_frames": np.array([na, nb], np.int64)})
+        self.assertEqual(batch[0].shape, (2, p, 132))
+        self.assertEqual(batch[2].tolist(), [wav.shape[0] // 256 + 1] * 2)
+        for row, (k, n) in enumerate((("a", na), ("b", nb))):
+            worst = max(worst, *(_util.max_abs(batch[i][row:row + 1, :n], alone[k][i]) for i in (0, 1)))
+            self.assertTrue(np.all(batch[0][row, n:] == 0) and np.all(batch[1][row, n:] == 0))
+        _util.metric("batched_preprocess_padded_vs_alone_max_abs", worst)
+        # The padding changes only how ONNX Runtime groups the sums (GRN's norm over more zeros): float rounding.
+        self.assertLessEqual(worst, 1e-5)
 
     def test_transformer_step_matches_reference(self):
         g = torch.Generator().manual_seed(4)
@@ -238,6 +263,9 @@ class V0Tests(unittest.TestCase):
         p0 = _prep(d0, wav, ids, 80)[0]
         rc, _, _ = reference.condition(dit0, wav.unsqueeze(0), ids, 80)
         self.assertLessEqual(_util.max_abs(p0[..., 100:], rc[..., 100:]), 1e-4)
+        # v0 has no text padding mask: the padded form must zero its rows past N before every block itself
+        p0_padded = _prep(d0, wav, ids, 80, padded_to=144)[0]
+        self.assertLessEqual(_util.max_abs(p0_padded[:, :80], p0), 1e-5)
         self.assertGreater(float(np.abs(p0[0, 10:, 100:]).max()), 0.0)  # v0: no text padding mask
 
 
