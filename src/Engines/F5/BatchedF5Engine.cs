@@ -50,6 +50,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private readonly int _maxFrames;
     private readonly int _vocabSize;
     private readonly bool _paddedPreprocess; // text ids padded to the frame count (BatchedContract.PaddedPreprocess)
+    private readonly StaticPreprocess? _staticPre; // bucketed shapes (+ CUDA graphs) of a padded Preprocess, else null
     private readonly TimeModulationTable? _table;
     private readonly StepLanes _lanes;
     private bool _disposed;
@@ -75,6 +76,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
         BatchedContract.Validate(pre, transformer, decode, table is not null);
         _condDim = BatchedContract.CondDimOf(pre);
         _paddedPreprocess = BatchedContract.PaddedPreprocess(pre);
+        if (pre.CudaGraph)
+        {
+            _prepareRunOptions.AddRunConfigEntry("gpu_graph_id", "-1"); // exact-shape runs of a graph-enabled session
+        }
 
         var meta = _pre.Metadata;
         _maxFrames = BatchedContract.ParseOr(meta, "f5tts.max_frames", 4096);
@@ -86,6 +91,10 @@ internal sealed class BatchedF5Engine : ITtsEngine
             Own,
             logger);
         var buffers = _lanes.Last.Buffers;
+        if (_paddedPreprocess && (pre.CudaGraph || options.StaticShapes))
+        {
+            _staticPre = new StaticPreprocess(pre, memory, _condDim, _maxFrames, options.FrameBucket, options.Cuda.PreprocessGraphMaxSamples, options.Cuda.MaxCudaGraphs, _gate, logger);
+        }
 
         Description = new EngineDescription(
             Model: meta.GetValueOrDefault("f5tts.model", "unknown"),
@@ -99,7 +108,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             FixedNfeSteps: null,
             ProvidersByStage: new Dictionary<string, string>
             {
-                [ModelContracts.PreprocessStage] = pre.ProvidersText,
+                [ModelContracts.PreprocessStage] = _staticPre is null ? pre.ProvidersText : $"{pre.ProvidersText} ({_staticPre.Mode})",
                 [ModelContracts.TransformerStage] = buffers.Mode is { } mode ? $"{transformer.ProvidersText} ({mode})" : transformer.ProvidersText,
                 [ModelContracts.DecodeStage] = decode.ProvidersText,
             });
@@ -173,27 +182,46 @@ internal sealed class BatchedF5Engine : ITtsEngine
         EngineInputChecks.Check(input, _maxFrames, _vocabSize);
         var grid = TimeGrid.For(input.Sampler);
 
+        var latent = new float[n * Mels];
+        var noise = StartNoise(input, latent);
+        (float[] Cond, float[] CondDrop, int ReferenceFrames) prepared;
+        try
+        {
+            prepared = _staticPre is null ? PreprocessExact(input)
+                : input.ReferenceAudio.Length <= _staticPre.MaxSamples ? _staticPre.Invoke(() => _staticPre.Run(input.ReferenceAudio, input.TextIds, n))
+                : _staticPre.Invoke(() => PreprocessExact(input)); // a graph-enabled session runs on its thread only
+        }
+        finally
+        {
+            noise.Wait(CancellationToken.None); // never leave a fill running into an array nobody owns any more
+        }
+
+        if (prepared.ReferenceFrames >= n)
+        {
+            throw new ArgumentException($"TotalFrames ({n}) must exceed the reference's {prepared.ReferenceFrames} mel frames.", nameof(input));
+        }
+
+        return new BatchedItem(this, n, prepared.ReferenceFrames, grid, input.Sampler.CfgStrength, input.OutputGain, prepared.Cond, prepared.CondDrop, latent);
+    }
+
+    /// <summary>Preprocess at the item's exact shapes, ONNX Runtime allocating the outputs.</summary>
+    private (float[] Cond, float[] CondDrop, int ReferenceFrames) PreprocessExact(EngineInput input)
+    {
+        var n = input.TotalFrames;
         using var audioBuffer = NativeBuffer.HostCopy<float>(input.ReferenceAudio);
         using var idsBuffer = _paddedPreprocess ? PaddedIds(input.TextIds, n) : NativeBuffer.HostCopy<int>(input.TextIds);
         using var totalBuffer = NativeBuffer.HostCopy<long>([n]);
         using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
         using var ids = idsBuffer.View<int>(1, _paddedPreprocess ? n : input.TextIds.Length);
         using var total = totalBuffer.View<long>(1);
-        var latent = new float[n * Mels];
-        using var outputs = RunPreprocess(audio, ids, total, StartNoise(input, latent));
+        using var outputs = RunPreprocess(audio, ids, total);
 
         var condSize = n * _condDim;
         var cond = GC.AllocateUninitializedArray<float>(condSize);
         var condDrop = GC.AllocateUninitializedArray<float>(condSize);
         outputs[0].GetTensorDataAsSpan<float>()[..condSize].CopyTo(cond);
         outputs[1].GetTensorDataAsSpan<float>()[..condSize].CopyTo(condDrop);
-        var refFrames = checked((int)outputs[2].GetTensorDataAsSpan<long>()[0]);
-        if (refFrames >= n)
-        {
-            throw new ArgumentException($"TotalFrames ({n}) must exceed the reference's {refFrames} mel frames.", nameof(input));
-        }
-
-        return new BatchedItem(this, n, refFrames, grid, input.Sampler.CfgStrength, input.OutputGain, cond, condDrop, latent);
+        return (cond, condDrop, checked((int)outputs[2].GetTensorDataAsSpan<long>()[0]));
     }
 
     /// <summary>The text ids of a padded Preprocess: <paramref name="frames"/> ids, -1 past the text (no token).</summary>
@@ -229,19 +257,6 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         return Task.Run(() => generator.Fill(latent), CancellationToken.None); // ≈ 1 ms: not worth cancelling
-    }
-
-    /// <summary>Runs Preprocess, then waits for <paramref name="beside"/> (the noise), whether or not the run failed.</summary>
-    private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total, Task beside)
-    {
-        try
-        {
-            return RunPreprocess(audio, ids, total);
-        }
-        finally
-        {
-            beside.Wait(CancellationToken.None); // never leave a fill running into an array nobody owns any more
-        }
     }
 
     private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total)
@@ -383,6 +398,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         }
 
         _disposed = true;
+        _staticPre?.Dispose();
         _lanes.Dispose();
         _table?.Dispose();
         _runOptions.Dispose();

@@ -3,11 +3,11 @@ using Microsoft.Extensions.Logging;
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// Hands out the CUDA graph ids of one Transformer session, up to <c>F5Tts:Engine:Cuda:MaxCudaGraphs</c>. Ids must be
+/// Hands out the CUDA graph ids of one session (the Transformer's; Preprocess has its own), up to <c>F5Tts:Engine:Cuda:MaxCudaGraphs</c>. Ids must be
 /// unique per session, and both packed batches of the engine (<see cref="StepLanes"/>) run the same session, so their
 /// step buffers draw from this one pool; the cap then bounds the graphs of the session as a whole.
 /// </summary>
-internal sealed class GraphIdPool(int maxGraphs, ILogger logger)
+internal sealed class GraphIdPool(int maxGraphs, ILogger logger, string uncaptured = "Transformer steps of new shape buckets")
 {
     private int _next = 1;
     private bool _warned;
@@ -30,7 +30,7 @@ internal sealed class GraphIdPool(int maxGraphs, ILogger logger)
         if (!_warned)
         {
             _warned = true;
-            logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); Transformer steps of new shape buckets run without graphs.", maxGraphs);
+            logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); {Uncaptured} run without graphs.", maxGraphs, uncaptured);
         }
 
         id = 0;

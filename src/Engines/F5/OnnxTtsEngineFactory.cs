@@ -41,6 +41,23 @@ public static class OnnxTtsEngineFactory
             disposables.Add(pre);
             var contract = DetectContract(pre);
             logger.LogInformation("Model {Directory}: contract {Contract}.", directory, contract);
+            if (options.Cuda.PreprocessCudaGraphs && pre.Providers[0] == ExecutionProvider.CUDA && contract == ModelContracts.Batched && BatchedContract.PaddedPreprocess(pre))
+            {
+                // Only a padded Preprocess can replay at bucketed shapes; the metadata telling so is read from the
+                // session, so the graph-enabled one is a second, small load (its engine tags every run with a graph id).
+                var graphed = factory.Create(ModelContracts.PreprocessStage, preprocessPath, ProviderChain.Parse(options.PreprocessProviders), cudaGraph: true);
+                if (graphed.CudaGraph)
+                {
+                    disposables.Remove(pre);
+                    pre.Dispose();
+                    pre = graphed;
+                    disposables.Add(pre);
+                }
+                else
+                {
+                    graphed.Dispose();
+                }
+            }
 
             var transformerPath = Path.Combine(directory, ModelContracts.TransformerFile);
             var profile = contract == ModelContracts.Batched ? BatchedContract.TrtProfileFor(options.TensorRt, BatchedContract.CondDimOf(pre)) : DakeqqF5Engine.TrtProfileFor(options.TensorRt, pre);

@@ -210,6 +210,22 @@ public sealed class CudaOptions
     /// </summary>
     [Range(2, 4096)]
     public int MaxCudaGraphs { get; set; } = 48;
+
+    /// <summary>
+    /// Capture and replay Preprocess as CUDA graphs at bucketed shapes (the reference's sample count and the frame
+    /// count rounded up to <see cref="EngineOptions.FrameBucket"/>), on a thread of its own. Only for exports with a
+    /// padded Preprocess (exporter version 2, docs/export.md "Padded Preprocess") whose Preprocess runs first on CUDA.
+    /// A lone request's Preprocess is launch-bound (≈ 100 kernels); each (voice length, frame bucket) captures once and
+    /// takes a graph id of its own, up to <see cref="MaxCudaGraphs"/> for this session.
+    /// </summary>
+    public bool PreprocessCudaGraphs { get; set; } = true;
+
+    /// <summary>
+    /// Longest reference in samples that Preprocess runs at bucketed shapes (its buffers are allocated for it once:
+    /// 4 bytes a sample); a longer one runs at exact shapes. Default 30 s at 24 kHz.
+    /// </summary>
+    [Range(513, 24_000 * 600)]
+    public int PreprocessGraphMaxSamples { get; set; } = 720_000;
 }
 
 /// <summary>CPU provider options (<c>F5Tts:Engine:Cpu</c>).</summary>
