@@ -11,7 +11,7 @@ internal sealed class Options
         "       [--cpu-threads 0] [--label NAME] [--device-name NAME] [--json-out FILE] [--verbose] [--require-gpu]\n" +
         "       [--cuda-graphs] [--static-shapes] [--frame-bucket 64] [--cudnn-search EXHAUSTIVE|HEURISTIC|DEFAULT]\n" +
         "       F5Tts.GpuBench --model DIR --placement-only [--tf32]   (ORT verbose log of the Transformer's node placement, stderr)\n" +
-        "       F5Tts.GpuBench --model DIR [--cuda-graphs] --profile-request STEPS   (one request end to end between cudaProfilerStart/Stop)\n" +
+        "       F5Tts.GpuBench --model DIR [--cuda-graphs] --profile-request STEPS [--no-stage-graphs]   (20 requests end to end, medians; the last between cudaProfilerStart/Stop)\n" +
         "       F5Tts.GpuBench --model DIR --batches 16 [--cuda-graphs] --lanes-repro SECONDS [--repro-stall 20] [--repro-precapture] [--repro-prepare-threads 1]   (the two-lane call pattern of the streamed-load hang; exit 6 on a stall)";
 
     public string Model { get; private set; } = string.Empty;
@@ -63,6 +63,9 @@ internal sealed class Options
 
     /// <summary>Steps of the one request <see cref="CudaProfiler.Request"/> profiles end to end; 0: off.</summary>
     public int ProfileRequest { get; private set; }
+
+    /// <summary>--no-stage-graphs: Preprocess and Decode at exact shapes (Cuda:PreprocessCudaGraphs and DecodeCudaGraphs off).</summary>
+    public bool NoStageGraphs { get; private set; }
 
     /// <summary>Seconds of the two-lane call pattern of the streamed-load hang (<see cref="LanesRepro"/>); 0: off.</summary>
     public int LanesRepro { get; private set; }
@@ -121,6 +124,7 @@ internal sealed class Options
                 case "--profile-batch": o.ProfileBatch = Int(); break;
                 case "--profile-request": o.ProfileRequest = Int(); break;
                 case "--cuda-graphs": o.CudaGraphs = true; break;
+                case "--no-stage-graphs": o.NoStageGraphs = true; break;
                 case "--lanes-repro": o.LanesRepro = Int(); break;
                 case "--repro-stall": o.ReproStall = Int(); break;
                 case "--repro-precapture": o.ReproPrecapture = true; break;

@@ -129,6 +129,8 @@ namespace F5Tts.GpuBench
             };
             engineOptions.Cuda.UseTf32 = o.Tf32;
             engineOptions.Cuda.CudaGraphs = o.CudaGraphs;
+            engineOptions.Cuda.PreprocessCudaGraphs = !o.NoStageGraphs;
+            engineOptions.Cuda.DecodeCudaGraphs = !o.NoStageGraphs;
             engineOptions.Cuda.CudnnConvAlgoSearch = o.CudnnSearch;
             engineOptions.Cuda.SdpaKernel = o.SdpaKernel;
             engineOptions.StaticShapes = o.StaticShapes;

@@ -49,6 +49,8 @@ public sealed class RegistrationTests
     [InlineData("F5Tts:Engine:Cuda:CudnnConvAlgoSearch", "FAST", "CudnnConvAlgoSearch")]
     [InlineData("F5Tts:Engine:FrameBucket", "0", "FrameBucket")]
     [InlineData("F5Tts:Engine:FrameBucket", "5000", "FrameBucket")]
+    [InlineData("F5Tts:Engine:Cuda:DecodeGraphMaxFrames", "0", "DecodeGraphMaxFrames")]
+    [InlineData("F5Tts:Engine:Cuda:DecodeGraphMaxFrames", "5000", "DecodeGraphMaxFrames")]
     public void Invalid_options_fail_validation_naming_the_key(string key, string value, string named)
     {
         using var sp = Build(new() { [key] = value, ["F5Tts:Model:Directory"] = Fixtures.Model("tiny-v1-batched") }, new ListLoggerFactory());

@@ -11,7 +11,8 @@ using Microsoft.ML.OnnxRuntime;
 // usage: F5Tts.EngineSmoke FIXTURES_DIR [FULL_MODEL_DIR|-] [PROVIDERS] [BATCHED_FIXTURES]
 // Golden parity of tests/fixtures on the given provider chain (default CUDA,CPU; TF32 off), then timings of a
 // full-size f5tts-batched/1 model when a directory is given. Exit code 1 when a parity check fails. With CUDA in the
-// chain the batched parity runs a second time with CUDA graphs (static shape buckets, docs/engine.md), same tolerances;
+// chain the batched parity runs a second time with CUDA graphs (static shape buckets, docs/engine.md), same tolerances,
+// plus six Decodes at one bucket (capture and replays of the Decode graph) against the golden audio;
 // a full-size model is then timed in both modes. BATCHED_FIXTURES: comma-separated model directories under
 // FIXTURES_DIR/models that share the tiny-v1-batched golden data (default tiny-v1-batched; e.g.
 // tiny-v1-batched-fused,tiny-v1-batched-f5ops).
@@ -137,6 +138,44 @@ void BatchedParity(EngineOptions engineOptions, string model, string mode)
     {
         Console.WriteLine($"  {staticMode.Mode}: {staticMode.GraphIds} graph ids used, captures graphs: {staticMode.CapturesGraphs}");
     }
+
+    DecodeReplays(engine, g);
+}
+
+// The bucketed Decode (docs/engine.md "CUDA graphs and shape buckets"): the golden mel of a and b decoded as one chunk
+// six times at one bucket — with Decode graphs two regular runs, the capture, then replays — each against the golden
+// audio (1e-4, as the Decode check of the tests), and every run against the first.
+void DecodeReplays(BatchedF5Engine engine, Golden g)
+{
+    if (engine.StaticDecode is not { } decode)
+    {
+        return;
+    }
+
+    BatchedItem Mel(string name)
+    {
+        var total = (int)g.L(name + ".total_frames")[0];
+        var refFrames = (int)g.L(name + ".ref_frames")[0];
+        var latent = new float[total * 100];
+        g.F(name + ".nfe8.mel_generated").CopyTo(latent, refFrames * 100);
+        return new BatchedItem(engine, total, refFrames, TimeGrid.Create(8, -1f), 2f, 1f, [], [], latent);
+    }
+
+    using var a = Mel("a");
+    using var b = Mel("b");
+    IReadOnlyList<float[]>? first = null;
+    double golden = 0, repeat = 0;
+    for (var run = 0; run < 6; run++)
+    {
+        var audio = engine.Decode([a, b], CancellationToken.None);
+        golden = Math.Max(golden, Math.Max(MaxAbs(g.F("a.nfe8.audio"), audio[0]), MaxAbs(g.F("b.nfe8.audio"), audio[1])));
+        first ??= audio;
+        repeat = Math.Max(repeat, Math.Max(MaxAbs(first[0], audio[0]), MaxAbs(first[1], audio[1])));
+    }
+
+    Check($"Decode bucket {decode.LastBucket} × 6 vs golden", golden, 1e-4);
+    Check("Decode runs 2–6 vs run 1 (replays)", repeat, 1e-6);
+    Console.WriteLine($"  Decode {decode.Mode}: {decode.GraphIds} graph ids used, captures graphs: {decode.CapturesGraphs}");
 }
 
 // ---- dakeqq golden parity ----

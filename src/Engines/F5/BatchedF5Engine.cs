@@ -11,7 +11,9 @@ namespace F5Tts.Engines.F5;
 
 /// <summary>
 /// The <c>f5tts-batched/1</c> contract: Preprocess per request, one Transformer call per Euler step over a batch of items
-/// that may be at different steps (the sampler runs on the host), batched Decode.
+/// that may be at different steps (the sampler runs on the host), batched Decode — at exact shapes
+/// (<see cref="ExactDecode"/>) or, with static shapes or Decode graphs, bucketed from buffers allocated once
+/// (<see cref="StaticDecodeBuffers"/>) for chunks up to <c>Cuda:DecodeGraphMaxFrames</c>.
 /// Each item keeps its conditioning and latent on the host (<see cref="BatchedItem"/>); the batch's tensors live in the
 /// engine's <see cref="IStepBuffers"/>: <see cref="DynamicStepBuffers"/> (exact shapes) or, with
 /// <see cref="EngineOptions.StaticShapes"/> or CUDA graphs, <see cref="StaticStepBuffers"/> (bucketed shapes from buffers
@@ -21,27 +23,29 @@ namespace F5Tts.Engines.F5;
 /// should keep the item order stable between steps: any change of the ordered list counts as a membership change.
 /// <para>
 /// Ownership and disposal (docs/engine.md "Ownership and disposal"): <see cref="OnnxTtsEngineFactory"/> creates the
-/// three <see cref="StageSession"/>s, the <see cref="DeviceMemory"/> and the <see cref="TimeModulationTable"/>, and hands
-/// them to this engine, disposing them itself only when construction fails. From then on the engine owns them and the
-/// step buffers it creates; the host (the DI container's singleton, or the tool that called the factory) owns the
-/// engine and disposes it after the last step. <see cref="Dispose"/> releases in reverse order of dependence: the step
+/// three <see cref="StageSession"/>s, the Transformer's <see cref="DeviceMemory"/>, the Decode's (only for static
+/// shapes or Decode graphs) and the <see cref="TimeModulationTable"/>, and hands them to this engine, disposing them
+/// itself only when construction fails. From then on the engine owns them and the step and decode buffers it creates;
+/// the host (the DI container's singleton, or the tool that called the factory) owns the engine and disposes it after
+/// the last step. <see cref="Dispose"/> releases in reverse order of dependence: the step buffers and the decode
 /// buffers (tensor views and bindings, then their device and host buffers), the time table, the run options and the
-/// gate, the device memory's allocator (every device buffer is gone by then), and last the sessions. Items own no
+/// gate, the device memories' allocators (every device buffer is gone by then), and last the sessions. Items own no
 /// native memory.
 /// </para>
 /// </summary>
 internal sealed class BatchedF5Engine : ITtsEngine
 {
     private const int Mels = BatchedContract.Mels;
-    private const int FloatSize = sizeof(float);
 
     private readonly StageSession _pre;
     private readonly StageSession _tr;
     private readonly StageSession _dec;
     private readonly DeviceMemory _memory;
+    private readonly DeviceMemory? _decodeMemory;
     private readonly EngineOptions _options;
     private readonly ILogger _logger;
-    private readonly RunOptions _runOptions = new();
+    private readonly ExactDecode _exactDecode;
+    private readonly StaticDecodeBuffers? _staticDecode;
     private readonly IdleMemory _idleMemory;
     private readonly RunOptions _prepareRunOptions = new(); // Prepare's own: it may run on the preparation thread
     private readonly CaptureGate _gate;
@@ -56,10 +60,11 @@ internal sealed class BatchedF5Engine : ITtsEngine
     private bool _disposed;
 
     /// <summary>
-    /// Takes ownership of the sessions, <paramref name="memory"/> and <paramref name="table"/> (the time modulation table
-    /// of an f5ops export, whose Transformer takes <c>time_table</c>; null for other exports).
+    /// Takes ownership of the sessions, <paramref name="memory"/>, <paramref name="table"/> (the time modulation table
+    /// of an f5ops export, whose Transformer takes <c>time_table</c>; null for other exports) and
+    /// <paramref name="decodeMemory"/> (the Decode session's memory for bucketed decodes; null: every Decode at exact shapes).
     /// </summary>
-    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger, TimeModulationTable? table = null, CaptureGate? gate = null)
+    public BatchedF5Engine(StageSession pre, StageSession transformer, StageSession decode, DeviceMemory memory, EngineOptions options, int vocabSize, ILogger logger, TimeModulationTable? table = null, CaptureGate? gate = null, DeviceMemory? decodeMemory = null)
     {
         _ownsGate = gate is null;
         _gate = gate ?? new CaptureGate();
@@ -69,6 +74,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _tr = transformer;
         _dec = decode;
         _memory = memory;
+        _decodeMemory = decodeMemory;
         _options = options;
         _logger = logger;
         _vocabSize = vocabSize;
@@ -83,13 +89,27 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
         var meta = _pre.Metadata;
         _maxFrames = BatchedContract.ParseOr(meta, "f5tts.max_frames", 4096);
-        var graphIds = new GraphIdPool(options.Cuda.MaxCudaGraphs, logger);
-        _lanes = new StepLanes(
-            () => options.StaticShapes || transformer.CudaGraph
-                ? new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, graphIds, logger, _gate, table)
-                : new DynamicStepBuffers(transformer, memory, options.MaxBatchSize, _condDim, logger, table),
-            Own,
-            logger);
+        var hop = BatchedContract.ParseOr(meta, "f5tts.hop_length", 256);
+        var graphIds = new GraphIdPool(options.Cuda.MaxCudaGraphs, "Transformer steps", logger);
+        _exactDecode = new ExactDecode(decode, hop);
+        try
+        {
+            _staticDecode = CreateStaticDecode(decode, decodeMemory, hop);
+            _lanes = new StepLanes(
+                () => options.StaticShapes || transformer.CudaGraph
+                    ? new StaticStepBuffers(transformer, memory, options.MaxBatchSize, options.FrameBucket, _maxFrames, _condDim, graphIds, logger, _gate, table)
+                    : new DynamicStepBuffers(transformer, memory, options.MaxBatchSize, _condDim, logger, table),
+                Own,
+                logger);
+        }
+        catch
+        {
+            // The factory disposes what it handed over; what this constructor made so far is the engine's to give back.
+            _staticDecode?.Dispose();
+            _exactDecode.Dispose();
+            throw;
+        }
+
         var buffers = _lanes.Last.Buffers;
         if (_paddedPreprocess && (pre.CudaGraph || options.StaticShapes))
         {
@@ -101,7 +121,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             Contract: ModelContracts.Batched,
             Precision: meta.GetValueOrDefault("f5tts.precision", "fp32"),
             SampleRate: BatchedContract.ParseOr(meta, "f5tts.sample_rate", 24000),
-            HopLength: BatchedContract.ParseOr(meta, "f5tts.hop_length", 256),
+            HopLength: hop,
             MaxFrames: _maxFrames,
             MaxBatchSize: options.MaxBatchSize,
             SupportsBatching: true,
@@ -110,7 +130,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
             {
                 [ModelContracts.PreprocessStage] = _staticPre is null ? pre.ProvidersText : $"{pre.ProvidersText} ({_staticPre.Mode})",
                 [ModelContracts.TransformerStage] = buffers.Mode is { } mode ? $"{transformer.ProvidersText} ({mode})" : transformer.ProvidersText,
-                [ModelContracts.DecodeStage] = decode.ProvidersText,
+                [ModelContracts.DecodeStage] = _staticDecode is { } bucketed ? $"{decode.ProvidersText} ({bucketed.Mode})" : decode.ProvidersText,
             });
         _idleMemory = new IdleMemory(IdleMemory.AllOnCpu(Description.ProvidersByStage));
     }
@@ -135,6 +155,9 @@ internal sealed class BatchedF5Engine : ITtsEngine
     /// tests and the smoke tool).
     /// </summary>
     internal StaticStepBuffers? StaticMode => _lanes.Last.Buffers as StaticStepBuffers;
+
+    /// <summary>The bucketed Decode, null when every Decode runs at exact shapes (for tests).</summary>
+    internal StaticDecodeBuffers? StaticDecode => _staticDecode;
 
     /// <summary>Packed batches allocated so far (for tests): 2 once the worker alternated between two batches.</summary>
     internal int PackedLanes => _lanes.Count;
@@ -342,47 +365,30 @@ internal sealed class BatchedF5Engine : ITtsEngine
         return result;
     }
 
-    private List<float[]> DecodeChunk(List<BatchedItem> items)
+    /// <summary>One chunk of at most MaxBatchSize items: bucketed when it fits the static Decode buffers, else exact.</summary>
+    private List<float[]> DecodeChunk(List<BatchedItem> items) =>
+        _staticDecode is { } bucketed && bucketed.Fits(items) ? bucketed.Decode(items) : _exactDecode.Decode(items);
+
+    /// <summary>
+    /// The bucketed Decode when the factory made the Decode's memory (static shapes or Decode graphs) and the buffers can
+    /// live where the session reads them: a GPU Decode whose memory fell back to the host would have ONNX Runtime copy
+    /// each bound input once at bind time, never again, so it decodes at exact shapes (uncaptured) instead.
+    /// </summary>
+    private StaticDecodeBuffers? CreateStaticDecode(StageSession decode, DeviceMemory? decodeMemory, int hop)
     {
-        var b = items.Count;
-        var t = items.Max(i => i.TotalFrames - i.ReferenceFrames);
-        using var melBuffer = NativeBuffer.AllocateHost((long)b * t * Mels * FloatSize);
-        using var lengthsBuffer = NativeBuffer.AllocateHost(b * sizeof(long));
-        var mel = melBuffer.AsSpan<float>(b * t * Mels);
-        var lengths = lengthsBuffer.AsSpan<long>(b);
-        for (var i = 0; i < b; i++)
+        if (decodeMemory is null)
         {
-            var item = items[i];
-            var gen = item.TotalFrames - item.ReferenceFrames;
-            lengths[i] = gen;
-            item.Latent.AsSpan(item.ReferenceFrames * Mels, gen * Mels).CopyTo(mel[(i * t * Mels)..]);
+            return null;
         }
 
-        using var melValue = melBuffer.View<float>(b, t, Mels);
-        using var lengthsValue = lengthsBuffer.View<long>(b);
-        using var outputs = _dec.Session.Run(_runOptions, ["mel", "lengths"], [melValue, lengthsValue], ["audio"]);
-        var audio = outputs[0].GetTensorDataAsSpan<float>();
-        var stride = (int)outputs[0].GetTensorTypeAndShape().Shape[1];
-        var hop = Description.HopLength;
-        var list = new List<float[]>(b);
-        for (var i = 0; i < b; i++)
+        if (decode.OnGpu && !decodeMemory.IsDevice)
         {
-            var samples = Math.Max(0, ((int)lengths[i] - 1) * hop);
-            samples = Math.Min(samples, stride);
-            var pcm = audio.Slice(i * stride, samples).ToArray();
-            var gain = items[i].OutputGain;
-            if (gain != 1f)
-            {
-                for (var k = 0; k < pcm.Length; k++)
-                {
-                    pcm[k] *= gain;
-                }
-            }
-
-            list.Add(pcm);
+            _logger.LogWarning("The Decode's buffers cannot be in device memory (see the warning above); Decode runs at exact shapes{Graphs}.", decode.CudaGraph ? " without CUDA graphs" : string.Empty);
+            return null;
         }
 
-        return list;
+        var cuda = _options.Cuda;
+        return new StaticDecodeBuffers(decode, decodeMemory, _options.MaxBatchSize, _options.FrameBucket, cuda.DecodeGraphMaxFrames, _maxFrames, hop, cuda.MaxCudaGraphs, _gate, _logger);
     }
 
     private BatchedItem Own(IEngineItem item) => OwnedEngineItem.Own<BatchedItem>(this, item);
@@ -400,14 +406,16 @@ internal sealed class BatchedF5Engine : ITtsEngine
         _disposed = true;
         _staticPre?.Dispose();
         _lanes.Dispose();
+        _staticDecode?.Dispose();
+        _exactDecode.Dispose();
         _table?.Dispose();
-        _runOptions.Dispose();
         _prepareRunOptions.Dispose();
         if (_ownsGate)
         {
             _gate.Dispose();
         }
         _memory.Dispose();
+        _decodeMemory?.Dispose();
         _pre.Dispose();
         _tr.Dispose();
         _dec.Dispose();

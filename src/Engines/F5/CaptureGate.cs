@@ -1,8 +1,10 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace F5Tts.Engines.F5;
 
 /// <summary>
 /// Keeps Preprocess runs on other threads (the engine allows <c>Prepare</c> beside <c>RunStep</c>; the batcher itself
-/// never overlaps them) away from Transformer runs that may capture a CUDA graph. ONNX Runtime captures a <c>gpu_graph_id</c> with <c>cudaStreamBeginCapture</c> in
+/// never overlaps them) away from Transformer and Decode runs that may capture a CUDA graph. ONNX Runtime captures a <c>gpu_graph_id</c> with <c>cudaStreamBeginCapture</c> in
 /// global capture mode after its first regular run(s); while a capture is open, a CUDA call such as <c>cudaMalloc</c>
 /// or a synchronous <c>cudaMemcpy</c> from any other thread — which a Preprocess run makes — invalidates the capture.
 /// Graph replays, uncaptured runs and Decode may overlap Preprocess freely (docs/engine.md "Concurrent Prepare and the capture gate").
@@ -31,6 +33,35 @@ internal sealed class CaptureGate : IDisposable
     /// </summary>
     public static bool MayCapture(bool capturesGraphs, bool hasGraphId, int runsSoFar) =>
         capturesGraphs && hasGraphId && runsSoFar < RunsUntilReplay;
+
+    /// <summary>
+    /// Runs <paramref name="graph"/>'s binding on <paramref name="session"/> from a thread that holds the shared side (every
+    /// engine call that touches CUDA holds it). A run that may capture (<see cref="MayCapture"/>) trades the shared side
+    /// for the exclusive one, so that no other thread of the process touches CUDA while it captures, and counts towards
+    /// <see cref="RunsUntilReplay"/>; any other run just runs. Allocates nothing.
+    /// </summary>
+    public void Run(InferenceSession session, StaticStepGraph graph, bool capturesGraphs)
+    {
+        if (!MayCapture(capturesGraphs, graph.HasGraphId, graph.Runs))
+        {
+            session.RunWithBinding(graph.RunOptions, graph.Binding);
+            return;
+        }
+
+        ExitShared();
+        EnterExclusive();
+        try
+        {
+            session.RunWithBinding(graph.RunOptions, graph.Binding);
+        }
+        finally
+        {
+            ExitExclusive();
+            EnterShared();
+        }
+
+        graph.Runs++;
+    }
 
     /// <summary>Enters the shared (Preprocess) side; pair with <see cref="ExitShared"/>.</summary>
     public void EnterShared() => _lock.EnterReadLock();

@@ -3,16 +3,20 @@ using Microsoft.Extensions.Logging;
 namespace F5Tts.Engines.F5;
 
 /// <summary>
-/// Hands out the CUDA graph ids of one session (the Transformer's; Preprocess has its own), up to <c>F5Tts:Engine:Cuda:MaxCudaGraphs</c>. Ids must be
-/// unique per session, and both packed batches of the engine (<see cref="StepLanes"/>) run the same session, so their
-/// step buffers draw from this one pool; the cap then bounds the graphs of the session as a whole.
+/// Hands out the CUDA graph ids of one session, up to <c>F5Tts:Engine:Cuda:MaxCudaGraphs</c>. Ids must be unique per
+/// session, and both packed batches of the engine (<see cref="StepLanes"/>) run the same Transformer session, so their
+/// step buffers draw from one pool; the cap then bounds the graphs of the session as a whole. The Decode session has
+/// its own pool (<see cref="StaticDecodeBuffers"/>), capped alike.
 /// </summary>
-internal sealed class GraphIdPool(int maxGraphs, ILogger logger, string uncaptured = "Transformer steps of new shape buckets")
+/// <param name="maxGraphs">The cap.</param>
+/// <param name="runs">What runs without a graph past the cap, for the warning: "Transformer steps", "Decode calls".</param>
+/// <param name="logger">Receives that warning, once.</param>
+internal sealed class GraphIdPool(int maxGraphs, string runs, ILogger logger)
 {
     private int _next = 1;
     private bool _warned;
 
-    /// <summary>Ids handed out so far (two per bucket used: one per ping-pong parity).</summary>
+    /// <summary>Ids handed out so far (Transformer: two per bucket used, one per ping-pong parity; Decode: one per bucket).</summary>
     public int Used => _next - 1;
 
     /// <summary>
@@ -30,7 +34,7 @@ internal sealed class GraphIdPool(int maxGraphs, ILogger logger, string uncaptur
         if (!_warned)
         {
             _warned = true;
-            logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); {Uncaptured} run without graphs.", maxGraphs, uncaptured);
+            logger.LogWarning("{Max} CUDA graphs captured (F5Tts:Engine:Cuda:MaxCudaGraphs); {Runs} of new shape buckets run without graphs.", maxGraphs, runs);
         }
 
         id = 0;

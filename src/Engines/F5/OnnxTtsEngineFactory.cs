@@ -67,7 +67,8 @@ public static class OnnxTtsEngineFactory
             var transformer = factory.Create(ModelContracts.TransformerStage, transformerPath, transformerChain, profile, cudaGraph: options.Cuda.CudaGraphs && contract == ModelContracts.Batched);
             disposables.Add(transformer);
 
-            var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders));
+            // Decode graphs only for the batched contract too: its engine tags every Decode run with a graph id.
+            var decode = factory.Create(ModelContracts.DecodeStage, Path.Combine(directory, ModelContracts.DecodeFile), ProviderChain.Parse(options.DecodeProviders), cudaGraph: options.Cuda.DecodeCudaGraphs && contract == ModelContracts.Batched);
             disposables.Add(decode);
 
             var vocabSize = File.ReadLines(Path.Combine(directory, ModelContracts.VocabFile)).Count();
@@ -79,6 +80,14 @@ public static class OnnxTtsEngineFactory
             var memory = DeviceMemory.Create(transformer, options.DeviceId, logger);
             disposables.Add(memory);
             logger.LogInformation("Latent residency: {Mode}.", memory.Mode);
+
+            // The Decode's own memory (its session's allocator) for the bucketed Decode: with static shapes, or graphs.
+            DeviceMemory? decodeMemory = null;
+            if (contract == ModelContracts.Batched && (options.StaticShapes || decode.CudaGraph))
+            {
+                decodeMemory = DeviceMemory.Create(decode, options.DeviceId, logger, "Decode runs at exact shapes");
+                disposables.Add(decodeMemory);
+            }
 
             TimeModulationTable? table = null;
             if (contract == ModelContracts.Batched)
@@ -93,7 +102,7 @@ public static class OnnxTtsEngineFactory
             }
 
             ITtsEngine engine = contract == ModelContracts.Batched
-                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger, table, gate)
+                ? new BatchedF5Engine(pre, transformer, decode, memory, options, vocabSize, logger, table, gate, decodeMemory)
                 : new DakeqqF5Engine(pre, transformer, decode, memory, options, vocabSize, logger);
             return engine;
         }

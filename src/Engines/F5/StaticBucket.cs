@@ -48,7 +48,10 @@ internal sealed class StaticBucket : IDisposable
     }
 }
 
-/// <summary>A binding with every input and output bound, and the run options carrying its graph id.</summary>
+/// <summary>
+/// A binding with every input and output bound, and the run options carrying its graph id: one per (bucket, parity) of
+/// <see cref="StaticStepBuffers"/> and one per bucket of <see cref="StaticDecodeBuffers"/>.
+/// </summary>
 internal sealed class StaticStepGraph : IDisposable
 {
     private readonly bool _sharedOptions;

@@ -55,7 +55,7 @@ internal sealed class StaticPreprocess : IDisposable
         _frameBucket = frameBucket;
         MaxSamples = maxSamples;
         CapturesGraphs = pre.CudaGraph && memory.IsDevice;
-        _graphIds = new GraphIdPool(maxGraphs, logger, "Preprocess runs of new shapes");
+        _graphIds = new GraphIdPool(maxGraphs, "Preprocess runs", logger);
         if (pre.CudaGraph)
         {
             _sharedRunOptions.AddRunConfigEntry("gpu_graph_id", "-1"); // a run without an id would capture id 0

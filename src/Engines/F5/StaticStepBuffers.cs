@@ -205,29 +205,8 @@ internal sealed class StaticStepBuffers : IStepBuffers
         _table?.Lookup(items, _hostScalars.AsSpan<long>(_maxBatch)[.._rows]);
         _memory.Upload(_scalarsSource, _scalarsTarget);
         var graph = bucket.Graphs[_parity] ??= CreateGraph(bucket, _parity);
-        if (CaptureGate.MayCapture(CapturesGraphs, graph.HasGraphId, graph.Runs))
-        {
-            // This run may be the capture: no other thread of the process (a Preprocess, another engine's step or decode)
-            // may touch CUDA meanwhile. The engine holds the shared side around the step; trade it for the exclusive one.
-            _gate.ExitShared();
-            _gate.EnterExclusive();
-            try
-            {
-                _session.RunWithBinding(graph.RunOptions, graph.Binding);
-            }
-            finally
-            {
-                _gate.ExitExclusive();
-                _gate.EnterShared();
-            }
-
-            graph.Runs++;
-        }
-        else
-        {
-            _session.RunWithBinding(graph.RunOptions, graph.Binding);
-        }
-
+        // The engine holds the shared side around the step; a run that may capture trades it for the exclusive one.
+        _gate.Run(_session, graph, CapturesGraphs);
         _parity ^= 1;
     }
 

@@ -10,7 +10,8 @@ namespace F5Tts.Engines.Onnx;
 /// latent buffers are device memory from the session's CUDA allocator and are read back with
 /// <see cref="OrtEnv.CopyTensors"/> only when batch membership changes or an item is decoded. When the copy cannot be
 /// made to work (a probe at start), the buffers fall back to host memory and ONNX Runtime moves the latents each step.
-/// On CPU everything is host memory and nothing is copied per step.
+/// On CPU everything is host memory and nothing is copied per step. The Decode's static-shape buffers have their own
+/// instance, on the Decode session's allocator (<see cref="F5.StaticDecodeBuffers"/>).
 /// </summary>
 internal sealed unsafe class DeviceMemory : IDisposable
 {
@@ -31,9 +32,14 @@ internal sealed unsafe class DeviceMemory : IDisposable
 
     public OrtMemoryInfo MemoryInfo { get; }
 
-    public static DeviceMemory Create(StageSession transformer, int deviceId, ILogger logger)
+    /// <summary>
+    /// The memory of <paramref name="stage"/>'s buffers: its session's CUDA allocator when the stage runs on a GPU and
+    /// <see cref="OrtEnv.CopyTensors"/> can copy to and from it (probed), else host memory. <paramref name="fallback"/>
+    /// says in the warning what host memory means for that stage (the Transformer's latents, by default).
+    /// </summary>
+    public static DeviceMemory Create(StageSession stage, int deviceId, ILogger logger, string fallback = "latents move host↔device every step")
     {
-        if (!transformer.OnGpu)
+        if (!stage.OnGpu)
         {
             return Host("host (CPU provider)");
         }
@@ -43,7 +49,7 @@ internal sealed unsafe class DeviceMemory : IDisposable
         try
         {
             info = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.Default);
-            allocator = new OrtAllocator(transformer.Session, info);
+            allocator = new OrtAllocator(stage.Session, info);
             if (Probe(allocator, info, out var firstError))
             {
                 return new DeviceMemory(info, allocator, "device (CUDA memory, OrtEnv.CopyTensors on membership change)");
@@ -54,11 +60,11 @@ internal sealed unsafe class DeviceMemory : IDisposable
                 return new DeviceMemory(info, allocator, "device (CUDA memory, OrtEnv.CopyTensors via the registered CUDA plugin library)");
             }
 
-            logger.LogWarning("OrtEnv.CopyTensors cannot copy CUDA tensors here ({Reason}); latents move host↔device every step.", firstError);
+            logger.LogWarning("OrtEnv.CopyTensors cannot copy CUDA tensors here ({Reason}); {Fallback}.", firstError, fallback);
         }
         catch (OnnxRuntimeException e)
         {
-            logger.LogWarning("No CUDA allocator for the Transformer session ({Reason}); latents move host↔device every step.", e.Message);
+            logger.LogWarning("No CUDA allocator for the {Stage} session ({Reason}); {Fallback}.", stage.Stage, e.Message, fallback);
         }
 
         allocator?.Dispose();
@@ -111,6 +117,25 @@ internal sealed unsafe class DeviceMemory : IDisposable
         for (var i = 0; i < hostSources.Length; i++)
         {
             hostSources[i].GetTensorMutableRawData().CopyTo(destinations[i].GetTensorMutableRawData());
+        }
+    }
+
+    /// <summary>
+    /// Copies tensors <paramref name="sources"/> of this memory into host tensors <paramref name="hostDestinations"/>,
+    /// pairwise, in one <see cref="OrtEnv.CopyTensors"/> call on a device (synchronous: the data is there when it
+    /// returns). Host memory: plain byte copies.
+    /// </summary>
+    public void Download(OrtValue[] sources, OrtValue[] hostDestinations)
+    {
+        if (_allocator is not null)
+        {
+            OrtEnv.Instance().CopyTensors(sources, hostDestinations, null);
+            return;
+        }
+
+        for (var i = 0; i < sources.Length; i++)
+        {
+            sources[i].GetTensorMutableRawData().CopyTo(hostDestinations[i].GetTensorMutableRawData());
         }
     }
 
@@ -217,6 +242,10 @@ internal sealed unsafe class NativeBuffer : IDisposable
 
     /// <summary>The first <paramref name="count"/> elements of a host buffer.</summary>
     public Span<T> AsSpan<T>(int count)
+        where T : unmanaged => AsSpan<T>(count, 0);
+
+    /// <summary><paramref name="count"/> elements of a host buffer from <paramref name="offsetBytes"/> on.</summary>
+    public Span<T> AsSpan<T>(int count, long offsetBytes)
         where T : unmanaged
     {
         if (_allocation is not null)
@@ -224,12 +253,12 @@ internal sealed unsafe class NativeBuffer : IDisposable
             throw new InvalidOperationException("Device memory is not addressable from the host.");
         }
 
-        if ((long)count * sizeof(T) > Bytes)
+        if (count < 0 || offsetBytes < 0 || offsetBytes + (long)count * sizeof(T) > Bytes)
         {
             throw new ArgumentOutOfRangeException(nameof(count));
         }
 
-        return new Span<T>((void*)Pointer, count);
+        return new Span<T>((void*)(Pointer + (nint)offsetBytes), count);
     }
 
     /// <summary>A tensor of <typeparamref name="T"/> over the start of this buffer.</summary>

@@ -82,7 +82,9 @@ internal sealed class OnnxSessionFactory
     /// <paramref name="trtProfiles"/> holds the TensorRT optimisation profile (min, opt, max shape strings) of the
     /// graph's dynamic inputs; null when the stage has none. <paramref name="cudaGraph"/> adds
     /// <c>enable_cuda_graph=1</c> to the CUDA provider when CUDA is the stage's first GPU provider (not behind TensorRT,
-    /// whose partitions a CUDA graph cannot capture); <see cref="StageSession.CudaGraph"/> tells whether it was.
+    /// whose partitions a CUDA graph cannot capture); <see cref="StageSession.CudaGraph"/> tells whether it was. A session
+    /// that ONNX Runtime will not build with graphs is built again without them, with one warning, rather than losing
+    /// its provider.
     /// </summary>
     public StageSession Create(string stage, string path, IReadOnlyList<ExecutionProvider> chain, TrtProfile? trtProfiles = null, bool cudaGraph = false)
     {
@@ -120,8 +122,9 @@ internal sealed class OnnxSessionFactory
             used.Add(ExecutionProvider.CPU);
             if (graph)
             {
-                // ONNX Runtime disables graph capture with a warning (no error) when the graph needs Memcpy nodes; keep
-                // that warning visible for this session.
+                // ONNX Runtime says at warning level that shape nodes run on the CPU beside a graph, and at error level
+                // why it refuses one (its source fails the session when Memcpy nodes are needed; caught below): keep
+                // both visible for this session.
                 sessionOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
             }
 
@@ -130,6 +133,17 @@ internal sealed class OnnxSessionFactory
                 var session = CreateSession(path, sessionOptions);
                 _logger.LogInformation("Stage {Stage}: {File} loaded with providers {Providers}{Graph}.", stage, Path.GetFileName(path), string.Join(',', used), graph ? " (CUDA graphs enabled)" : string.Empty);
                 return new StageSession(stage, path, session, used, graph);
+            }
+            catch (OnnxRuntimeException e) when (graph)
+            {
+                // ONNX Runtime refuses enable_cuda_graph for a graph whose compute nodes are not all on CUDA (Memcpy
+                // nodes) or that has control flow. The stage keeps its provider and runs without graphs; the engine sees
+                // StageSession.CudaGraph false and tags no run with an id.
+                cudaGraph = false;
+                _logger.LogWarning(
+                    "Stage {Stage}: creating the session of {File} with CUDA graphs failed ({Reason}); creating it without graphs.",
+                    stage, Path.GetFileName(path), ShortReason(e.Message));
+                _logger.LogDebug(e, "Session creation with CUDA graphs failed");
             }
             catch (OnnxRuntimeException e) when (used.Count > 1)
             {

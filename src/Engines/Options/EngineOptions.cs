@@ -88,7 +88,9 @@ public sealed class EngineOptions
     /// Static shape buckets for the batched Transformer (docs/engine.md "CUDA graphs and shape buckets"): each call is
     /// padded to batch = the next power of two (capped at <see cref="MaxBatchSize"/>) and frames = the next multiple of
     /// <see cref="FrameBucket"/> (capped at the model's max frames), from buffers allocated once. Implied by
-    /// <see cref="CudaOptions.CudaGraphs"/> on a CUDA Transformer.
+    /// <see cref="CudaOptions.CudaGraphs"/> on a CUDA Transformer. The batched Decode is bucketed the same way up to
+    /// <see cref="CudaOptions.DecodeGraphMaxFrames"/> (implied by <see cref="CudaOptions.DecodeCudaGraphs"/> on a CUDA
+    /// Decode); this switch is how the tests run both bucketed paths on the CPU.
     /// </summary>
     public bool StaticShapes { get; set; }
 
@@ -226,6 +228,26 @@ public sealed class CudaOptions
     /// </summary>
     [Range(513, 24_000 * 600)]
     public int PreprocessGraphMaxSamples { get; set; } = 720_000;
+
+    /// <summary>
+    /// Capture and replay the batched Decode (the Vocos vocoder) as CUDA graphs, one per shape bucket (batch bucket,
+    /// frame bucket of <see cref="EngineOptions.FrameBucket"/>) up to <see cref="DecodeGraphMaxFrames"/>
+    /// (docs/engine.md "CUDA graphs and shape buckets"). Only the Decode of an <c>f5tts-batched/1</c> model whose first
+    /// GPU provider is CUDA; TensorRT and CPU ignore it. On by default: a lone Decode of ≈ 300 frames takes ≈ 2–3 ms on
+    /// an H200, mostly ONNX Runtime's per-node launch work, which a graph replay is expected to remove (not yet
+    /// measured). Graph ids come from the Decode session's own pool, capped by <see cref="MaxCudaGraphs"/> (one per bucket).
+    /// </summary>
+    public bool DecodeCudaGraphs { get; set; } = true;
+
+    /// <summary>
+    /// Longest Decode, in generated frames of the chunk's longest item, that runs at bucketed shapes — as a CUDA graph
+    /// with <see cref="DecodeCudaGraphs"/>, from buffers allocated once with <see cref="EngineOptions.StaticShapes"/> —
+    /// rounded up to a multiple of <see cref="EngineOptions.FrameBucket"/> (capped at the model's max frames). It sizes
+    /// the Decode's buffers (MaxBatchSize × this many frames of mel in, audio out: ≈ 22 MiB at 16 × 1024) and bounds the
+    /// shapes that get graphs; longer decodes run at their exact shape without a graph. 1024 frames ≈ 10.9 s of audio.
+    /// </summary>
+    [Range(1, 4096)]
+    public int DecodeGraphMaxFrames { get; set; } = 1024;
 }
 
 /// <summary>CPU provider options (<c>F5Tts:Engine:Cpu</c>).</summary>
