@@ -218,9 +218,12 @@ public sealed class CudaOptions
     /// count rounded up to <see cref="EngineOptions.FrameBucket"/>), on a thread of its own. Only for exports with a
     /// padded Preprocess (exporter version 2, docs/export.md "Padded Preprocess") whose Preprocess runs first on CUDA.
     /// A lone request's Preprocess is launch-bound (≈ 100 kernels); each (voice length, frame bucket) captures once and
-    /// takes a graph id of its own, up to <see cref="MaxCudaGraphs"/> for this session.
+    /// takes a graph id of its own, up to <see cref="MaxCudaGraphs"/> for this session. Off by default: on the H200 it
+    /// took a lone request's Preprocess from 5.8 to 4.6 ms in GpuBench but not below the service's exact-shape 3.5 ms
+    /// (4.25 ms), and the one loaded service run with it and <see cref="DecodeCudaGraphs"/> on hung (docs/benchmarks.md
+    /// "Preprocess and Decode graphs").
     /// </summary>
-    public bool PreprocessCudaGraphs { get; set; } = true;
+    public bool PreprocessCudaGraphs { get; set; }
 
     /// <summary>
     /// Longest reference in samples that Preprocess runs at bucketed shapes (its buffers are allocated for it once:
@@ -233,11 +236,13 @@ public sealed class CudaOptions
     /// Capture and replay the batched Decode (the Vocos vocoder) as CUDA graphs, one per shape bucket (batch bucket,
     /// frame bucket of <see cref="EngineOptions.FrameBucket"/>) up to <see cref="DecodeGraphMaxFrames"/>
     /// (docs/engine.md "CUDA graphs and shape buckets"). Only the Decode of an <c>f5tts-batched/1</c> model whose first
-    /// GPU provider is CUDA; TensorRT and CPU ignore it. On by default: a lone Decode of ≈ 300 frames takes ≈ 2–3 ms on
-    /// an H200, mostly ONNX Runtime's per-node launch work, which a graph replay is expected to remove (not yet
-    /// measured). Graph ids come from the Decode session's own pool, capped by <see cref="MaxCudaGraphs"/> (one per bucket).
+    /// GPU provider is CUDA; TensorRT and CPU ignore it. A lone Decode is mostly ONNX Runtime's per-node launch work:
+    /// on the H200 graphs took it from 3.6 to 1.5 ms (GpuBench medians) and from 2.7 to 1.4 ms in the service. Off by
+    /// default: the one loaded service run with it and <see cref="PreprocessCudaGraphs"/> on hung (an engine call never
+    /// returned; docs/benchmarks.md "Preprocess and Decode graphs"), and a default must not risk that until the cause is
+    /// known. Graph ids come from the Decode session's own pool, capped by <see cref="MaxCudaGraphs"/> (one per bucket).
     /// </summary>
-    public bool DecodeCudaGraphs { get; set; } = true;
+    public bool DecodeCudaGraphs { get; set; }
 
     /// <summary>
     /// Longest Decode, in generated frames of the chunk's longest item, that runs at bucketed shapes — as a CUDA graph
