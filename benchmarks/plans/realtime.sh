@@ -6,7 +6,7 @@
 #   CLIENTS (default 16), LOAD_SECONDS (30), SINGLE (20), STEPS (16), TOKEN_MS (0: the paragraph in one message;
 #   N: the WebSocket client sends it word by word N ms apart), STAGGER (1: each streamed load also with the clients'
 #   first streams spread over one stream's time instead of started together; realtime_load.py --stagger), APP (default api: another bundled build, e.g. api-before),
-#   HARNESS_TIMEOUT (1200 s; past it the service's thread stacks go to hang-LABEL.dmp.crashreport.json, the GPU's
+#   HARNESS_TIMEOUT (360 s, inside one device call's 600 s limit; past it the service's thread stacks go to hang-LABEL.dmp.crashreport.json, the GPU's
 #   utilisation to hang-LABEL.gpu.txt and cuda-gdb's kernels to hang-LABEL.cuda-gdb.txt), OVERRIDES and
 #   LABEL (below).
 # Writes realtime-LABEL.json, the service log and /metrics excerpts in logs.tar.xz.
@@ -19,7 +19,7 @@ IFS=',' read -r -a overrides <<< "${OVERRIDES:-}"
 label=${LABEL:-default}
 echo "== realtime run $label (app ${APP:-api}) ${overrides[*]}"
 if start_service "${APP:-api}" "$models/$att-fp16" "$out/realtime-$label.log" "${overrides[@]}"; then
-  timeout "${HARNESS_TIMEOUT:-1200}" python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
+  timeout "${HARNESS_TIMEOUT:-360}" python3 "$repo/benchmarks/tools/realtime_load.py" --url "$svc_url" --out "$out/realtime-$label.json" \
     --steps "${STEPS:-16}" --single "${SINGLE:-20}" --clients "${CLIENTS:-16}" --seconds "${LOAD_SECONDS:-30}" \
     --token-ms "${TOKEN_MS:-0}" $([ "${STAGGER:-0}" = 1 ] && echo --stagger)
   if [ $? = 124 ]; then # the service stopped answering: what the GPU does, every thread's managed stack
