@@ -42,7 +42,7 @@ internal sealed class StaticPreprocess : IDisposable
 
     // Capacity buffers in the session's memory (device with CUDA, host on the CPU) and their host staging.
     private readonly NativeBuffer _audio, _ids, _total, _cond, _condDrop, _refFrames;
-    private readonly NativeBuffer _hostAudio, _hostIds, _hostTotal, _hostCond, _hostCondDrop, _hostRefFrames;
+    private readonly NativeBuffer _hostAudio, _hostIds, _hostTotal;
     private bool _disposed;
 
     public StaticPreprocess(StageSession pre, DeviceMemory memory, int condDim, int maxFrames, int frameBucket, int maxSamples, int maxGraphs, CaptureGate gate, ILogger logger)
@@ -67,9 +67,9 @@ internal sealed class StaticPreprocess : IDisposable
             (_audio, _hostAudio) = Pair((long)maxSamples * FloatSize);
             (_ids, _hostIds) = Pair((long)maxFrames * sizeof(int));
             (_total, _hostTotal) = Pair(sizeof(long));
-            (_cond, _hostCond) = Pair(rows);
-            (_condDrop, _hostCondDrop) = Pair(rows);
-            (_refFrames, _hostRefFrames) = Pair(sizeof(long));
+            _cond = Own(_memory.Allocate(rows));
+            _condDrop = Own(_memory.Allocate(rows));
+            _refFrames = Own(_memory.Allocate(sizeof(long)));
         }
         catch
         {
@@ -146,10 +146,7 @@ internal sealed class StaticPreprocess : IDisposable
             _memory.Upload(bucket.HostInputs, bucket.Inputs);
             _session.RunWithBinding(bucket.RunOptions, bucket.Binding);
             bucket.Runs = Math.Min(bucket.Runs + 1, CaptureGate.RunsUntilReplay);
-            for (var i = 0; i < bucket.Outputs.Length; i++)
-            {
-                _memory.CopyToHost(bucket.Outputs[i], bucket.HostOutputs[i]);
-            }
+            return Download(frames);
         }
         finally
         {
@@ -162,9 +159,26 @@ internal sealed class StaticPreprocess : IDisposable
                 _gate.ExitShared();
             }
         }
+    }
 
+    /// <summary>
+    /// The item's own rows of cond and cond_drop and the reference frame count, straight into the item's arrays in one
+    /// copy call (no staging: the rows past N are never read).
+    /// </summary>
+    private (float[] Cond, float[] CondDrop, int ReferenceFrames) Download(int frames)
+    {
         var size = frames * _condDim;
-        return (_hostCond.AsSpan<float>(size).ToArray(), _hostCondDrop.AsSpan<float>(size).ToArray(), checked((int)_hostRefFrames.AsSpan<long>(1)[0]));
+        var cond = GC.AllocateUninitializedArray<float>(size);
+        var condDrop = GC.AllocateUninitializedArray<float>(size);
+        var refFrames = new long[1];
+        using var condSource = _cond.View(TensorElementType.Float, [size], FloatSize);
+        using var condDropSource = _condDrop.View(TensorElementType.Float, [size], FloatSize);
+        using var refSource = _refFrames.View(TensorElementType.Int64, [1], sizeof(long));
+        using var condTarget = OrtValue.CreateTensorValueFromMemory(cond, [size]);
+        using var condDropTarget = OrtValue.CreateTensorValueFromMemory(condDrop, [size]);
+        using var refTarget = OrtValue.CreateTensorValueFromMemory(refFrames, [1]);
+        _memory.Download([condSource, condDropSource, refSource], [condTarget, condDropTarget, refTarget]);
+        return (cond, condDrop, checked((int)refFrames[0]));
     }
 
     private void Serve()
@@ -175,13 +189,13 @@ internal sealed class StaticPreprocess : IDisposable
         }
     }
 
-    private (NativeBuffer Target, NativeBuffer Host) Pair(long bytes)
+    private (NativeBuffer Target, NativeBuffer Host) Pair(long bytes) =>
+        (Own(_memory.Allocate(bytes)), Own(NativeBuffer.AllocateHost(bytes)));
+
+    private NativeBuffer Own(NativeBuffer buffer)
     {
-        var target = _memory.Allocate(bytes);
-        _owned.Add(target);
-        var host = NativeBuffer.AllocateHost(bytes);
-        _owned.Add(host);
-        return (target, host);
+        _owned.Add(buffer);
+        return buffer;
     }
 
     private PreprocessBucket BucketFor(int samples, int frames)
@@ -205,7 +219,6 @@ internal sealed class StaticPreprocess : IDisposable
             _hostTotal.View(TensorElementType.Int64, [1], sizeof(long)),
         ];
         OrtValue[] outputs = [Cond(_cond), Cond(_condDrop), _refFrames.View(TensorElementType.Int64, [1], sizeof(long))];
-        OrtValue[] hostOutputs = [Cond(_hostCond), Cond(_hostCondDrop), _hostRefFrames.View(TensorElementType.Int64, [1], sizeof(long))];
 
         var binding = _session.CreateIoBinding();
         for (var i = 0; i < InputNames.Length; i++)
@@ -223,7 +236,7 @@ internal sealed class StaticPreprocess : IDisposable
             own.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
         }
 
-        bucket = new PreprocessBucket(frames, inputs, hostInputs, outputs, hostOutputs, binding, own ?? _sharedRunOptions, own is not null);
+        bucket = new PreprocessBucket(frames, inputs, hostInputs, outputs, binding, own ?? _sharedRunOptions, own is not null);
         _buckets.Add((samples, frames), bucket);
         return bucket;
     }
@@ -259,7 +272,7 @@ internal sealed class StaticPreprocess : IDisposable
     }
 
     /// <summary>One (samples, frames) shape: its views over the capacity buffers, its binding and run options.</summary>
-    private sealed class PreprocessBucket(int frames, OrtValue[] inputs, OrtValue[] hostInputs, OrtValue[] outputs, OrtValue[] hostOutputs, OrtIoBinding binding, RunOptions runOptions, bool ownsRunOptions) : IDisposable
+    private sealed class PreprocessBucket(int frames, OrtValue[] inputs, OrtValue[] hostInputs, OrtValue[] outputs, OrtIoBinding binding, RunOptions runOptions, bool ownsRunOptions) : IDisposable
     {
         public int Frames { get; } = frames;
 
@@ -268,8 +281,6 @@ internal sealed class StaticPreprocess : IDisposable
         public OrtValue[] HostInputs { get; } = hostInputs;
 
         public OrtValue[] Outputs { get; } = outputs;
-
-        public OrtValue[] HostOutputs { get; } = hostOutputs;
 
         public OrtIoBinding Binding { get; } = binding;
 
@@ -289,7 +300,7 @@ internal sealed class StaticPreprocess : IDisposable
                 RunOptions.Dispose();
             }
 
-            foreach (var view in Inputs.Concat(HostInputs).Concat(Outputs).Concat(HostOutputs))
+            foreach (var view in Inputs.Concat(HostInputs).Concat(Outputs))
             {
                 view.Dispose();
             }
