@@ -227,7 +227,7 @@ internal sealed class BatchedF5Engine : ITtsEngine
         return new BatchedItem(this, n, prepared.ReferenceFrames, grid, input.Sampler.CfgStrength, input.OutputGain, prepared.Cond, prepared.CondDrop, latent);
     }
 
-    /// <summary>Preprocess at the item's exact shapes, ONNX Runtime allocating the outputs.</summary>
+    /// <summary>Preprocess at the item's exact shapes, into the item's own arrays.</summary>
     private (float[] Cond, float[] CondDrop, int ReferenceFrames) PreprocessExact(EngineInput input)
     {
         var n = input.TotalFrames;
@@ -237,14 +237,17 @@ internal sealed class BatchedF5Engine : ITtsEngine
         using var audio = audioBuffer.View<float>(1, input.ReferenceAudio.Length);
         using var ids = idsBuffer.View<int>(1, _paddedPreprocess ? n : input.TextIds.Length);
         using var total = totalBuffer.View<long>(1);
-        using var outputs = RunPreprocess(audio, ids, total);
 
+        // The outputs are the item's own arrays: ONNX Runtime writes (or copies from the device) straight into them.
         var condSize = n * _condDim;
         var cond = GC.AllocateUninitializedArray<float>(condSize);
         var condDrop = GC.AllocateUninitializedArray<float>(condSize);
-        outputs[0].GetTensorDataAsSpan<float>()[..condSize].CopyTo(cond);
-        outputs[1].GetTensorDataAsSpan<float>()[..condSize].CopyTo(condDrop);
-        return (cond, condDrop, checked((int)outputs[2].GetTensorDataAsSpan<long>()[0]));
+        var refFrames = new long[1];
+        using var condValue = OrtValue.CreateTensorValueFromMemory(cond, [1, n, _condDim]);
+        using var condDropValue = OrtValue.CreateTensorValueFromMemory(condDrop, [1, n, _condDim]);
+        using var refValue = OrtValue.CreateTensorValueFromMemory(refFrames, [1]);
+        RunPreprocess([audio, ids, total], [condValue, condDropValue, refValue]);
+        return (cond, condDrop, checked((int)refFrames[0]));
     }
 
     /// <summary>The text ids of a padded Preprocess: <paramref name="frames"/> ids, -1 past the text (no token).</summary>
@@ -282,13 +285,13 @@ internal sealed class BatchedF5Engine : ITtsEngine
         return Task.Run(() => generator.Fill(latent), CancellationToken.None); // ≈ 1 ms: not worth cancelling
     }
 
-    private IDisposableReadOnlyCollection<OrtValue> RunPreprocess(OrtValue audio, OrtValue ids, OrtValue total)
+    private void RunPreprocess(OrtValue[] inputs, OrtValue[] outputs)
     {
         // Shared side of the gate: a Transformer run that may capture a CUDA graph waits until this run ended.
         _gate.EnterShared();
         try
         {
-            return _pre.Session.Run(_prepareRunOptions, ["audio", "text_ids", "total_frames"], [audio, ids, total], ["cond", "cond_drop", "ref_frames"]);
+            _pre.Session.Run(_prepareRunOptions, ["audio", "text_ids", "total_frames"], inputs, ["cond", "cond_drop", "ref_frames"], outputs);
         }
         finally
         {
