@@ -101,20 +101,18 @@ internal sealed class BatchedF5Engine : ITtsEngine
                     : new DynamicStepBuffers(transformer, memory, options.MaxBatchSize, _condDim, logger, table),
                 Own,
                 logger);
+            _staticPre = CreateStaticPreprocess(pre, memory);
         }
         catch
         {
             // The factory disposes what it handed over; what this constructor made so far is the engine's to give back.
+            _lanes?.Dispose();
             _staticDecode?.Dispose();
             _exactDecode.Dispose();
             throw;
         }
 
         var buffers = _lanes.Last.Buffers;
-        if (_paddedPreprocess && (pre.CudaGraph || options.StaticShapes))
-        {
-            _staticPre = new StaticPreprocess(pre, memory, _condDim, _maxFrames, options.FrameBucket, options.Cuda.PreprocessGraphMaxSamples, options.Cuda.MaxCudaGraphs, _gate, logger);
-        }
 
         Description = new EngineDescription(
             Model: meta.GetValueOrDefault("f5tts.model", "unknown"),
@@ -392,6 +390,27 @@ internal sealed class BatchedF5Engine : ITtsEngine
 
         var cuda = _options.Cuda;
         return new StaticDecodeBuffers(decode, decodeMemory, _options.MaxBatchSize, _options.FrameBucket, cuda.DecodeGraphMaxFrames, _maxFrames, hop, cuda.MaxCudaGraphs, _gate, _logger);
+    }
+
+    /// <summary>
+    /// The bucketed Preprocess of a padded export with static shapes or a graph-enabled session, when its buffers can live
+    /// where the session reads them (as <see cref="CreateStaticDecode"/>: bound host inputs of a GPU session would be
+    /// copied once at bind time, never again); else null and Preprocess runs at exact shapes.
+    /// </summary>
+    private StaticPreprocess? CreateStaticPreprocess(StageSession pre, DeviceMemory memory)
+    {
+        if (!_paddedPreprocess || !(pre.CudaGraph || _options.StaticShapes))
+        {
+            return null;
+        }
+
+        if (pre.OnGpu && !memory.IsDevice)
+        {
+            _logger.LogWarning("Preprocess's buffers cannot be in device memory (see the residency warning); Preprocess runs at exact shapes.");
+            return null;
+        }
+
+        return new StaticPreprocess(pre, memory, _condDim, _maxFrames, _options.FrameBucket, _options.Cuda.PreprocessGraphMaxSamples, _options.Cuda.MaxCudaGraphs, _gate, _logger);
     }
 
     private BatchedItem Own(IEngineItem item) => OwnedEngineItem.Own<BatchedItem>(this, item);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 
 namespace F5Tts.Engines.F5;
@@ -50,11 +51,28 @@ internal sealed class StaticBucket : IDisposable
 
 /// <summary>
 /// A binding with every input and output bound, and the run options carrying its graph id: one per (bucket, parity) of
-/// <see cref="StaticStepBuffers"/> and one per bucket of <see cref="StaticDecodeBuffers"/>.
+/// <see cref="StaticStepBuffers"/>, one per bucket of <see cref="StaticDecodeBuffers"/> and of <see cref="StaticPreprocess"/>.
 /// </summary>
 internal sealed class StaticStepGraph : IDisposable
 {
     private readonly bool _sharedOptions;
+
+    /// <summary>
+    /// A graph over <paramref name="binding"/> with its own <c>gpu_graph_id</c> from <paramref name="ids"/> when
+    /// <paramref name="capturesGraphs"/> and the pool has one left, else running with <paramref name="shared"/> (plain
+    /// runs, or <c>gpu_graph_id</c> = -1 on a graph-enabled session).
+    /// </summary>
+    public static StaticStepGraph Create(OrtIoBinding binding, bool capturesGraphs, GraphIdPool ids, RunOptions shared)
+    {
+        if (!capturesGraphs || !ids.TryTake(out var id))
+        {
+            return new StaticStepGraph(binding, shared, sharedOptions: true);
+        }
+
+        var own = new RunOptions();
+        own.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
+        return new StaticStepGraph(binding, own, sharedOptions: false);
+    }
 
     public StaticStepGraph(OrtIoBinding binding, RunOptions runOptions, bool sharedOptions)
     {

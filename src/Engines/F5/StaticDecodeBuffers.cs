@@ -267,24 +267,13 @@ internal sealed class StaticDecodeBuffers : IDisposable
 
     private StaticStepGraph CreateGraph(StaticDecodeBucket bucket)
     {
-        RunOptions runOptions;
-        if (CapturesGraphs && _graphIds.TryTake(out var id))
-        {
-            runOptions = new RunOptions();
-            runOptions.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
-        }
-        else
-        {
-            runOptions = _sharedRunOptions;
-        }
-
         // Bound once: mel and lengths are consumed on the Decode's device (ONNX Runtime would copy an input that a CPU
         // node consumes at bind time, which a replay could not see), and audio is written in place.
         var binding = _session.CreateIoBinding();
         binding.BindInput("mel", bucket.Mel);
         binding.BindInput("lengths", bucket.Lengths);
         binding.BindOutput("audio", bucket.Audio);
-        return new StaticStepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
+        return StaticStepGraph.Create(binding, CapturesGraphs, _graphIds, _sharedRunOptions);
     }
 
     public void Dispose()

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using F5Tts.Engines.Onnx;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
@@ -131,33 +130,17 @@ internal sealed class StaticPreprocess : IDisposable
         ids[textIds.Length..].Fill(-1);
         _hostTotal.AsSpan<long>(1)[0] = frames;
 
-        var capturing = CaptureGate.MayCapture(CapturesGraphs, bucket.HasGraphId, bucket.Runs);
-        if (capturing)
-        {
-            _gate.EnterExclusive();
-        }
-        else
-        {
-            _gate.EnterShared();
-        }
-
+        // The copies hold the shared side; a run that may capture trades it for the exclusive one (CaptureGate.Run).
+        _gate.EnterShared();
         try
         {
             _memory.Upload(bucket.HostInputs, bucket.Inputs);
-            _session.RunWithBinding(bucket.RunOptions, bucket.Binding);
-            bucket.Runs = Math.Min(bucket.Runs + 1, CaptureGate.RunsUntilReplay);
+            _gate.Run(_session, bucket.Graph, CapturesGraphs);
             return Download(frames);
         }
         finally
         {
-            if (capturing)
-            {
-                _gate.ExitExclusive();
-            }
-            else
-            {
-                _gate.ExitShared();
-            }
+            _gate.ExitShared();
         }
     }
 
@@ -229,14 +212,7 @@ internal sealed class StaticPreprocess : IDisposable
         binding.BindOutput("cond", outputs[0]);
         binding.BindOutput("cond_drop", outputs[1]);
         binding.BindOutput("ref_frames", outputs[2]);
-        RunOptions? own = null;
-        if (CapturesGraphs && _graphIds.TryTake(out var id))
-        {
-            own = new RunOptions();
-            own.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
-        }
-
-        bucket = new PreprocessBucket(frames, inputs, hostInputs, outputs, binding, own ?? _sharedRunOptions, own is not null);
+        bucket = new PreprocessBucket(frames, inputs, hostInputs, outputs, StaticStepGraph.Create(binding, CapturesGraphs, _graphIds, _sharedRunOptions));
         _buckets.Add((samples, frames), bucket);
         return bucket;
     }
@@ -271,8 +247,8 @@ internal sealed class StaticPreprocess : IDisposable
         _owned.Clear();
     }
 
-    /// <summary>One (samples, frames) shape: its views over the capacity buffers, its binding and run options.</summary>
-    private sealed class PreprocessBucket(int frames, OrtValue[] inputs, OrtValue[] hostInputs, OrtValue[] outputs, OrtIoBinding binding, RunOptions runOptions, bool ownsRunOptions) : IDisposable
+    /// <summary>One (samples, frames) shape: its views over the capacity buffers and its graph (binding and run options).</summary>
+    private sealed class PreprocessBucket(int frames, OrtValue[] inputs, OrtValue[] hostInputs, OrtValue[] outputs, StaticStepGraph graph) : IDisposable
     {
         public int Frames { get; } = frames;
 
@@ -282,24 +258,11 @@ internal sealed class StaticPreprocess : IDisposable
 
         public OrtValue[] Outputs { get; } = outputs;
 
-        public OrtIoBinding Binding { get; } = binding;
-
-        public RunOptions RunOptions { get; } = runOptions;
-
-        /// <summary>True when the runs carry this bucket's own graph id.</summary>
-        public bool HasGraphId { get; } = ownsRunOptions;
-
-        /// <summary>Runs so far, counted up to <see cref="CaptureGate.RunsUntilReplay"/> only.</summary>
-        public int Runs { get; set; }
+        public StaticStepGraph Graph { get; } = graph;
 
         public void Dispose()
         {
-            Binding.Dispose();
-            if (HasGraphId)
-            {
-                RunOptions.Dispose();
-            }
-
+            Graph.Dispose();
             foreach (var view in Inputs.Concat(HostInputs).Concat(Outputs))
             {
                 view.Dispose();

@@ -253,18 +253,6 @@ internal sealed class StaticStepBuffers : IStepBuffers
     private StaticStepGraph CreateGraph(StaticBucket bucket, int parity)
     {
         var binding = _session.CreateIoBinding();
-        RunOptions runOptions;
-        if (CapturesGraphs && _graphIds.TryTake(out var id))
-        {
-            // A distinct id per (bucket, parity): the graph's input x and output x_next are different buffers.
-            runOptions = new RunOptions();
-            runOptions.AddRunConfigEntry("gpu_graph_id", id.ToString(CultureInfo.InvariantCulture));
-        }
-        else
-        {
-            runOptions = _sharedRunOptions;
-        }
-
         // Bound once: every input here is consumed on the Transformer's device (ONNX Runtime would copy an input that
         // a CPU node consumes at bind time, which a CUDA graph could not replay anyway).
         binding.BindInput("x", bucket.X[parity]);
@@ -284,7 +272,8 @@ internal sealed class StaticStepBuffers : IStepBuffers
         binding.BindInput("dt", bucket.Scalars[2]);
         binding.BindInput("cfg", bucket.Scalars[3]);
         binding.BindOutput("x_next", bucket.X[parity ^ 1]);
-        return new StaticStepGraph(binding, runOptions, ReferenceEquals(runOptions, _sharedRunOptions));
+        // A distinct id per (bucket, parity): the graph's input x and output x_next are different buffers.
+        return StaticStepGraph.Create(binding, CapturesGraphs, _graphIds, _sharedRunOptions);
     }
 
     public void Dispose()
