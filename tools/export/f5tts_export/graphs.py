@@ -25,10 +25,10 @@ def _shape(x: torch.Tensor, i: int) -> torch.Tensor:
 class ConditionBuilder(nn.Module):
     """Shared by both Preprocess graphs: log-mel of the reference + text embeddings, padded to N frames.
 
-    With `max_frames` (the f5tts-batched export) the frame positions are a stored constant sliced to N and the text
-    position table is built for max_frames rows from the anchor (export._fold_anchors makes ONNX Runtime compute it
-    once at load) and sliced to N: no Range node on the CPU, no per-run sinusoid (docs/export.md "Constant tables").
-    Without it (dakeqq) both are computed per run, as before."""
+    forward() is the dakeqq form (N a value, positions and the text position table computed per run); padded() the
+    f5tts-batched form, which needs `max_frames`: its frame positions are a stored constant sliced to the padded length
+    and its text position table is built for max_frames rows from the anchor (export._fold_anchors makes ONNX Runtime
+    compute it once at load): no Range node on the CPU, no per-run sinusoid (docs/export.md "Constant tables")."""
 
     def __init__(self, text_embed: TextEmbedding, max_frames: Optional[int] = None):
         super().__init__()
@@ -43,20 +43,15 @@ class ConditionBuilder(nn.Module):
         """wav [1, S] float; text_ids [1, T] int; n 0-d int64 -> (cond, cond_drop [1, N, 612], ref_frames 0-d)."""
         mel = audio.log_mel_conv(wav, self.fb, self.window)  # [1, F, 100]
         f = _shape(mel, 1)
-        pos = torch.arange(n, dtype=torch.int64) if self.max_frames is None else self.positions[:n]
+        pos = torch.arange(n, dtype=torch.int64)
         mel_full = mel.index_select(1, torch.minimum(pos, f - 1)) * (pos < f).to(mel.dtype).view(1, -1, 1)
         ids = text_ids.to(torch.int64) + 1
         t_len = _shape(ids, 1)
         tok = ids.index_select(1, torch.minimum(pos, t_len - 1)) * (pos < t_len).to(torch.int64).view(1, -1)
-        table = None
-        if self.max_frames is not None:
-            rows = audio.anchor_of(wav) + self.max_frames
-            table = text_pos_embed(rows, self.text_embed.text_dim)[: _shape(tok, 1)]
-        text, text_drop = self.text_embed.embed_tokens_pair(tok, table)  # one batch: half the nodes of two passes
+        text, text_drop = self.text_embed.embed_tokens_pair(tok)  # one batch: half the nodes of two passes
         cond = torch.cat([mel_full, text], dim=-1)
         cond_drop = torch.cat([torch.zeros_like(mel_full), text_drop], dim=-1)
         return cond, cond_drop, f
-
 
     def padded(self, wav: torch.Tensor, text_ids: torch.Tensor, total_frames: torch.Tensor):
         """The padded form (f5tts-batched Preprocess "padded", docs/export.md "Padded Preprocess"): wav [B, S] (one
